@@ -1,0 +1,119 @@
+import type { Command } from 'commander';
+import { McptestError } from '../../shared/errors.js';
+import { canonicalServerUrl } from '../../shared/server-url.js';
+import { isoTime, relativeTime, table } from '../format.js';
+import type { CliIo, CommandResult } from '../io.js';
+
+async function withDaemon<T>(
+  io: CliIo,
+  fn: (client: import('../../client/daemon-client.js').DaemonClient) => Promise<T>,
+) {
+  const { ensureDaemon } = await import('../../client/ensure-daemon.js');
+  const client = await ensureDaemon({ env: io.env });
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/** `mcptest auth status|token` and `mcptest logout`. */
+export function registerAuth(program: Command, io: CliIo, _result: CommandResult): void {
+  const auth = program.command('auth').description('inspect cached credentials and print tokens for scripts');
+
+  auth
+    .command('status')
+    .description(
+      'list cached credentials: server, source, scopes, expiry, refreshable, state, last error (never a token)',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const creds = await withDaemon(io, (c) => c.listCredentials());
+      if (opts.json) {
+        io.stdout(`${JSON.stringify({ credentials: creds }, null, 2)}\n`);
+        return;
+      }
+      if (creds.length === 0) {
+        io.stdout('No cached credentials. Log in with: mcptest login <server-url>\n');
+        return;
+      }
+      const now = Date.now();
+      io.stdout(
+        table(
+          creds.map((c) => [
+            c.serverUrl,
+            c.source === 'client_credentials' ? `client_credentials (${c.clientId})` : c.source,
+            c.scope ?? '-',
+            c.expiresAt === null
+              ? 'no expiry'
+              : `${isoTime(c.expiresAt)} (${relativeTime(c.expiresAt, now)})`,
+            c.refreshable ? 'yes' : 'no',
+            c.state,
+            c.lastError ?? '-',
+          ]),
+          ['SERVER', 'SOURCE', 'SCOPES', 'EXPIRES', 'REFRESHABLE', 'STATE', 'LAST ERROR'],
+        ),
+      );
+      const stale = creds.filter((c) => c.state === 'needs_login');
+      for (const c of stale) io.stderr(`hint: mcptest login ${c.serverUrl}\n`);
+    });
+
+  auth
+    .command('token')
+    .description('print a valid access token for a server on stdout (refreshed first if needed)')
+    .requiredOption('--url <url>', 'the MCP server URL')
+    .option('--min-ttl <seconds>', 'refresh first unless the token stays valid this long', '60')
+    .addHelpText(
+      'after',
+      '\nExample:\n  export MCP_TOKEN=$(mcptest auth token --url https://mcp.example.com/mcp)',
+    )
+    .action(async (opts: { url: string; minTtl: string }) => {
+      const serverUrl = canonicalServerUrl(opts.url);
+      const minTtl = Number(opts.minTtl);
+      if (!Number.isInteger(minTtl) || minTtl < 0 || minTtl > 86400) {
+        throw new McptestError(
+          'invalid_request',
+          `--min-ttl takes whole seconds from 0 to 86400, not ${opts.minTtl}`,
+        );
+      }
+      const token = await withDaemon(io, (c) => c.getToken({ serverUrl, minTtlSeconds: minTtl }));
+      io.stdout(`${token.accessToken}\n`);
+    });
+
+  program
+    .command('logout')
+    .description('revoke (RFC 7009, where the server offers it) and delete cached credentials')
+    .option('--url <url>', 'the server whose credentials to remove')
+    .option('--all', 'remove every cached credential')
+    .option('--no-revoke', 'delete locally without asking the authorization server to revoke')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { url?: string; all?: boolean; revoke: boolean; json?: boolean }) => {
+      if (!opts.url === !opts.all) {
+        throw new McptestError('invalid_request', 'logout needs exactly one of --url URL or --all', {
+          hint: 'mcptest logout --url https://mcp.example.com/mcp',
+        });
+      }
+      const req = opts.all
+        ? { all: true as const, revoke: opts.revoke }
+        : { serverUrl: canonicalServerUrl(opts.url as string), revoke: opts.revoke };
+      const res = await withDaemon(io, (c) => c.logout(req));
+      if (opts.json) {
+        io.stdout(`${JSON.stringify(res, null, 2)}\n`);
+        return;
+      }
+      if (res.removed.length === 0) {
+        io.stdout(
+          opts.all ? 'No cached credentials to remove.\n' : `No cached credentials for ${req.serverUrl}.\n`,
+        );
+        return;
+      }
+      for (const r of res.removed) {
+        const how = r.revoked
+          ? 'revoked and removed'
+          : r.revokeError
+            ? `removed (revocation failed: ${r.revokeError})`
+            : 'removed';
+        io.stdout(`${r.serverUrl}: ${how}\n`);
+      }
+    });
+}

@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import type { CliIo, CommandResult } from '../io.js';
+import { registerAuth } from './auth.js';
+import { registerDaemon } from './daemon.js';
+
+/**
+ * Every top-level command. A new verb is a `cli/commands/<verb>.ts` file with a register
+ * function, added here; heavy modules are imported inside its action so start-up stays fast.
+ */
+export const COMMANDS: ReadonlyArray<(program: Command, io: CliIo, result: CommandResult) => void> = [
+  registerDaemon,
+  registerAuth,
+];

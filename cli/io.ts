@@ -1,0 +1,49 @@
+import { ExitCode, McptestError, toMcptestError } from '../shared/errors.js';
+
+/** Everything a command may touch of the outside world, injected so tests run commands in memory. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  /** Aborted on Ctrl-C. */
+  signal: AbortSignal;
+}
+
+/** Set by a command's action; read by the entry point, the one place that exits. */
+export interface CommandResult {
+  exitCode: number;
+}
+
+export function processIo(signal: AbortSignal): CliIo {
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    env: process.env,
+    cwd: process.cwd(),
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    signal,
+  };
+}
+
+/** Prints an error the way every command does: message, then the hint, on stderr. */
+export function reportError(io: CliIo, err: unknown, json = false): number {
+  const e = toMcptestError(err);
+  if (json) io.stdout(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
+  const lines = [`error: ${e.message}`];
+  if (e.hint && !e.message.includes(e.hint)) lines.push(`hint: ${e.hint}`);
+  if (e.code === 'internal' && e.cause instanceof Error && e.cause.stack && io.env.MCPTEST_DEBUG) {
+    lines.push(e.cause.stack);
+  }
+  io.stderr(`${lines.join('\n')}\n`);
+  return e.exitCode;
+}
+
+export function usageError(message: string, hint?: string): McptestError {
+  return new McptestError('invalid_request', message, { hint });
+}
+
+export { ExitCode };

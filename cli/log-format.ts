@@ -1,0 +1,25 @@
+const LEVELS: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+};
+const SKIP = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'v']);
+
+/** One pino JSON line as `time LEVEL message key=value ...`. */
+export function formatLogLine(line: string): string {
+  let rec: Record<string, unknown>;
+  try {
+    rec = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  const time = typeof rec.time === 'number' ? new Date(rec.time).toISOString() : '';
+  const level = LEVELS[rec.level as number] ?? String(rec.level);
+  const extras = Object.entries(rec)
+    .filter(([k]) => !SKIP.has(k))
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return [time, level.padEnd(5), String(rec.msg ?? ''), ...extras].join(' ');
+}

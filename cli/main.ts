@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/**
+ * The CLI entry point: loads .env, builds the command tree, runs it, maps the outcome to an exit
+ * code. The only place in mcptest that calls process.exit.
+ */
+import path from 'node:path';
+import { CommanderError } from 'commander';
+import { ExitCode } from '../shared/errors.js';
+import { type CommandResult, processIo, reportError } from './io.js';
+import { buildProgram } from './program.js';
+
+async function main(): Promise<number> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts += 1;
+    controller.abort(new Error('interrupted'));
+    if (interrupts > 1) process.exit(ExitCode.cancel);
+  };
+  process.on('SIGINT', onSigint);
+
+  // .env in the working directory fills in what the real environment does not set.
+  try {
+    process.loadEnvFile(path.join(process.cwd(), '.env'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      process.stderr.write(`warning: could not read .env: ${(err as Error).message}\n`);
+    }
+  }
+
+  const io = processIo(controller.signal);
+  const result: CommandResult = { exitCode: ExitCode.ok };
+  const argv = process.argv;
+  try {
+    await buildProgram(io, result).parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and --version exit 0; unknown options and missing arguments are usage errors.
+      return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    return reportError(io, err, argv.includes('--json'));
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  return controller.signal.aborted && result.exitCode === ExitCode.ok ? ExitCode.ok : result.exitCode;
+}
+
+const code = await main();
+await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+process.exit(code);

@@ -1,0 +1,112 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Clock } from '../shared/clock.js';
+import { McptestError } from '../shared/errors.js';
+import type { McptestPaths } from '../shared/paths.js';
+import type { DaemonContext } from './context.js';
+import { Metrics } from './metrics.js';
+import type { FetchLike } from './oauth/token-endpoint.js';
+import { ROUTES } from './routes/index.js';
+import type { TokenStore } from './store/token-store.js';
+import { type AuthServerEndpoints, TokenService } from './tokens/token-service.js';
+
+export interface DaemonDeps {
+  store: TokenStore;
+  clock: Clock;
+  fetch: FetchLike;
+  paths: McptestPaths;
+  logger: Logger;
+  managedBy?: 'self' | 'systemd';
+  idleExitSeconds?: number | null;
+  /** Timeout of each request to an authorization server, in ms. */
+  idpTimeoutMs?: number;
+  requestShutdown?: (reason: string) => void;
+  discoverEndpoints?: (serverUrl: string) => Promise<AuthServerEndpoints>;
+}
+
+export type Daemon = FastifyInstance & { ctx: DaemonContext };
+
+/**
+ * Builds the daemon: a fastify instance with every /v1 route, not listening. Only the entry
+ * point (daemon/main.ts) listens, handles signals and exits.
+ */
+export function buildDaemon(deps: DaemonDeps): Daemon {
+  const metrics = new Metrics();
+  const oauth = { fetch: deps.fetch, timeoutMs: deps.idpTimeoutMs ?? 10_000, now: () => deps.clock.now() };
+  const tokens = new TokenService({
+    store: deps.store,
+    clock: deps.clock,
+    oauth,
+    logger: deps.logger,
+    metrics,
+    discoverEndpoints: deps.discoverEndpoints,
+  });
+  const ctx: DaemonContext = {
+    store: deps.store,
+    tokens,
+    clock: deps.clock,
+    paths: deps.paths,
+    metrics,
+    logger: deps.logger,
+    oauth,
+    startedAt: deps.clock.now(),
+    managedBy: deps.managedBy ?? 'self',
+    idleExitSeconds: deps.idleExitSeconds ?? null,
+    lastActivity: deps.clock.now(),
+    requestShutdown: deps.requestShutdown ?? (() => {}),
+    onClose: [],
+    pendingLogins: () => 0,
+  };
+  metrics.gauge('mcptest_credentials', 'Credentials in the store', () => deps.store.listCredentials().length);
+  metrics.gauge('mcptest_pending_logins', 'Logins waiting for a human', () => ctx.pendingLogins());
+
+  const app = Fastify({
+    // fastify's own per-request lines are left out (level warn); routes log what matters.
+    loggerInstance: deps.logger.child({ component: 'http' }, { level: 'warn' }),
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+  }) as unknown as Daemon;
+  app.decorate('ctx', ctx);
+
+  app.addHook('onRequest', async () => {
+    ctx.lastActivity = deps.clock.now();
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    deps.logger.debug({ method: req.method, url: req.url, status: reply.statusCode }, 'ipc request');
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    let e: McptestError;
+    if (err instanceof McptestError) e = err;
+    else if (
+      (err as { statusCode?: number }).statusCode &&
+      (err as { statusCode: number }).statusCode < 500
+    ) {
+      // fastify's own 4xx: malformed JSON, wrong content type, body too large.
+      e = new McptestError('invalid_request', (err as Error).message);
+      reply.status((err as { statusCode: number }).statusCode);
+      return reply.send({ error: e.toJSON() });
+    } else {
+      deps.logger.error({ err, url: req.url }, 'unexpected failure in a route');
+      e = new McptestError('internal', 'unexpected failure in the auth daemon', {
+        hint: `see the daemon log: mcptest daemon logs`,
+      });
+    }
+    reply.status(e.status === 202 ? 409 : e.status);
+    return reply.send({ error: e.toJSON() });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const e = new McptestError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`, {
+      hint: 'client and daemon versions may differ: mcptest daemon stop, then run the command again',
+    });
+    reply.status(404).send({ error: e.toJSON() });
+  });
+
+  for (const register of ROUTES) register(app, ctx);
+
+  app.addHook('onClose', async () => {
+    for (const hook of ctx.onClose) await hook();
+    await tokens.close();
+  });
+  return app;
+}

@@ -1,0 +1,68 @@
+import pino, { type Logger } from 'pino';
+
+/**
+ * Paths pino blanks out, compiled once. Tokens, secrets, codes and Authorization headers never
+ * reach the log, at any level; a token is named by its fingerprint instead.
+ */
+export const REDACT_PATHS = [
+  'accessToken',
+  'refreshToken',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'clientSecret',
+  'client_secret',
+  'privateKey',
+  'code',
+  'code_verifier',
+  'codeVerifier',
+  'device_code',
+  'deviceCode',
+  'token',
+  'authorization',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.access_token',
+  '*.refresh_token',
+  '*.id_token',
+  '*.clientSecret',
+  '*.client_secret',
+  '*.privateKey',
+  '*.code_verifier',
+  '*.codeVerifier',
+  '*.device_code',
+  '*.deviceCode',
+  '*.token',
+  '*.authorization',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'clientCredentials.clientSecret',
+  'clientCredentials.privateKey',
+  'body.clientCredentials.clientSecret',
+  'body.clientCredentials.privateKey',
+];
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export function createLogger(options: { destination: pino.DestinationStream; level?: LogLevel }): Logger {
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: { pid: process.pid },
+      redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
+      // Fastify's request serializer keeps method and url only; query strings carry no secrets.
+      serializers: {
+        req: (req: { method?: string; url?: string }) => ({ method: req.method, url: req.url }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+      },
+    },
+    options.destination,
+  );
+}
+
+export function fileDestination(file: string): pino.DestinationStream {
+  return pino.destination({ dest: file, mkdir: true, sync: false, mode: 0o600 } as Parameters<
+    typeof pino.destination
+  >[0]);
+}

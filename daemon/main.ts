@@ -1,0 +1,180 @@
+/**
+ * The daemon's entry point: the only code that listens, handles signals and decides when the
+ * daemon ends. `mcptest daemon run` calls runDaemon(); it resolves when the daemon has stopped.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import { abstractLockName, tryAbstractLock } from '../shared/abstract-lock.js';
+import { systemClock } from '../shared/clock.js';
+import { McptestError } from '../shared/errors.js';
+import { checkSocketPathLength, ensurePrivateDir, type McptestPaths, resolvePaths } from '../shared/paths.js';
+import { buildDaemon, type Daemon } from './build-daemon.js';
+import { createLogger, fileDestination, type LogLevel } from './logger.js';
+import { TokenStore } from './store/token-store.js';
+
+export interface RunDaemonOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Seconds without requests (and nothing pending) before the daemon exits; 0 = never. */
+  idleExitSeconds?: number;
+  logLevel?: LogLevel;
+  /** Called once the daemon listens (the CLI prints a line in the foreground). */
+  onListening?: (info: { socketPath: string; pid: number; managedBy: 'self' | 'systemd' }) => void;
+}
+
+export interface DaemonOutcome {
+  /** 'already-running' when another daemon holds the lock; nothing was started. */
+  result: 'stopped' | 'already-running';
+  reason: string;
+}
+
+/** The fd systemd passes first (SD_LISTEN_FDS_START), when LISTEN_PID names this process. */
+function systemdSocketFd(env: NodeJS.ProcessEnv): number | null {
+  if (!env.LISTEN_FDS || Number(env.LISTEN_FDS) < 1) return null;
+  if (env.LISTEN_PID && Number(env.LISTEN_PID) !== process.pid) return null;
+  return 3;
+}
+
+async function socketAnswers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect(socketPath);
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+function listen(app: Daemon, target: { fd: number } | { path: string }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    app.server.once('error', reject);
+    app.server.listen(target, () => {
+      app.server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonOutcome> {
+  const env = options.env ?? process.env;
+  process.umask(0o077);
+  const paths: McptestPaths = resolvePaths(env);
+  const inheritedFd = systemdSocketFd(env);
+  const managedBy = inheritedFd !== null || env.MCPTEST_MANAGED_BY === 'systemd' ? 'systemd' : 'self';
+
+  let lock = null;
+  if (inheritedFd === null) {
+    checkSocketPathLength(paths.socketPath);
+    ensurePrivateDir(paths.socketDir);
+    lock = await tryAbstractLock(abstractLockName('authd', paths.socketPath));
+    if (!lock) return { result: 'already-running', reason: `another daemon serves ${paths.socketPath}` };
+  }
+
+  const store = TokenStore.open(paths.dbPath);
+  fs.mkdirSync(paths.logDir, { recursive: true, mode: 0o700 });
+  const destination = fileDestination(paths.logFile);
+  const logger = createLogger({
+    destination,
+    level: options.logLevel ?? (env.MCPTEST_LOG_LEVEL as LogLevel) ?? 'info',
+  });
+
+  let stopReason = 'stopped';
+  let resolveStopped: () => void = () => {};
+  const stopped = new Promise<void>((r) => {
+    resolveStopped = r;
+  });
+  const idle = options.idleExitSeconds ?? Number(env.MCPTEST_DAEMON_IDLE_SECONDS ?? 900);
+  const app = buildDaemon({
+    store,
+    clock: systemClock,
+    fetch: globalThis.fetch,
+    paths,
+    logger,
+    managedBy,
+    idleExitSeconds: idle > 0 ? idle : null,
+    requestShutdown: (reason) => {
+      stopReason = reason;
+      resolveStopped();
+    },
+  });
+
+  try {
+    await app.ready();
+    app.ctx.tokens.start();
+    if (inheritedFd !== null) {
+      await listen(app, { fd: inheritedFd });
+    } else {
+      if (fs.existsSync(paths.socketPath)) {
+        // We hold the lock, so whatever answers there is not a daemon of ours.
+        if (await socketAnswers(paths.socketPath)) {
+          throw new McptestError(
+            'daemon_unreachable',
+            `${paths.socketPath} is served by a process that is not an mcptest daemon`,
+            {
+              hint: `find it with: fuser ${paths.socketPath}`,
+            },
+          );
+        }
+        fs.unlinkSync(paths.socketPath); // stale socket of a daemon that died
+        logger.info({ socketPath: paths.socketPath }, 'replaced a stale socket file');
+      }
+      await listen(app, { path: paths.socketPath });
+      fs.chmodSync(paths.socketPath, 0o600);
+    }
+  } catch (err) {
+    await app.close().catch(() => {});
+    store.close();
+    await lock?.release();
+    throw err;
+  }
+
+  logger.info({ socketPath: paths.socketPath, managedBy, idleExitSeconds: idle }, 'daemon listening');
+  options.onListening?.({ socketPath: paths.socketPath, pid: process.pid, managedBy });
+
+  const onSignal = (sig: string) => {
+    stopReason = `signal ${sig}`;
+    resolveStopped();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGHUP', onSignal);
+
+  const idleTimer =
+    idle > 0
+      ? setInterval(
+          () => {
+            const ctx = app.ctx;
+            const quietFor = systemClock.now() - ctx.lastActivity;
+            if (quietFor >= idle * 1000 && ctx.tokens.inflightCount === 0 && ctx.pendingLogins() === 0) {
+              stopReason = `idle for ${idle}s`;
+              resolveStopped();
+            }
+          },
+          Math.min(idle * 1000, 5_000) / 2,
+        )
+      : null;
+  idleTimer?.unref();
+
+  await stopped;
+  if (idleTimer) clearInterval(idleTimer);
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+  process.off('SIGHUP', onSignal);
+  logger.info({ reason: stopReason }, 'daemon stopping');
+  // fastify's close stops accepting, lets in-flight requests finish, then runs onClose hooks
+  // (pending refreshes settle). Only then is the store closed.
+  await app.close();
+  store.close();
+  if (inheritedFd === null) {
+    try {
+      fs.unlinkSync(paths.socketPath);
+    } catch {
+      // already gone
+    }
+  }
+  await lock?.release();
+  logger.info('daemon stopped');
+  logger.flush?.();
+  await new Promise((r) => setTimeout(r, 20));
+  return { result: 'stopped', reason: stopReason };
+}

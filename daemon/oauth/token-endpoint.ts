@@ -1,0 +1,240 @@
+/**
+ * Requests to an authorization server's token and revocation endpoints, built on oauth4webapi
+ * (request/process pairs) with injected fetch. Every failure becomes an McptestError whose
+ * `details.transient` says whether retrying later can help.
+ */
+import * as oauth from 'oauth4webapi';
+import { importPKCS8 } from 'jose';
+import { McptestError } from '../../shared/errors.js';
+import { assertSecureUrl, isLoopbackHost } from '../../shared/server-url.js';
+import type { TokenEndpointAuthMethod } from '../../shared/ipc-schemas.js';
+
+export type FetchLike = typeof fetch;
+
+export interface OAuthContext {
+  fetch: FetchLike;
+  /** Per-request timeout in ms. */
+  timeoutMs: number;
+  now: () => number;
+}
+
+/** The client as the token endpoint sees it. */
+export interface TokenClient {
+  clientId: string;
+  clientSecret?: string | null;
+  privateKey?: string | null;
+  privateKeyAlg?: string | null;
+  authMethod?: TokenEndpointAuthMethod | string | null;
+}
+
+export interface TokenEndpointTarget {
+  tokenEndpoint: string;
+  /** The AS issuer, when known; the token endpoint's origin otherwise. */
+  issuer?: string | null;
+}
+
+export interface IssuedTokens {
+  accessToken: string;
+  refreshToken: string | null;
+  tokenType: string;
+  scope: string | null;
+  expiresAt: number | null;
+}
+
+export function requestOptions(ctx: OAuthContext, url: string): Record<string | symbol, unknown> {
+  const u = assertSecureUrl(url, 'token endpoint');
+  return {
+    signal: AbortSignal.timeout(ctx.timeoutMs),
+    [oauth.customFetch]: ctx.fetch,
+    ...(u.protocol === 'http:' && isLoopbackHost(u.hostname) ? { [oauth.allowInsecureRequests]: true } : {}),
+  };
+}
+
+export function authorizationServer(target: TokenEndpointTarget): oauth.AuthorizationServer {
+  return {
+    issuer: target.issuer ?? new URL(target.tokenEndpoint).origin,
+    token_endpoint: target.tokenEndpoint,
+  };
+}
+
+export async function clientAuthentication(client: TokenClient): Promise<oauth.ClientAuth> {
+  const method = client.authMethod ?? (client.clientSecret ? 'client_secret_basic' : 'none');
+  switch (method) {
+    case 'client_secret_basic':
+      return oauth.ClientSecretBasic(requireSecret(client));
+    case 'client_secret_post':
+      return oauth.ClientSecretPost(requireSecret(client));
+    case 'private_key_jwt': {
+      if (!client.privateKey) {
+        throw new McptestError(
+          'invalid_request',
+          `client ${client.clientId} uses private_key_jwt but no private key was given`,
+          {
+            hint: 'name the key in the suite: auth.oauth.private_key_file or private_key_env',
+          },
+        );
+      }
+      const key = await importPKCS8(client.privateKey, client.privateKeyAlg ?? 'RS256').catch((err) => {
+        throw new McptestError(
+          'invalid_request',
+          `the private key for client ${client.clientId} is not a PKCS#8 PEM key for ${client.privateKeyAlg ?? 'RS256'}`,
+          {
+            hint: 'convert it: openssl pkcs8 -topk8 -nocrypt -in key.pem -out key.p8.pem',
+            cause: err,
+          },
+        );
+      });
+      return oauth.PrivateKeyJwt(key as CryptoKey);
+    }
+    case 'none':
+      return oauth.None();
+    default:
+      throw new McptestError('invalid_request', `unsupported token endpoint auth method ${method}`, {
+        hint: 'use client_secret_basic, client_secret_post, private_key_jwt or none',
+      });
+  }
+}
+
+function requireSecret(client: TokenClient): string {
+  if (!client.clientSecret) {
+    throw new McptestError(
+      'invalid_request',
+      `client ${client.clientId} needs a client secret for its auth method`,
+    );
+  }
+  return client.clientSecret;
+}
+
+export function toIssuedTokens(res: oauth.TokenEndpointResponse, now: number): IssuedTokens {
+  return {
+    accessToken: res.access_token,
+    refreshToken: res.refresh_token ?? null,
+    tokenType: res.token_type ?? 'bearer',
+    scope: res.scope ?? null,
+    expiresAt: typeof res.expires_in === 'number' ? now + res.expires_in * 1000 : null,
+  };
+}
+
+/**
+ * Classifies what a token endpoint call threw. Network failures, timeouts and 5xx are transient;
+ * OAuth errors (RFC 6749 §5.2) are not, and carry the AS's error code in `details.oauthError`.
+ */
+export function oauthFailure(err: unknown, what: string, endpoint: string): McptestError {
+  if (err instanceof McptestError) return err;
+  if (err instanceof oauth.ResponseBodyError) {
+    const transient = err.status >= 500 || err.status === 429;
+    const desc = err.error_description ? `: ${err.error_description}` : '';
+    const code = transient
+      ? 'idp_unavailable'
+      : err.error === 'invalid_client'
+        ? 'invalid_client'
+        : err.error === 'invalid_scope'
+          ? 'invalid_scope'
+          : 'idp_error';
+    return new McptestError(code, `${what} failed at ${endpoint}: HTTP ${err.status} ${err.error}${desc}`, {
+      details: { transient, oauthError: err.error, status: err.status },
+      cause: err,
+    });
+  }
+  if (err instanceof oauth.OperationProcessingError) {
+    const res = err.cause instanceof Response ? err.cause : undefined;
+    const status = res?.status;
+    const transient = status === undefined || status >= 500 || status === 429;
+    return new McptestError(
+      transient ? 'idp_unavailable' : 'idp_error',
+      `${what} failed at ${endpoint}: ${status ? `HTTP ${status}, ` : ''}${err.message}`,
+      { details: { transient, status: status ?? null }, cause: err },
+    );
+  }
+  const e = err as Error & { cause?: { code?: string } };
+  const timeout = e?.name === 'TimeoutError' || e?.name === 'AbortError';
+  const reason = timeout ? 'timed out' : e?.cause?.code ? `${e.cause.code}` : (e?.message ?? String(err));
+  return new McptestError('idp_unavailable', `${what} failed: ${endpoint} is unreachable (${reason})`, {
+    details: { transient: true },
+    hint: `check that the authorization server is up: curl -sI ${endpoint}`,
+    cause: err,
+  });
+}
+
+/** @see RFC 6749 §6 (refresh), RFC 8707 §2.2 (`resource` on the refresh request) */
+export async function refreshGrant(
+  target: TokenEndpointTarget,
+  client: TokenClient,
+  refreshToken: string,
+  params: { resource?: string | null; scope?: string | null },
+  ctx: OAuthContext,
+): Promise<IssuedTokens> {
+  try {
+    const as = authorizationServer(target);
+    const oc: oauth.Client = { client_id: client.clientId };
+    const additionalParameters: Record<string, string> = {};
+    if (params.resource) additionalParameters.resource = params.resource;
+    if (params.scope) additionalParameters.scope = params.scope;
+    const res = await oauth.refreshTokenGrantRequest(
+      as,
+      oc,
+      await clientAuthentication(client),
+      refreshToken,
+      {
+        ...requestOptions(ctx, target.tokenEndpoint),
+        additionalParameters,
+      },
+    );
+    return toIssuedTokens(await oauth.processRefreshTokenResponse(as, oc, res), ctx.now());
+  } catch (err) {
+    throw oauthFailure(err, 'token refresh', target.tokenEndpoint);
+  }
+}
+
+/** @see RFC 6749 §4.4 (client credentials), RFC 8707 §2.2 */
+export async function clientCredentialsGrant(
+  target: TokenEndpointTarget,
+  client: TokenClient,
+  params: { resource?: string | null; scope?: string | null },
+  ctx: OAuthContext,
+): Promise<IssuedTokens> {
+  try {
+    const as = authorizationServer(target);
+    const oc: oauth.Client = { client_id: client.clientId };
+    const body: Record<string, string> = {};
+    if (params.resource) body.resource = params.resource;
+    if (params.scope) body.scope = params.scope;
+    const res = await oauth.clientCredentialsGrantRequest(
+      as,
+      oc,
+      await clientAuthentication(client),
+      body,
+      requestOptions(ctx, target.tokenEndpoint),
+    );
+    return toIssuedTokens(await oauth.processClientCredentialsResponse(as, oc, res), ctx.now());
+  } catch (err) {
+    throw oauthFailure(err, 'client-credentials token request', target.tokenEndpoint);
+  }
+}
+
+/** @see RFC 7009 §2 */
+export async function revokeToken(
+  endpoint: string,
+  target: TokenEndpointTarget,
+  client: TokenClient,
+  token: string,
+  tokenTypeHint: 'refresh_token' | 'access_token',
+  ctx: OAuthContext,
+): Promise<void> {
+  try {
+    const as = { ...authorizationServer(target), revocation_endpoint: endpoint };
+    const res = await oauth.revocationRequest(
+      as,
+      { client_id: client.clientId },
+      await clientAuthentication(client),
+      token,
+      {
+        ...requestOptions(ctx, endpoint),
+        additionalParameters: { token_type_hint: tokenTypeHint },
+      },
+    );
+    await oauth.processRevocationResponse(res);
+  } catch (err) {
+    throw oauthFailure(err, 'token revocation', endpoint);
+  }
+}

@@ -1,0 +1,66 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Schema migrations, applied in order by `PRAGMA user_version`. Never edit a shipped entry:
+ * append a new one. A database whose user_version is beyond the last entry was written by a
+ * newer mcptest and is refused (see token-store.ts).
+ */
+export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
+  (db) => {
+    db.exec(`
+      CREATE TABLE credentials (
+        key                 TEXT PRIMARY KEY,
+        server_url          TEXT NOT NULL,
+        source              TEXT NOT NULL,
+        access_token        TEXT NOT NULL,
+        refresh_token       TEXT,
+        token_type          TEXT NOT NULL,
+        scope               TEXT,
+        expires_at          INTEGER,
+        issuer              TEXT,
+        token_endpoint      TEXT,
+        revocation_endpoint TEXT,
+        client_id           TEXT,
+        client_secret       TEXT,
+        auth_method         TEXT,
+        resource            TEXT,
+        state               TEXT NOT NULL DEFAULT 'valid',
+        last_error          TEXT,
+        generation          INTEGER NOT NULL DEFAULT 1,
+        created_at          INTEGER NOT NULL,
+        updated_at          INTEGER NOT NULL
+      );
+      CREATE INDEX credentials_server_url ON credentials (server_url);
+
+      CREATE TABLE clients (
+        server_url   TEXT PRIMARY KEY,
+        issuer       TEXT NOT NULL,
+        client_id    TEXT NOT NULL,
+        client_secret TEXT,
+        method       TEXT NOT NULL,
+        metadata     TEXT NOT NULL,
+        created_at   INTEGER NOT NULL
+      );
+
+      CREATE TABLE discovery (
+        server_url  TEXT PRIMARY KEY,
+        document    TEXT NOT NULL,
+        fetched_at  INTEGER NOT NULL
+      );
+
+      CREATE TABLE pending_logins (
+        id          TEXT PRIMARY KEY,
+        server_url  TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        data        TEXT NOT NULL,
+        error       TEXT,
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+      );
+    `);
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import envPaths from 'env-paths';
+import { McptestError } from './errors.js';
+
+/** Every file location mcptest uses, resolved once from the environment. */
+export interface McptestPaths {
+  /** `MCPTEST_HOME`, default `~/.mcptest`. */
+  home: string;
+  /** `<home>/auth`: holds the token database (folder 0700). */
+  authDir: string;
+  /** `<home>/auth/tokens.db` (file 0600). */
+  dbPath: string;
+  /** Folder that holds the socket (0700, owned by the user). */
+  socketDir: string;
+  /** The daemon's Unix socket. */
+  socketPath: string;
+  /** Folder of the daemon's JSON log. */
+  logDir: string;
+  /** The daemon's log file. */
+  logFile: string;
+}
+
+/** Linux `sun_path` holds 108 bytes including the terminating NUL. */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
+export function resolvePaths(env: NodeJS.ProcessEnv = process.env): McptestPaths {
+  const home = path.resolve(env.MCPTEST_HOME || path.join(os.homedir(), '.mcptest'));
+  const authDir = path.join(home, 'auth');
+  let socketPath: string;
+  if (env.MCPTEST_SOCKET) socketPath = path.resolve(env.MCPTEST_SOCKET);
+  else if (env.XDG_RUNTIME_DIR) socketPath = path.join(env.XDG_RUNTIME_DIR, 'mcptest', 'authd.sock');
+  else socketPath = path.join(home, 'run', 'authd.sock');
+  const logDir = path.resolve(
+    env.MCPTEST_LOG_DIR ||
+      (env.MCPTEST_HOME ? path.join(home, 'log') : envPaths('mcptest', { suffix: '' }).log),
+  );
+  return {
+    home,
+    authDir,
+    dbPath: path.join(authDir, 'tokens.db'),
+    socketDir: path.dirname(socketPath),
+    socketPath,
+    logDir,
+    logFile: path.join(logDir, 'authd.log'),
+  };
+}
+
+export function checkSocketPathLength(socketPath: string): void {
+  const bytes = Buffer.byteLength(socketPath);
+  if (bytes > MAX_SOCKET_PATH_BYTES) {
+    throw new McptestError(
+      'socket_path_too_long',
+      `socket path is ${bytes} bytes, over the ${MAX_SOCKET_PATH_BYTES}-byte limit of Unix sockets: ${socketPath}`,
+      { hint: 'export MCPTEST_SOCKET=/tmp/mcptest-$(id -u)/authd.sock (or another short path)' },
+    );
+  }
+}
+
+/**
+ * Creates `dir` (and parents) with mode 0700 when missing, then refuses a folder that belongs
+ * to another user or that others can write to or read: the socket and the token database
+ * live in such folders, and their safety rests on it.
+ */
+export function ensurePrivateDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'ENOSPC') {
+      throw new McptestError('store_unwritable', `cannot create ${dir}: ${e.code}`, {
+        hint: `check the permissions of ${path.dirname(dir)}, or set MCPTEST_HOME to a writable folder`,
+        cause: err,
+      });
+    }
+    throw err;
+  }
+  const st = fs.lstatSync(dir);
+  const uid = process.getuid?.();
+  if (!st.isDirectory()) {
+    throw new McptestError('socket_unsafe', `${dir} is not a folder`, {
+      hint: `remove it and run the command again: rm ${dir}`,
+    });
+  }
+  if (uid !== undefined && st.uid !== uid) {
+    throw new McptestError('socket_unsafe', `${dir} is owned by uid ${st.uid}, not by you (uid ${uid})`, {
+      hint: `use a folder of your own: export MCPTEST_SOCKET=$HOME/.mcptest/run/authd.sock`,
+    });
+  }
+  if ((st.mode & 0o077) !== 0) {
+    throw new McptestError(
+      'socket_unsafe',
+      `${dir} is open to other users (mode ${(st.mode & 0o777).toString(8)}); it must be 700`,
+      { hint: `chmod 700 ${dir}` },
+    );
+  }
+}

@@ -1,0 +1,10 @@
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const pkg = require('../../package.json') as { version: string };
+
+/** The package version, shown by `--version` and the daemon's health route. */
+export const VERSION: string = pkg.version;
+
+/** The IPC contract version. Bump it whenever a /v1 request or response changes incompatibly. */
+export const IPC_API_VERSION = 1;
