@@ -1,0 +1,102 @@
+/**
+ * The example tools, registered on every example MCP server (HTTP and stdio) from this one place.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+
+/** Scopes a tool needs beyond the server's base scopes (checked by the HTTP server). */
+export const DEFAULT_TOOL_SCOPES: Readonly<Record<string, string[]>> = { admin_reset: ['mcp:admin'] };
+
+const WEATHER: Record<string, { temperatureC: number; conditions: string }> = {
+  paris: { temperatureC: 18, conditions: 'cloudy' },
+  london: { temperatureC: 14, conditions: 'rain' },
+  tokyo: { temperatureC: 22, conditions: 'clear' },
+};
+
+function text(value: string) {
+  return { type: 'text' as const, text: value };
+}
+
+/** Builds an MCP server named `mcptest-example` carrying the example tools. */
+export function createExampleMcpServer(): McpServer {
+  const server = new McpServer({ name: 'mcptest-example', version: '1.0.0' });
+
+  server.registerTool(
+    'echo',
+    { description: 'Returns the text it was given.', inputSchema: { text: z.string() } },
+    async ({ text: value }) => ({ content: [text(value)] }),
+  );
+
+  server.registerTool(
+    'add',
+    {
+      description: 'Adds two numbers.',
+      inputSchema: { a: z.number(), b: z.number() },
+      outputSchema: { sum: z.number() },
+    },
+    async ({ a, b }) => ({ content: [text(String(a + b))], structuredContent: { sum: a + b } }),
+  );
+
+  server.registerTool(
+    'get_weather',
+    {
+      description: 'Canned weather for a city.',
+      inputSchema: { city: z.string() },
+      outputSchema: { city: z.string(), temperatureC: z.number(), conditions: z.string() },
+    },
+    async ({ city }) => {
+      const weather = WEATHER[city.toLowerCase()] ?? { temperatureC: 20, conditions: 'sunny' };
+      const result = { city, ...weather };
+      return { content: [text(JSON.stringify(result))], structuredContent: result };
+    },
+  );
+
+  server.registerTool(
+    'fail',
+    {
+      description: 'Always answers with a tool error carrying the message.',
+      inputSchema: { message: z.string() },
+    },
+    async ({ message }) => ({ content: [text(message)], isError: true }),
+  );
+
+  server.registerTool(
+    'slow',
+    {
+      description: 'Waits the given milliseconds, then answers.',
+      inputSchema: { ms: z.number().int().min(0) },
+    },
+    async ({ ms }, extra) => {
+      await sleep(ms, undefined, { signal: extra.signal });
+      return { content: [text(`waited ${ms} ms`)] };
+    },
+  );
+
+  server.registerTool(
+    'whoami',
+    {
+      description: 'Who the server thinks is calling: client id and scopes of the bearer token.',
+      outputSchema: {
+        authenticated: z.boolean(),
+        clientId: z.string().optional(),
+        scopes: z.array(z.string()),
+      },
+    },
+    async (extra) => {
+      const auth = extra.authInfo;
+      const result = auth
+        ? { authenticated: true, clientId: auth.clientId, scopes: auth.scopes }
+        : { authenticated: false, scopes: [] };
+      return { content: [text(JSON.stringify(result))], structuredContent: result };
+    },
+  );
+
+  server.registerTool(
+    'admin_reset',
+    { description: 'Pretends to reset the server; needs the mcp:admin scope over HTTP.' },
+    async () => ({ content: [text('reset done')] }),
+  );
+
+  return server;
+}
