@@ -157,3 +157,52 @@ export const DaemonStatus = z.object({
   idleExitSeconds: z.number().nullable(),
 });
 export type DaemonStatus = z.infer<typeof DaemonStatus>;
+
+// ---- logins (browser: authorization code + PKCE; device: RFC 8628) ----
+
+export const LoginStartRequest = z.object({
+  serverUrl: Url,
+  kind: z.enum(['browser', 'device']),
+  /** Space-separated scopes; when absent, taken from WWW-Authenticate, else scopes_supported. */
+  scope: z.string().max(4096).optional(),
+  /** Register a fresh client even when one is cached for this server. */
+  force: z.boolean().default(false),
+  /** Pre-registered client (takes precedence over CIMD and DCR). */
+  clientId: z.string().min(1).max(512).optional(),
+  clientSecret: z.string().min(1).max(8192).optional(),
+  /** Client ID Metadata Document URL, used when the AS advertises support. */
+  clientMetadataUrl: Url.optional(),
+  /** The WWW-Authenticate header of a 401/403 the client saw (for resource_metadata and scope). */
+  wwwAuthenticate: z.string().max(8192).optional(),
+  /** Browser flow: fixed loopback port for the redirect URI (0 or absent = any free port). */
+  redirectPort: z.number().int().min(0).max(65535).optional(),
+});
+export type LoginStartRequest = z.input<typeof LoginStartRequest>;
+
+export const LoginStatus = z.enum(['pending', 'complete', 'failed', 'cancelled']);
+
+export const LoginInfo = z.object({
+  id: z.string(),
+  serverUrl: z.string(),
+  kind: z.enum(['browser', 'device']),
+  status: LoginStatus,
+  createdAt: z.number(),
+  /** When the device code or authorization request stops being usable (ms since epoch). */
+  expiresAt: z.number(),
+  scope: z.string().nullable(),
+  // device flow
+  verificationUri: z.string().optional(),
+  verificationUriComplete: z.string().optional(),
+  userCode: z.string().optional(),
+  intervalSeconds: z.number().optional(),
+  // browser flow
+  authorizationUrl: z.string().optional(),
+  redirectUri: z.string().optional(),
+  error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).optional(),
+});
+export type LoginInfo = z.infer<typeof LoginInfo>;
+
+export const LoginList = z.object({ logins: z.array(LoginInfo) });
+
+/** Paste-back: the final redirected URL the browser landed on, for a browser on another machine. */
+export const LoginCallbackRequest = z.object({ url: z.string().min(1).max(8192) });

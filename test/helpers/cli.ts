@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI entry, as a user runs it. */
+export const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * An isolated mcptest environment: its own MCPTEST_HOME and socket path (short, under /tmp),
+ * so tests never touch the user's real daemon. Remove it with `cleanup()`.
+ */
+export function isolatedEnv(
+  extra: NodeJS.ProcessEnv = {},
+): NodeJS.ProcessEnv & { cleanup: () => Promise<void> } {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-'));
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: home,
+    MCPTEST_HOME: home,
+    MCPTEST_SOCKET: path.join(home, 'run', 'authd.sock'),
+    MCPTEST_LOG_LEVEL: 'trace',
+    NO_COLOR: '1',
+    ...extra,
+  };
+  const cleanup = async () => {
+    await runCli(['daemon', 'stop'], { env }).catch(() => undefined);
+    fs.rmSync(home, { recursive: true, force: true });
+  };
+  return Object.assign(env, { cleanup });
+}
+
+/** Runs `mcptest ARGS` as a child process and collects its output. */
+export function runCli(
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number },
+): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const { cleanup: _c, ...env } = options.env as NodeJS.ProcessEnv & { cleanup?: unknown };
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: env as NodeJS.ProcessEnv,
+      cwd: options.cwd ?? (env.MCPTEST_HOME as string),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`mcptest ${args.join(' ')} timed out; stderr: ${stderr}`));
+    }, options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
