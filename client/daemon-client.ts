@@ -12,6 +12,9 @@ import {
   DaemonStatus,
   HealthResponse,
   type ImportCredentialRequest,
+  LoginInfo,
+  LoginList,
+  type LoginStartRequest,
   type LogoutRequest,
   LogoutResponse,
   type TokenRequest,
@@ -91,6 +94,36 @@ export class DaemonClient {
 
   status() {
     return this.call('GET', '/v1/status', DaemonStatus);
+  }
+
+  /** Starts a device or browser login; answers at once with the code or URL to show. */
+  startLogin(req: LoginStartRequest) {
+    return this.call('POST', '/v1/logins', LoginInfo, req);
+  }
+
+  /** A login's state; with `waitSeconds` (max 60) the daemon answers once it leaves `pending`. */
+  getLogin(id: string, waitSeconds = 0, options: { signal?: AbortSignal } = {}) {
+    const wait = Math.max(0, Math.min(60, Math.floor(waitSeconds)));
+    return this.call(
+      'GET',
+      `/v1/logins/${encodeURIComponent(id)}${wait > 0 ? `?waitSeconds=${wait}` : ''}`,
+      LoginInfo,
+      undefined,
+      { signal: options.signal, timeoutMs: (wait + 30) * 1000 },
+    );
+  }
+
+  async listLogins(): Promise<LoginInfo[]> {
+    return (await this.call('GET', '/v1/logins', LoginList)).logins;
+  }
+
+  cancelLogin(id: string) {
+    return this.call('DELETE', `/v1/logins/${encodeURIComponent(id)}`, LoginInfo);
+  }
+
+  /** Completes a browser login with the final redirected URL a human pasted. */
+  loginCallback(id: string, url: string) {
+    return this.call('POST', `/v1/logins/${encodeURIComponent(id)}/callback`, LoginInfo, { url });
   }
 
   async metrics(): Promise<string> {

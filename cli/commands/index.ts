@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliIo, CommandResult } from '../io.js';
 import { registerAuth } from './auth.js';
 import { registerDaemon } from './daemon.js';
+import { registerLogin } from './login.js';
 
 /**
  * Every top-level command. A new verb is a `cli/commands/<verb>.ts` file with a register
@@ -10,4 +11,5 @@ import { registerDaemon } from './daemon.js';
 export const COMMANDS: ReadonlyArray<(program: Command, io: CliIo, result: CommandResult) => void> = [
   registerDaemon,
   registerAuth,
+  registerLogin,
 ];

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DaemonContext } from '../context.js';
 import { registerCredentials } from './handle-credentials.js';
 import { registerHealth } from './handle-health.js';
+import { registerLogins } from './handle-logins.js';
 import { registerStatus } from './handle-status.js';
 import { registerToken } from './handle-token.js';
 
@@ -11,4 +12,5 @@ export const ROUTES: ReadonlyArray<(app: FastifyInstance, ctx: DaemonContext) =>
   registerStatus,
   registerToken,
   registerCredentials,
+  registerLogins,
 ];
