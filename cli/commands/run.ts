@@ -1,0 +1,135 @@
+import type { Command } from 'commander';
+import { McptestError } from '../../shared/errors.js';
+import type { CliIo, CommandResult } from '../io.js';
+
+const REPORTERS = ['human', 'json', 'junit'] as const;
+type ReporterName = (typeof REPORTERS)[number];
+
+interface RunFlags {
+  reporter: string;
+  output?: string;
+  filter?: string;
+  bail?: boolean;
+  concurrency: string;
+  timeout: string;
+}
+
+function wholeNumber(flag: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new McptestError(
+      'invalid_request',
+      `${flag} takes a whole number from ${min} to ${max}, not ${value}`,
+      {
+        hint: `mcptest run suite.yaml ${flag} ${min === 1 ? 4 : 30000}`,
+      },
+    );
+  }
+  return n;
+}
+
+/** `mcptest run SUITE.yaml`: runs a suite of MCP tool tests and reports them. */
+export function registerRun(program: Command, io: CliIo, result: CommandResult): void {
+  program
+    .command('run')
+    .description(
+      'run a YAML suite of MCP tool tests (calls, assertions, tool presence) against one or more servers',
+    )
+    .argument('<suite>', 'the suite file (YAML; see docs/suite-format.md or `mcptest schema`)')
+    .option('--reporter <name>', `report format: ${REPORTERS.join(', ')}`, 'human')
+    .option(
+      '--output <file>',
+      'write the report to FILE instead of stdout (a summary line still goes to stderr)',
+    )
+    .option(
+      '--filter <pattern>',
+      'run only tests whose name contains PATTERN (case-insensitive), or matches /REGEX/',
+    )
+    .option('--bail', 'stop starting tests after the first failure (the rest are reported as skipped)')
+    .option('--concurrency <n>', 'tests to run at the same time (connections are shared per server)', '4')
+    .option('--timeout <ms>', 'time limit for connecting and for each tool call, in milliseconds', '30000')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  mcptest run suite.yaml
+  mcptest run suite.yaml --reporter junit --output reports/mcp.xml
+  mcptest run suite.yaml --filter '/^weather/' --bail --concurrency 8
+
+Auth per server in the suite: auth.bearer_token_env (a token in an env var), auth.oauth
+(client credentials, minted once by the daemon and shared by parallel runs), or nothing
+(a cached login from \`mcptest login URL\`). Secrets are only ever named by env var.
+
+Exit codes: 0 all passed, 1 a test failed, 2 the suite or flags are invalid,
+3 a server refused our credentials (the report says which input to fix).
+Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schema.json`,
+    )
+    .action(async (file: string, flags: RunFlags) => {
+      if (!(REPORTERS as readonly string[]).includes(flags.reporter)) {
+        throw new McptestError(
+          'invalid_request',
+          `unknown reporter "${flags.reporter}"; choose one of ${REPORTERS.join(', ')}`,
+          { hint: `mcptest run ${file} --reporter junit` },
+        );
+      }
+      const reporter = flags.reporter as ReporterName;
+      const concurrency = wholeNumber('--concurrency', flags.concurrency, 1, 256);
+      const timeoutMs = wholeNumber('--timeout', flags.timeout, 1, 3_600_000);
+
+      const [{ loadSuite }, { runSuite, testFilter }, human, { connectToServer }] = await Promise.all([
+        import('../runner/load-suite.js'),
+        import('../runner/run-suite.js'),
+        import('../runner/reporters/human.js'),
+        import('../mcp/connect.js'),
+      ]);
+      testFilter(flags.filter); // a bad /regex/ is a usage error before anything starts
+      const loaded = loadSuite(file, io);
+
+      const colour = !flags.output && reporter === 'human' && human.wantsColour(io.stdoutIsTTY, io.env);
+      const palette = colour ? human.COLOURS : human.PLAIN;
+      const errPalette = human.wantsColour(io.stderrIsTTY, io.env) ? human.COLOURS : human.PLAIN;
+      const live = reporter === 'human' && !flags.output ? human.humanLive(io.stdout, palette) : undefined;
+
+      const report = await runSuite(
+        loaded,
+        { filter: flags.filter, bail: flags.bail, concurrency, timeoutMs },
+        {
+          connect: connectToServer,
+          env: io.env,
+          signal: io.signal,
+          onEvent: (e) => {
+            if (live) live(e);
+            // Machine reports still tell the human at the console which server refused us.
+            else if (e.type === 'server' && e.server.error)
+              io.stderr(human.humanServerFailure(e.server, errPalette));
+          },
+        },
+      );
+
+      let text: string;
+      if (reporter === 'json') text = (await import('../runner/reporters/json.js')).renderJson(report);
+      else if (reporter === 'junit')
+        text = (await import('../runner/reporters/junit.js')).renderJunit(report);
+      else text = flags.output ? human.renderHuman(report) : human.humanSummary(report, palette);
+
+      if (flags.output) {
+        const fs = await import('node:fs');
+        const path = await import('node:path');
+        const target = path.resolve(io.cwd, flags.output);
+        try {
+          fs.mkdirSync(path.dirname(target), { recursive: true });
+          fs.writeFileSync(target, text);
+        } catch (err) {
+          throw new McptestError(
+            'invalid_request',
+            `cannot write the report to ${flags.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+            { hint: `mcptest run ${file} --output ./report.xml` },
+          );
+        }
+        io.stderr(`${flags.output}: ${human.humanSummary(report, errPalette)}`);
+      } else {
+        io.stdout(text);
+      }
+      result.exitCode = report.exitCode;
+    });
+}

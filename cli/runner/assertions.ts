@@ -1,0 +1,224 @@
+/**
+ * Checks a tool result against a test's `expect:` block. Each failed assertion becomes one
+ * readable line naming the assertion, the expectation and what the server answered.
+ */
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { evaluateJsonPath } from './json-path.js';
+import { type Expect, JSON_OPS, type JsonOps } from './suite-schema.js';
+
+/** The parts of an MCP `CallToolResult` the assertions look at. */
+export interface ToolResult {
+  content?: Array<{ type: string; text?: string; [k: string]: unknown }>;
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+}
+
+export interface AssertionFailure {
+  /** The assertion key, e.g. `text_contains` or `json $.sum`. */
+  assertion: string;
+  message: string;
+}
+
+export interface AssertionInput {
+  result: ToolResult;
+  latencyMs: number;
+  /** The tool's `outputSchema` from tools/list, when it has one. */
+  outputSchema?: Record<string, unknown>;
+  /** False when tools/list does not list the tool at all. */
+  toolListed: boolean;
+}
+
+const MAX_SHOWN = 200;
+
+/** A short JSON rendering of an answered value for failure messages. */
+export function show(value: unknown): string {
+  const s = value === undefined ? 'undefined' : JSON.stringify(value);
+  return s.length > MAX_SHOWN ? `${s.slice(0, MAX_SHOWN)}…` : s;
+}
+
+export function resultText(result: ToolResult): string {
+  return (result.content ?? [])
+    .filter((c) => c.type === 'text' && typeof c.text === 'string')
+    .map((c) => c.text)
+    .join('\n');
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((v, i) => deepEqual(v, bb[i]));
+  }
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return (
+    ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && deepEqual((a as any)[k], (b as any)[k]))
+  );
+}
+
+function isOps(v: unknown): v is JsonOps {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.keys(v).length > 0 &&
+    Object.keys(v).every((k) => (JSON_OPS as readonly string[]).includes(k))
+  );
+}
+
+function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+}
+
+/** Failure messages of one JSON path's operators (empty when all hold). */
+function checkOps(found: boolean, value: unknown, ops: JsonOps): string[] {
+  const out: string[] = [];
+  if (ops.exists !== undefined) {
+    if (ops.exists !== found)
+      out.push(ops.exists ? 'expected the path to exist' : `expected no value, got ${show(value)}`);
+    if (!found || Object.keys(ops).length === 1) return out;
+  }
+  if (!found) return ['no value at this path'];
+  if ('eq' in ops && !deepEqual(value, ops.eq)) out.push(`expected ${show(ops.eq)}, got ${show(value)}`);
+  if ('ne' in ops && deepEqual(value, ops.ne)) out.push(`expected anything but ${show(ops.ne)}`);
+  const numeric: Array<[keyof JsonOps, string, (a: number, b: number) => boolean]> = [
+    ['gt', '>', (a, b) => a > b],
+    ['gte', '>=', (a, b) => a >= b],
+    ['lt', '<', (a, b) => a < b],
+    ['lte', '<=', (a, b) => a <= b],
+  ];
+  for (const [op, sym, cmp] of numeric) {
+    const bound = ops[op] as number | undefined;
+    if (bound === undefined) continue;
+    if (typeof value !== 'number') out.push(`expected a number ${sym} ${bound}, got ${show(value)}`);
+    else if (!cmp(value, bound)) out.push(`expected ${sym} ${bound}, got ${value}`);
+  }
+  if ('contains' in ops) {
+    const ok =
+      typeof value === 'string'
+        ? typeof ops.contains === 'string' && value.includes(ops.contains)
+        : Array.isArray(value) && value.some((v) => deepEqual(v, ops.contains));
+    if (!ok) out.push(`expected to contain ${show(ops.contains)}, got ${show(value)}`);
+  }
+  if (ops.matches !== undefined && (typeof value !== 'string' || !new RegExp(ops.matches).test(value))) {
+    out.push(`expected to match /${ops.matches}/, got ${show(value)}`);
+  }
+  if (ops.type !== undefined && typeName(value) !== ops.type) {
+    out.push(`expected type ${ops.type}, got ${typeName(value)}`);
+  }
+  if (ops.length !== undefined) {
+    const len = typeof value === 'string' || Array.isArray(value) ? value.length : undefined;
+    if (len !== ops.length)
+      out.push(`expected length ${ops.length}, got ${len === undefined ? typeName(value) : len}`);
+  }
+  return out;
+}
+
+let validator: AjvJsonSchemaValidator | undefined;
+
+/**
+ * Every failed assertion of `expect` against a tool result. Without `is_error` in `expect`, a
+ * result with `isError: true` fails (a test expects success unless it says otherwise).
+ */
+export function checkExpectations(expect: Expect | undefined, input: AssertionInput): AssertionFailure[] {
+  const e = expect ?? {};
+  const { result } = input;
+  const failures: AssertionFailure[] = [];
+  const text = resultText(result);
+  const isError = result.isError === true;
+  const wantError = e.is_error ?? false;
+  if (isError !== wantError) {
+    failures.push({
+      assertion: 'is_error',
+      message: wantError
+        ? `expected a tool error, got a success: ${show(text)}`
+        : `expected success, the tool answered an error: ${show(text)}`,
+    });
+  }
+  if (e.text_contains !== undefined) {
+    for (const needle of Array.isArray(e.text_contains) ? e.text_contains : [e.text_contains]) {
+      if (!text.includes(needle)) {
+        failures.push({
+          assertion: 'text_contains',
+          message: `expected text to contain ${show(needle)}, got ${show(text)}`,
+        });
+      }
+    }
+  }
+  if (e.text_matches !== undefined && !new RegExp(e.text_matches).test(text)) {
+    failures.push({
+      assertion: 'text_matches',
+      message: `expected text to match /${e.text_matches}/, got ${show(text)}`,
+    });
+  }
+  if (e.json !== undefined) {
+    let root: unknown = result.structuredContent;
+    let rootOk = root !== undefined;
+    if (!rootOk) {
+      try {
+        root = JSON.parse(text);
+        rootOk = true;
+      } catch {
+        failures.push({
+          assertion: 'json',
+          message: `the result has no structuredContent and its text is not JSON: ${show(text)}`,
+        });
+      }
+    }
+    if (rootOk) {
+      for (const [jp, expected] of Object.entries(e.json)) {
+        let found: { found: boolean; value?: unknown };
+        try {
+          found = evaluateJsonPath(root, jp);
+        } catch (err) {
+          failures.push({ assertion: `json ${jp}`, message: (err as Error).message });
+          continue;
+        }
+        const problems = isOps(expected)
+          ? checkOps(found.found, found.value, expected)
+          : !found.found
+            ? [`no value at this path in ${show(root)}`]
+            : deepEqual(found.value, expected)
+              ? []
+              : [`expected ${show(expected)}, got ${show(found.value)}`];
+        for (const message of problems) failures.push({ assertion: `json ${jp}`, message });
+      }
+    }
+  }
+  if (e.output_schema) {
+    if (!input.toolListed) {
+      failures.push({
+        assertion: 'output_schema',
+        message: 'the tool is not in tools/list, so it has no outputSchema',
+      });
+    } else if (!input.outputSchema) {
+      failures.push({
+        assertion: 'output_schema',
+        message: 'the tool declares no outputSchema in tools/list',
+      });
+    } else if (result.structuredContent === undefined) {
+      failures.push({
+        assertion: 'output_schema',
+        message: 'the tool declares an outputSchema but answered no structuredContent',
+      });
+    } else {
+      validator ??= new AjvJsonSchemaValidator();
+      const check = validator.getValidator(input.outputSchema as any)(result.structuredContent);
+      if (!check.valid) {
+        failures.push({
+          assertion: 'output_schema',
+          message: `structuredContent does not match the outputSchema: ${check.errorMessage}`,
+        });
+      }
+    }
+  }
+  if (e.max_latency_ms !== undefined && input.latencyMs > e.max_latency_ms) {
+    failures.push({
+      assertion: 'max_latency_ms',
+      message: `answered in ${Math.round(input.latencyMs)} ms, more than ${e.max_latency_ms} ms`,
+    });
+  }
+  return failures;
+}

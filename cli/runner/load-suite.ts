@@ -1,0 +1,238 @@
+/**
+ * Reads a suite file: YAML with positions kept, `${VAR}` interpolation of non-secret values,
+ * a refusal of literal secrets, and schema validation whose every error names `file:line:col`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import { McptestError } from '../../shared/errors.js';
+import { Suite } from './suite-schema.js';
+
+export interface LoadedSuite {
+  suite: Suite;
+  /** The path as the user gave it (used in messages). */
+  file: string;
+  /** Folder of the suite file: relative `cwd`, `args` and key files resolve from here. */
+  dir: string;
+  /** `name:` from the file, else the file name without extension. */
+  name: string;
+}
+
+/** Keys that would hold a secret value; the suite must name an env var instead. */
+const SECRET_KEYS: Record<string, string> = {
+  client_secret: 'client_secret_env',
+  secret: 'client_secret_env',
+  token: 'bearer_token_env',
+  bearer_token: 'bearer_token_env',
+  access_token: 'bearer_token_env',
+  refresh_token: 'bearer_token_env',
+  password: 'client_secret_env',
+  api_key: 'bearer_token_env',
+  private_key: 'private_key_env',
+};
+
+interface Problem {
+  offset: number | null;
+  message: string;
+}
+
+type PathKey = string | number;
+
+function pathText(p: ReadonlyArray<PathKey>): string {
+  let out = '';
+  for (const k of p) out += typeof k === 'number' ? `[${k}]` : out ? `.${k}` : k;
+  return out || 'the suite';
+}
+
+function nodeAt(doc: ReturnType<typeof parseDocument>, p: ReadonlyArray<PathKey>): Node | undefined {
+  return p.length === 0 ? (doc.contents as Node | undefined) : (doc.getIn(p as PathKey[], true) as Node);
+}
+
+/** Offset of the deepest existing node on a path (the key itself when the path ends in a map key). */
+function offsetOf(doc: ReturnType<typeof parseDocument>, p: ReadonlyArray<PathKey>): number | null {
+  for (let n = p.length; n >= 0; n--) {
+    const parent = nodeAt(doc, p.slice(0, n - 1));
+    const last = p[n - 1];
+    if (n > 0 && isMap(parent)) {
+      const pair = parent.items.find((it) => isScalar(it.key) && it.key.value === last);
+      if (pair && isScalar(pair.key) && pair.key.range) return pair.key.range[0];
+    }
+    const node = nodeAt(doc, p.slice(0, n));
+    if (node?.range) return node.range[0];
+  }
+  return null;
+}
+
+const INTERPOLATION = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * Replaces `${NAME}` and `${NAME:-default}` in string values with the environment's values
+ * (`$${` writes a literal `${`). Meant for non-secret values such as URLs and ports: secrets are
+ * named by `*_env` keys and read only where they are sent.
+ */
+export function interpolate(value: string, env: NodeJS.ProcessEnv): { value: string; missing: string[] } {
+  const missing: string[] = [];
+  const out = value.replace(INTERPOLATION, (whole, name?: string, fallback?: string) => {
+    if (whole === '$${') return '${';
+    const v = env[name as string];
+    if (v !== undefined && v !== '') return v;
+    if (fallback !== undefined) return fallback;
+    missing.push(name as string);
+    return whole;
+  });
+  return { value: out, missing };
+}
+
+function scanDocument(doc: ReturnType<typeof parseDocument>, env: NodeJS.ProcessEnv): Problem[] {
+  const problems: Problem[] = [];
+  visit(doc, {
+    Pair(_key, pair, ancestors) {
+      if (!isScalar(pair.key)) return;
+      const key = String(pair.key.value);
+      const offset = pair.key.range?.[0] ?? null;
+      const parentPair = [...ancestors].reverse().find(isPair);
+      const inHeaders = isScalar(parentPair?.key) && parentPair.key.value === 'headers';
+      const inEnv = isScalar(parentPair?.key) && parentPair.key.value === 'env';
+      if (inHeaders && key.toLowerCase() === 'authorization') {
+        problems.push({
+          offset,
+          message:
+            'an Authorization header would put a secret in the suite; use auth.bearer_token_env: VAR (the token stays in the env var) or auth.oauth',
+        });
+      } else if (!inEnv && !inHeaders && Object.hasOwn(SECRET_KEYS, key) && pair.value !== null) {
+        problems.push({
+          offset,
+          message: `"${key}" would hold a literal secret; suites name env vars only: use ${SECRET_KEYS[key]}: VAR_NAME and export the value into VAR_NAME`,
+        });
+      }
+    },
+    Scalar(key, node) {
+      if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('${')) return;
+      const { value, missing } = interpolate(node.value, env);
+      if (missing.length) {
+        problems.push({
+          offset: node.range?.[0] ?? null,
+          message: `environment variable ${missing.map((m) => `\${${m}}`).join(', ')} is not set (write \${${missing[0]}:-default} for a fallback)`,
+        });
+      } else node.value = value;
+    },
+  });
+  return problems;
+}
+
+function zodProblems(doc: ReturnType<typeof parseDocument>, data: unknown): Problem[] {
+  const parsed = Suite.safeParse(data);
+  if (parsed.success) return semanticProblems(doc, parsed.data);
+  return parsed.error.issues.map((issue) => {
+    const p = issue.path as PathKey[];
+    if (issue.code === 'unrecognized_keys') {
+      const key = issue.keys[0];
+      const hint = key in KEY_HINTS ? KEY_HINTS[key] : '';
+      return {
+        offset: offsetOf(doc, [...p, key]),
+        message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} in ${pathText(p)}${hint}`,
+      };
+    }
+    const exists = nodeAt(doc, p) !== undefined && nodeAt(doc, p) !== null;
+    if (issue.code === 'invalid_type' && !exists && p.length > 0) {
+      return {
+        offset: offsetOf(doc, p),
+        message: `missing key "${p[p.length - 1]}" in ${pathText(p.slice(0, -1))}`,
+      };
+    }
+    return { offset: offsetOf(doc, p), message: `${pathText(p)}: ${issue.message}` };
+  });
+}
+
+const KEY_HINTS: Record<string, string> = {
+  expct: ' (did you mean "expect"?)',
+  args: ' (a test takes "arguments")',
+};
+
+function semanticProblems(doc: ReturnType<typeof parseDocument>, suite: Suite): Problem[] {
+  const problems: Problem[] = [];
+  const names = Object.keys(suite.servers);
+  suite.tests.forEach((t, i) => {
+    if (t.server !== undefined && !names.includes(t.server)) {
+      problems.push({
+        offset: offsetOf(doc, ['tests', i, 'server']),
+        message: `tests[${i}] names server "${t.server}", but the suite defines ${names.map((n) => `"${n}"`).join(', ')}`,
+      });
+    }
+    if (t.server === undefined && names.length > 1) {
+      problems.push({
+        offset: offsetOf(doc, ['tests', i]),
+        message: `tests[${i}] needs "server:" because the suite defines ${names.length} servers`,
+      });
+    }
+    const regexes: Array<[PathKey[], string]> = [];
+    if (t.expect?.text_matches !== undefined)
+      regexes.push([['tests', i, 'expect', 'text_matches'], t.expect.text_matches]);
+    for (const [jp, v] of Object.entries(t.expect?.json ?? {})) {
+      if (v && typeof v === 'object' && typeof (v as any).matches === 'string')
+        regexes.push([['tests', i, 'expect', 'json', jp, 'matches'], (v as any).matches]);
+    }
+    for (const [p, source] of regexes) {
+      try {
+        new RegExp(source);
+      } catch (err) {
+        problems.push({
+          offset: offsetOf(doc, p),
+          message: `invalid regular expression: ${(err as Error).message}`,
+        });
+      }
+    }
+  });
+  return problems;
+}
+
+function fail(file: string, lc: LineCounter, problems: Problem[]): never {
+  const lines = problems.slice(0, 20).map((pr) => {
+    if (pr.offset === null) return `${file}: ${pr.message}`;
+    const { line, col } = lc.linePos(pr.offset);
+    return `${file}:${line}:${col}: ${pr.message}`;
+  });
+  if (problems.length > 20) lines.push(`… and ${problems.length - 20} more`);
+  throw new McptestError('suite_invalid', lines.join('\n'), {
+    hint: 'mcptest schema --output suite.schema.json   # then validate the suite in your editor',
+    details: { file, problems: lines },
+  });
+}
+
+/** Parses suite text; `file` is only used in messages. */
+export function parseSuite(text: string, file: string, env: NodeJS.ProcessEnv): Omit<LoadedSuite, 'dir'> {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    fail(
+      file,
+      lc,
+      doc.errors.map((e) => ({
+        offset: e.pos[0],
+        message: `YAML syntax error: ${e.message.split('\n')[0]}`,
+      })),
+    );
+  }
+  const scanned = scanDocument(doc, env);
+  if (scanned.length) fail(file, lc, scanned);
+  const problems = zodProblems(doc, doc.toJS());
+  if (problems.length) fail(file, lc, problems);
+  const suite = Suite.parse(doc.toJS());
+  return { suite, file, name: suite.name ?? path.basename(file).replace(/\.ya?ml$/i, '') };
+}
+
+/** Reads and parses a suite file. */
+export function loadSuite(file: string, io: { env: NodeJS.ProcessEnv; cwd: string }): LoadedSuite {
+  const abs = path.resolve(io.cwd, file);
+  let text: string;
+  try {
+    text = fs.readFileSync(abs, 'utf8');
+  } catch (err) {
+    throw new McptestError(
+      'suite_invalid',
+      `cannot read suite file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { hint: `ls ${path.dirname(file)}`, details: { file } },
+    );
+  }
+  return { ...parseSuite(text, file, io.env), dir: path.dirname(abs) };
+}

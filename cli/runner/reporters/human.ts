@@ -1,0 +1,97 @@
+/**
+ * The human reporter: a progress line per test as it finishes, failure details indented under
+ * it, a server's connection or auth failure printed in full once, and a `N passed, N failed`
+ * summary. Colour only when asked for (a TTY without NO_COLOR).
+ */
+import type { RunEvent, ServerResult, SuiteReport, TestResult } from '../run-suite.js';
+
+export interface Palette {
+  green: (s: string) => string;
+  red: (s: string) => string;
+  yellow: (s: string) => string;
+  dim: (s: string) => string;
+  bold: (s: string) => string;
+}
+
+const code = (open: number, close: number) => (s: string) => `\x1b[${open}m${s}\x1b[${close}m`;
+export const COLOURS: Palette = {
+  green: code(32, 39),
+  red: code(31, 39),
+  yellow: code(33, 39),
+  dim: code(2, 22),
+  bold: code(1, 22),
+};
+export const PLAIN: Palette = {
+  green: (s) => s,
+  red: (s) => s,
+  yellow: (s) => s,
+  dim: (s) => s,
+  bold: (s) => s,
+};
+
+/** Colour when writing to a terminal and NO_COLOR is unset (https://no-color.org). */
+export function wantsColour(isTTY: boolean, env: NodeJS.ProcessEnv): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  return isTTY;
+}
+
+function indent(text: string, by: string): string {
+  return text
+    .split('\n')
+    .map((l) => by + l)
+    .join('\n');
+}
+
+export function humanTestLine(r: TestResult, c: Palette): string {
+  const ms = c.dim(`(${r.durationMs} ms)`);
+  if (r.status === 'passed') return `  ${c.green('✓')} ${r.name} ${ms}\n`;
+  if (r.status === 'skipped') return `  ${c.yellow('-')} ${r.name} ${c.dim('(skipped)')}\n`;
+  const lines = [`  ${c.red('✗')} ${r.name} ${ms}`];
+  for (const f of r.failures) lines.push(indent(`${f.assertion}: ${f.message}`, '      '));
+  if (r.error) {
+    lines.push(indent(r.error.message, '      '));
+    if (r.error.hint && !r.error.message.includes(r.error.hint) && !r.error.message.startsWith('not run:')) {
+      lines.push(`      hint: ${r.error.hint}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function humanServerFailure(s: ServerResult, c: Palette): string {
+  if (!s.error) return '';
+  const title = s.authFailed
+    ? `auth failed for server "${s.name}" (${s.target}):`
+    : `cannot use server "${s.name}" (${s.target}):`;
+  const lines = [c.red(c.bold(title)), indent(s.error.message, '  ')];
+  if (s.error.hint && !s.error.message.includes(s.error.hint)) lines.push(`  hint: ${s.error.hint}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function humanSummary(report: SuiteReport, c: Palette): string {
+  const { passed, failed, skipped } = report.summary;
+  const parts = [c.green(`${passed} passed`), failed ? c.red(`${failed} failed`) : `${failed} failed`];
+  if (skipped) parts.push(c.yellow(`${skipped} skipped`));
+  return `${parts.join(', ')} ${c.dim(`(${(report.durationMs / 1000).toFixed(1)} s)`)}\n`;
+}
+
+function header(file: string, total: number, c: Palette): string {
+  return `${c.bold(`mcptest run ${file}`)} ${c.dim(`(${total} test${total === 1 ? '' : 's'})`)}\n`;
+}
+
+/** Live rendering: call with each event, writes as the run goes. */
+export function humanLive(write: (s: string) => void, c: Palette): (e: RunEvent) => void {
+  return (e) => {
+    if (e.type === 'start') write(header(e.suite.file, e.total, c));
+    else if (e.type === 'server') write(humanServerFailure(e.server, c));
+    else write(humanTestLine(e.result, c));
+  };
+}
+
+/** The whole report at once (for --output FILE). */
+export function renderHuman(report: SuiteReport, c: Palette = PLAIN): string {
+  let out = header(report.suite.file, report.summary.total, c);
+  for (const s of report.servers) out += humanServerFailure(s, c);
+  for (const t of report.tests) out += humanTestLine(t, c);
+  return out + humanSummary(report, c);
+}

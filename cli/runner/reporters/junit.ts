@@ -1,0 +1,59 @@
+/**
+ * The JUnit XML reporter, in the shape CI systems read (Jenkins, GitLab, GitHub test reporters):
+ * `testsuites > testsuite > testcase` with `failure` for failed assertions, `error` for tests
+ * that could not run (connection, auth, timeout) and `skipped` for tests not reached after
+ * `--bail`.
+ */
+import type { SuiteReport, TestResult } from '../run-suite.js';
+
+/** Escapes text for XML content and attribute values, dropping characters XML 1.0 forbids. */
+export function xmlEscape(text: string): string {
+  return text
+    .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+const seconds = (ms: number) => (ms / 1000).toFixed(3);
+
+function testcase(t: TestResult): string {
+  const open = `    <testcase classname="${xmlEscape(t.server)}" name="${xmlEscape(t.name)}" time="${seconds(t.durationMs)}"`;
+  if (t.status === 'passed') return `${open}/>\n`;
+  if (t.status === 'skipped')
+    return `${open}>\n      <skipped message="not run after --bail"/>\n    </testcase>\n`;
+  let body = '';
+  if (t.failures.length) {
+    const first = t.failures[0];
+    const text = t.failures.map((f) => `${f.assertion}: ${f.message}`).join('\n');
+    body += `      <failure message="${xmlEscape(`${first.assertion}: ${first.message}`)}" type="assertion">${xmlEscape(text)}</failure>\n`;
+  }
+  if (t.error) {
+    const text = t.error.hint ? `${t.error.message}\nhint: ${t.error.hint}` : t.error.message;
+    body += `      <error message="${xmlEscape(t.error.message.split('\n')[0])}" type="${xmlEscape(t.error.code)}">${xmlEscape(text)}</error>\n`;
+  }
+  return `${open}>\n${body}    </testcase>\n`;
+}
+
+export function renderJunit(report: SuiteReport): string {
+  const { total, skipped } = report.summary;
+  const errors = report.tests.filter((t) => t.status === 'failed' && t.error && !t.failures.length).length;
+  const failures = report.summary.failed - errors;
+  const counts = `tests="${total}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(report.durationMs)}"`;
+  const name = xmlEscape(report.suite.name);
+  const serverErrors = report.servers
+    .filter((s) => s.error)
+    .map((s) => `server "${s.name}" (${s.target}): ${s.error!.message}`)
+    .join('\n\n');
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<testsuites name="mcptest" ${counts}>\n` +
+    `  <testsuite name="${name}" ${counts} timestamp="${report.startedAt}">\n` +
+    report.tests.map(testcase).join('') +
+    (serverErrors ? `    <system-err>${xmlEscape(serverErrors)}</system-err>\n` : '') +
+    '  </testsuite>\n' +
+    '</testsuites>\n'
+  );
+}
