@@ -3,6 +3,8 @@ import type { CliIo, CommandResult } from '../io.js';
 import { registerAuth } from './auth.js';
 import { registerDaemon } from './daemon.js';
 import { registerLogin } from './login.js';
+import { registerRun } from './run.js';
+import { registerSchema } from './schema.js';
 
 /**
  * Every top-level command. A new verb is a `cli/commands/<verb>.ts` file with a register
@@ -12,4 +14,6 @@ export const COMMANDS: ReadonlyArray<(program: Command, io: CliIo, result: Comma
   registerDaemon,
   registerAuth,
   registerLogin,
+  registerRun,
+  registerSchema,
 ];
