@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import type { CliIo, CommandResult } from '../io.js';
 import { registerAuth } from './auth.js';
+import { registerCall } from './call.js';
 import { registerDaemon } from './daemon.js';
+import { registerDoctor } from './doctor.js';
+import { registerTools } from './tools.js';
 import { registerLogin } from './login.js';
 import { registerRun } from './run.js';
 import { registerSchema } from './schema.js';
@@ -14,6 +17,9 @@ export const COMMANDS: ReadonlyArray<(program: Command, io: CliIo, result: Comma
   registerDaemon,
   registerAuth,
   registerLogin,
+  registerTools,
+  registerCall,
+  registerDoctor,
   registerRun,
   registerSchema,
 ];

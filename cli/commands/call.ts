@@ -1,0 +1,117 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { McptestError } from '../../shared/errors.js';
+import type { CliIo, CommandResult } from '../io.js';
+import { addTargetOptions, type TargetFlags } from '../mcp/target-options.js';
+
+/** Reads the tool arguments from `--args JSON` or `--args-file PATH` (`-` for stdin is not offered). */
+export function parseToolArgs(
+  opts: { args?: string; argsFile?: string },
+  cwd: string,
+): Record<string, unknown> {
+  if (opts.args !== undefined && opts.argsFile !== undefined) {
+    throw new McptestError('invalid_request', 'give --args or --args-file, not both');
+  }
+  let text = opts.args;
+  let from = '--args';
+  if (opts.argsFile !== undefined) {
+    from = opts.argsFile;
+    try {
+      text = fs.readFileSync(path.resolve(cwd, opts.argsFile), 'utf8');
+    } catch (err) {
+      throw new McptestError(
+        'invalid_request',
+        `cannot read --args-file ${opts.argsFile}: ${(err as Error).message}`,
+      );
+    }
+  }
+  if (text === undefined || text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new McptestError('invalid_request', `${from} is not valid JSON: ${(err as Error).message}`, {
+      hint: `mcptest call --url URL echo --args '{"text":"hi"}'`,
+    });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new McptestError('invalid_request', `${from} must be a JSON object of argument names to values`, {
+      hint: `mcptest call --url URL add --args '{"a":1,"b":2}'`,
+    });
+  }
+  return value as Record<string, unknown>;
+}
+
+/** `mcptest call`: call one tool and print its result. */
+export function registerCall(program: Command, io: CliIo, result: CommandResult): void {
+  const cmd = program
+    .command('call')
+    .description('call one tool of an MCP server and print its result')
+    .argument('<tool>', 'the tool name (see `mcptest tools`)');
+  addTargetOptions(cmd)
+    .option('--args <json>', 'the tool arguments as a JSON object')
+    .option('--args-file <path>', 'read the tool arguments (a JSON object) from a file')
+    .option('--json', 'print the whole CallToolResult as JSON')
+    .addHelpText(
+      'after',
+      `
+Output: text content is printed as text, structuredContent as JSON, other content (images,
+resources) as a one-line summary; --json prints the whole result.
+
+Examples:
+  mcptest call --url https://mcp.example.com/mcp --bearer-token-env MCP_TOKEN add --args '{"a":1,"b":2}'
+  mcptest call --url https://mcp.example.com/mcp get_weather --args-file args.json --json
+  mcptest call --command node --arg server.js echo --args '{"text":"hi"}'
+
+Exit codes: 0 the tool succeeded, 1 the result has isError (or another failure), 3 the server
+refused our credentials.`,
+    )
+    .action(
+      async (tool: string, opts: TargetFlags & { args?: string; argsFile?: string; json?: boolean }) => {
+        const args = parseToolArgs(opts, io.cwd);
+        const { targetFromOptions } = await import('../mcp/target-options.js');
+        const { connectToServer } = await import('../mcp/connect.js');
+        const conn = await connectToServer(targetFromOptions(opts), io);
+        try {
+          let res: Awaited<ReturnType<typeof conn.client.callTool>>;
+          try {
+            res = await conn.client.callTool({ name: tool, arguments: args }, undefined, {
+              timeout: conn.target.timeoutMs,
+              signal: io.signal,
+            });
+          } catch (err) {
+            throw conn.explain(err);
+          }
+          if (opts.json) io.stdout(`${JSON.stringify(res, null, 2)}\n`);
+          else io.stdout(formatResult(res));
+          if (res.isError) {
+            io.stderr(`error: tool ${tool} answered with isError: true\n`);
+            result.exitCode = 1;
+          } else {
+            result.exitCode = 0;
+          }
+        } finally {
+          await conn.close();
+        }
+      },
+    );
+}
+
+function formatResult(res: Record<string, unknown>): string {
+  const out: string[] = [];
+  const content = Array.isArray(res.content) ? (res.content as Array<Record<string, any>>) : [];
+  for (const item of content) {
+    if (item.type === 'text') out.push(String(item.text));
+    else if (item.type === 'image' || item.type === 'audio')
+      out.push(`[${item.type} ${item.mimeType ?? ''}, ${String(item.data ?? '').length} base64 chars]`);
+    else if (item.type === 'resource_link') out.push(`[resource link ${item.uri}]`);
+    else if (item.type === 'resource') out.push(`[resource ${item.resource?.uri ?? ''}]`);
+    else out.push(JSON.stringify(item));
+  }
+  if (res.structuredContent !== undefined) {
+    out.push(`structuredContent: ${JSON.stringify(res.structuredContent, null, 2)}`);
+  }
+  if (res.toolResult !== undefined) out.push(JSON.stringify(res.toolResult, null, 2));
+  return out.length ? `${out.join('\n')}\n` : '(empty result)\n';
+}

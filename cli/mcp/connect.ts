@@ -1,0 +1,396 @@
+/**
+ * The one way mcptest connects to an MCP server, used by every surface (tools, call, doctor, the
+ * suite runner, the agent server). HTTP targets use Streamable HTTP (falling back to the legacy
+ * HTTP+SSE transport when the server only speaks that); stdio targets spawn the server.
+ *
+ * Tokens are attached by a custom fetch, never by the SDK's OAuthClientProvider: the daemon owns
+ * OAuth. The fetch asks its token source per request, sends the token to the server's origin
+ * only, refuses redirects to other origins, and after a 401 on a daemon-supplied token reports
+ * the rejected fingerprint and retries once with the fresh token.
+ * @see MCP spec 2025-11-25 "Transports" (Streamable HTTP, backwards compatibility) and "Authorization"
+ */
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Implementation, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { McptestError } from '../../shared/errors.js';
+import { fingerprint } from '../../shared/fingerprint.js';
+import { assertSecureUrl, canonicalServerUrl } from '../../shared/server-url.js';
+import { VERSION } from '../../shared/version.js';
+import { type AuthFailure, buildAuthError, stateForResponse } from './auth-error.js';
+import { resolveTokenSource, type TokenSource } from './credentials.js';
+import { networkError, probeEndpoint } from './probe.js';
+
+/** What to connect to and how to authenticate. Only names of env vars travel, never secrets. */
+export interface ServerTarget {
+  /** Streamable HTTP endpoint (legacy HTTP+SSE is tried when the server only speaks that). */
+  url?: string;
+  /** A stdio server to spawn (no auth). */
+  command?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Name of the env var holding a bearer token. */
+  bearerTokenEnv?: string;
+  oauth?: {
+    grant: 'client_credentials';
+    clientId: string;
+    clientSecretEnv?: string;
+    tokenUrl?: string;
+    scope?: string;
+    resource?: string;
+    authMethod?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+    privateKeyFile?: string;
+    privateKeyEnv?: string;
+  };
+  /** Extra non-secret headers sent to the server. */
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export type AuthSource = 'bearer_token_env' | 'client_credentials' | 'login' | 'none';
+
+export interface McpConnection {
+  client: Client;
+  target: ServerTarget;
+  /** Canonical server URL; null for stdio. */
+  serverUrl: string | null;
+  authSource: AuthSource;
+  transport: 'streamable-http' | 'sse' | 'stdio';
+  serverInfo: Implementation | undefined;
+  capabilities: ServerCapabilities | undefined;
+  protocolVersion: string | undefined;
+  /**
+   * Turns an error thrown by `client` (a 401/403 on a later request, a JSON-RPC error, a network
+   * failure) into an McptestError: the auth error when the server refused us.
+   */
+  explain(err: unknown): McptestError;
+  close(): Promise<void>;
+}
+
+export interface ConnectIo {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** The last 401/403 the server answered on this connection. */
+interface Refusal {
+  status: number;
+  wwwAuthenticate: string | null;
+  fingerprint: string | null;
+}
+
+/** Connects and initializes; throws the auth error, connection_failed, server_error or timeout. */
+export async function connectToServer(target: ServerTarget, io: ConnectIo): Promise<McpConnection> {
+  if (target.command) return connectStdio(target, io);
+  if (!target.url) {
+    throw new McptestError('invalid_request', 'no server given: pass --url URL or --command CMD', {
+      hint: 'mcptest tools --url https://mcp.example.com/mcp',
+    });
+  }
+  assertSecureUrl(target.url, 'server URL');
+  const serverUrl = canonicalServerUrl(target.url);
+  const endpoint = new URL(target.url);
+  endpoint.hash = '';
+  const source = await resolveTokenSource(target, serverUrl, io);
+  const failure = (status: number | null, www: string | null, fp: string | null, tokenSent: boolean) =>
+    buildAuthError(authFailure(source, serverUrl, status, www, fp, tokenSent));
+
+  if (source.missing === 'env_unset') {
+    // Nothing to send; still ask the server, so the error says what it advertises.
+    await source.close();
+    const probe = await probeEndpoint(endpoint.href, {
+      headers: target.headers,
+      timeoutMs: target.timeoutMs,
+      signal: io.signal,
+    }).catch(() => null);
+    const refused = probe && (probe.status === 401 || probe.status === 403);
+    throw failure(refused ? probe.status : null, refused ? probe.wwwAuthenticate : null, null, false);
+  }
+
+  const state: { refusal: Refusal | null } = { refusal: null };
+  const authFetch = makeAuthFetch(endpoint, source, state, target.headers ?? {});
+  const explain = (err: unknown): McptestError => {
+    if (state.refusal) {
+      const r = state.refusal;
+      state.refusal = null;
+      return failure(r.status, r.wwwAuthenticate, r.fingerprint, r.fingerprint !== null);
+    }
+    return explainError(err, serverUrl);
+  };
+
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+  const options = { timeout: target.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: io.signal };
+  let client = new Client({ name: 'mcptest', version: VERSION });
+  let kind: McpConnection['transport'] = 'streamable-http';
+  let negotiated: { version?: string } = {};
+  try {
+    const { StreamableHTTPClientTransport } = await import(
+      '@modelcontextprotocol/sdk/client/streamableHttp.js'
+    );
+    const transport = new StreamableHTTPClientTransport(endpoint, { fetch: authFetch });
+    negotiated = watchProtocolVersion(transport);
+    try {
+      await client.connect(transport, options);
+    } catch (err) {
+      if (state.refusal || !isLegacyHint(err)) throw err;
+      // The server refused the Streamable HTTP POST: try the 2024-11-05 HTTP+SSE transport.
+      await client.close().catch(() => undefined);
+      const { SSEClientTransport } = await import('@modelcontextprotocol/sdk/client/sse.js');
+      client = new Client({ name: 'mcptest', version: VERSION });
+      const sse = new SSEClientTransport(endpoint, { fetch: authFetch });
+      negotiated = watchProtocolVersion(sse);
+      kind = 'sse';
+      try {
+        await client.connect(sse, options);
+      } catch (sseErr) {
+        if (state.refusal) throw sseErr;
+        throw err; // the Streamable HTTP failure says more than the fallback's
+      }
+    }
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    await source.close();
+    throw explain(err);
+  }
+  return {
+    client,
+    target,
+    serverUrl,
+    authSource: source.input,
+    transport: kind,
+    serverInfo: client.getServerVersion(),
+    capabilities: client.getServerCapabilities(),
+    protocolVersion: negotiated.version,
+    explain,
+    close: async () => {
+      await client.close().catch(() => undefined);
+      await source.close();
+    },
+  };
+}
+
+function authFailure(
+  source: TokenSource,
+  serverUrl: string,
+  status: number | null,
+  www: string | null,
+  fp: string | null,
+  tokenSent: boolean,
+): AuthFailure {
+  const fallback = source.missing ?? 'no_credentials';
+  return {
+    serverUrl,
+    status,
+    wwwAuthenticate: www,
+    input: source.input,
+    state: status === null ? fallback : stateForResponse(status, www, tokenSent, fallback),
+    envVar: source.envVar,
+    clientId: source.clientId,
+    tokenUrl: source.tokenUrl,
+    fingerprint: fp ?? undefined,
+    reason: source.reason,
+  };
+}
+
+function watchProtocolVersion(transport: Transport): { version?: string } {
+  const seen: { version?: string } = {};
+  const original = transport.setProtocolVersion?.bind(transport);
+  transport.setProtocolVersion = (version: string) => {
+    seen.version = version;
+    original?.(version);
+  };
+  return seen;
+}
+
+/** A 4xx other than 401/403 on the first POST: the server may only speak HTTP+SSE. */
+function isLegacyHint(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return (
+    (err as Error)?.name !== 'McptestError' &&
+    typeof code === 'number' &&
+    (code === 400 || code === 404 || code === 405)
+  );
+}
+
+type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/**
+ * The fetch handed to the SDK transports. Bearer only to `endpoint`'s origin, redirects never
+ * followed here (same-origin ones are followed by the SDK through this fetch again; others are
+ * refused), one retry after a 401 with a fresh daemon token.
+ */
+function makeAuthFetch(
+  endpoint: URL,
+  source: TokenSource,
+  state: { refusal: Refusal | null },
+  extraHeaders: Record<string, string>,
+): FetchLike {
+  return async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const headers = new Headers(init?.headers);
+    for (const [name, value] of Object.entries(extraHeaders))
+      if (!headers.has(name)) headers.set(name, value);
+    headers.delete('authorization');
+    const sameOrigin = url.origin === endpoint.origin;
+    const send = async (token: string | null) => {
+      if (token) headers.set('authorization', `Bearer ${token}`);
+      let res: Response;
+      try {
+        res = await fetch(url, { ...init, headers, redirect: 'manual' });
+      } catch (err) {
+        if ((err as Error)?.name === 'AbortError') throw err;
+        throw networkError(url.href, err);
+      }
+      refuseCrossOriginRedirect(url, res);
+      return res;
+    };
+    if (!sameOrigin) return send(null);
+    let token = await source.current();
+    let res = await send(token);
+    if (res.status === 401 && token) {
+      const fresh = await source.renew(token);
+      if (fresh && fresh !== token) {
+        await res.body?.cancel().catch(() => undefined);
+        token = fresh;
+        res = await send(token);
+      }
+    }
+    if (res.status === 401 || res.status === 403) {
+      state.refusal = {
+        status: res.status,
+        wwwAuthenticate: res.headers.get('www-authenticate'),
+        fingerprint: token ? fingerprint(token) : null,
+      };
+    } else if (res.ok) {
+      state.refusal = null;
+    }
+    return res;
+  };
+}
+
+function refuseCrossOriginRedirect(from: URL, res: Response): void {
+  if (res.status < 300 || res.status > 399) return;
+  const location = res.headers.get('location');
+  if (!location) return;
+  let to: URL;
+  try {
+    to = new URL(location, from);
+  } catch {
+    return;
+  }
+  if (to.origin === from.origin) return;
+  void res.body?.cancel().catch(() => undefined);
+  throw new McptestError(
+    'connection_failed',
+    `${from.origin} redirected to another origin (${to.origin}); mcptest does not follow redirects off the server's origin, so credentials never leave it`,
+    {
+      hint: `mcptest doctor --url ${to.origin}${to.pathname}`,
+      details: { from: from.origin, to: to.origin },
+    },
+  );
+}
+
+/** Non-auth failures: network, HTTP status, JSON-RPC error, timeout. */
+export function explainError(err: unknown, where: string): McptestError {
+  if (err instanceof McptestError) return err;
+  const e = err as { name?: string; code?: unknown; message?: string };
+  const message = e?.message ?? String(err);
+  if (e?.name === 'AbortError' || /aborted|interrupted/i.test(message)) {
+    return new McptestError('cancelled', `interrupted while talking to ${where}`, { cause: err });
+  }
+  if (e?.code === -32001 || /timed out/i.test(message)) {
+    return new McptestError('timeout', `${where} did not answer in time: ${message}`, {
+      hint: `mcptest doctor --url ${where}`,
+      cause: err,
+    });
+  }
+  if (e?.name === 'McpError' || (typeof e?.code === 'number' && e.code < 0)) {
+    return new McptestError('server_error', `${where} answered with a JSON-RPC error: ${message}`, {
+      details: { rpcCode: e.code },
+      cause: err,
+    });
+  }
+  if (typeof e?.code === 'number') {
+    return new McptestError('server_error', `${where} answered HTTP ${e.code}: ${message}`, {
+      hint: `mcptest doctor --url ${where}`,
+      details: { status: e.code },
+      cause: err,
+    });
+  }
+  const cause = (err as { cause?: { code?: string } })?.cause;
+  if (cause?.code || /fetch failed|ECONN|ENOTFOUND|socket/i.test(message)) return networkError(where, err);
+  return new McptestError('server_error', `talking to ${where} failed: ${message}`, {
+    hint: `mcptest doctor --url ${where}`,
+    cause: err,
+  });
+}
+
+async function connectStdio(target: ServerTarget, io: ConnectIo): Promise<McpConnection> {
+  const command = target.command as string;
+  const where = [command, ...(target.args ?? [])].join(' ');
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+  const { StdioClientTransport, getDefaultEnvironment } = await import(
+    '@modelcontextprotocol/sdk/client/stdio.js'
+  );
+  const transport = new StdioClientTransport({
+    command,
+    args: target.args ?? [],
+    env: { ...getDefaultEnvironment(), ...target.env },
+    cwd: target.cwd ?? io.cwd,
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-2000);
+  });
+  const negotiated = watchProtocolVersion(transport);
+  const client = new Client({ name: 'mcptest', version: VERSION });
+  const explain = (err: unknown) => {
+    const e = explainError(err, `stdio server \`${where}\``);
+    if (stderr.trim() && e.code !== 'server_error') {
+      return new McptestError(e.code, `${e.message}; its stderr ends: ${stderr.trim().slice(-500)}`, {
+        hint: e.hint,
+        details: e.details,
+      });
+    }
+    return e;
+  };
+  try {
+    await client.connect(transport, { timeout: target.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: io.signal });
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    const errno = (err as NodeJS.ErrnoException)?.code;
+    if (errno === 'ENOENT' || errno === 'EACCES') {
+      throw new McptestError('connection_failed', `cannot start stdio server \`${where}\` (${errno})`, {
+        hint: 'check --command: give a program on PATH or a path to an executable',
+        cause: err,
+      });
+    }
+    const e = explain(err);
+    throw new McptestError(
+      e.code === 'server_error' ? 'connection_failed' : e.code,
+      `stdio server \`${where}\` did not initialize: ${e.message}`,
+      {
+        hint: e.hint,
+        cause: err,
+      },
+    );
+  }
+  return {
+    client,
+    target,
+    serverUrl: null,
+    authSource: 'none',
+    transport: 'stdio',
+    serverInfo: client.getServerVersion(),
+    capabilities: client.getServerCapabilities(),
+    protocolVersion: negotiated.version,
+    explain,
+    close: async () => {
+      await client.close().catch(() => undefined);
+    },
+  };
+}

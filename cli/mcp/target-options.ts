@@ -1,0 +1,171 @@
+/**
+ * The flags that name a server and its credentials, defined once for every command that talks
+ * to a server (tools, call, doctor, run, scaffold): `--url`, `--bearer-token-env`, the client
+ * credentials flags and the stdio flags.
+ */
+import type { Command } from 'commander';
+import { McptestError } from '../../shared/errors.js';
+import type { ServerTarget } from './connect.js';
+
+export interface TargetFlags {
+  url?: string;
+  bearerTokenEnv?: string;
+  clientId?: string;
+  clientSecretEnv?: string;
+  tokenUrl?: string;
+  scope?: string;
+  resource?: string;
+  authMethod?: string;
+  privateKeyFile?: string;
+  command?: string;
+  arg?: string[];
+  header?: string[];
+  timeout?: string;
+}
+
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Adds the server and credential flags to `cmd`. */
+export function addTargetOptions(cmd: Command): Command {
+  return cmd
+    .option('--url <url>', 'the MCP server endpoint (Streamable HTTP; legacy HTTP+SSE is tried too)')
+    .option(
+      '--bearer-token-env <VAR>',
+      'name of the env var holding a bearer token (the value is never printed)',
+    )
+    .option(
+      '--client-id <id>',
+      'OAuth client credentials: the client id (the daemon mints and caches tokens)',
+    )
+    .option('--client-secret-env <VAR>', 'client credentials: name of the env var holding the client secret')
+    .option(
+      '--token-url <url>',
+      'client credentials: the token endpoint (discovered from the server when omitted)',
+    )
+    .option('--scope <scopes>', 'client credentials: space-separated scopes to request')
+    .option('--resource <url>', 'client credentials: RFC 8707 resource (default: the server URL)')
+    .option('--auth-method <method>', `client credentials: ${AUTH_METHODS.join(' | ')}`)
+    .option('--private-key-file <path>', 'client credentials with private_key_jwt: PKCS#8 PEM key file')
+    .option('--command <cmd>', 'run a stdio MCP server instead of --url (no auth)')
+    .option('--arg <arg>', 'an argument for --command (repeat for several)', collect)
+    .option('--header <name:value>', 'an extra non-secret HTTP header (repeatable)', collect)
+    .option('--timeout <seconds>', 'give up on a request after this many seconds', '30');
+}
+
+/** Builds a ServerTarget from parsed flags, rejecting contradictory or malformed ones. */
+export function targetFromOptions(flags: TargetFlags): ServerTarget {
+  if (!flags.url === !flags.command) {
+    throw new McptestError('invalid_request', 'give exactly one of --url URL or --command CMD', {
+      hint: 'mcptest tools --url https://mcp.example.com/mcp --bearer-token-env MCP_TOKEN',
+    });
+  }
+  const timeout = Number(flags.timeout ?? '30');
+  if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 3600) {
+    throw new McptestError('invalid_request', `--timeout takes seconds from 1 to 3600, not ${flags.timeout}`);
+  }
+  const target: ServerTarget = { timeoutMs: Math.round(timeout * 1000) };
+  if (flags.command) {
+    if (flags.bearerTokenEnv || flags.clientId) {
+      throw new McptestError('invalid_request', 'stdio servers (--command) take no credentials flags', {
+        hint: 'drop --bearer-token-env / --client-id, or use --url',
+      });
+    }
+    target.command = flags.command;
+    target.args = flags.arg ?? [];
+    return target;
+  }
+  if (flags.arg?.length) {
+    throw new McptestError('invalid_request', '--arg goes with --command, not --url');
+  }
+  target.url = flags.url;
+  if (flags.header?.length) {
+    target.headers = {};
+    for (const h of flags.header) {
+      const at = h.indexOf(':');
+      if (at <= 0)
+        throw new McptestError('invalid_request', `--header takes name:value, not ${JSON.stringify(h)}`);
+      const name = h.slice(0, at).trim();
+      if (name.toLowerCase() === 'authorization') {
+        throw new McptestError(
+          'invalid_request',
+          'tokens do not go in --header; name their env var instead',
+          {
+            hint: `mcptest tools --url ${flags.url} --bearer-token-env MCP_TOKEN`,
+          },
+        );
+      }
+      target.headers[name] = h.slice(at + 1).trim();
+    }
+  }
+  for (const [flag, value] of [
+    ['--bearer-token-env', flags.bearerTokenEnv],
+    ['--client-secret-env', flags.clientSecretEnv],
+  ] as const) {
+    if (value !== undefined && !ENV_NAME.test(value)) {
+      throw new McptestError(
+        'invalid_request',
+        `${flag} takes the NAME of an env var, not ${describe(value)}`,
+        {
+          hint: `export MCP_TOKEN=...; then pass ${flag} MCP_TOKEN`,
+        },
+      );
+    }
+  }
+  if (flags.bearerTokenEnv && flags.clientId) {
+    throw new McptestError(
+      'invalid_request',
+      '--bearer-token-env and --client-id are two auth sources; pick one',
+    );
+  }
+  if (flags.bearerTokenEnv) target.bearerTokenEnv = flags.bearerTokenEnv;
+  const ccOnly = {
+    clientSecretEnv: flags.clientSecretEnv,
+    tokenUrl: flags.tokenUrl,
+    scope: flags.scope,
+    authMethod: flags.authMethod,
+  };
+  if (!flags.clientId) {
+    const stray = Object.entries(ccOnly).find(([, v]) => v !== undefined);
+    if (stray) {
+      throw new McptestError(
+        'invalid_request',
+        `client credentials flags need --client-id (got --${kebab(stray[0])})`,
+        {
+          hint: `mcptest tools --url ${flags.url} --client-id ID --client-secret-env CLIENT_SECRET`,
+        },
+      );
+    }
+    return target;
+  }
+  if (flags.authMethod && !(AUTH_METHODS as readonly string[]).includes(flags.authMethod)) {
+    throw new McptestError(
+      'invalid_request',
+      `--auth-method takes ${AUTH_METHODS.join(', ')}, not ${flags.authMethod}`,
+    );
+  }
+  target.oauth = {
+    grant: 'client_credentials',
+    clientId: flags.clientId,
+    clientSecretEnv: flags.clientSecretEnv,
+    tokenUrl: flags.tokenUrl,
+    scope: flags.scope,
+    resource: flags.resource,
+    authMethod: flags.authMethod as (typeof AUTH_METHODS)[number] | undefined,
+    privateKeyFile: flags.privateKeyFile,
+  };
+  return target;
+}
+
+/** Never echo a value that may be a secret pasted by mistake: say only its shape. */
+function describe(value: string): string {
+  return `a ${value.length}-character value that is no env var name (not shown, in case it is a secret)`;
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
