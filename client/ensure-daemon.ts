@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { abstractLockName, type HeldLock, tryAbstractLock } from '../shared/abstract-lock.js';
@@ -15,6 +16,13 @@ import { IPC_API_VERSION, VERSION } from '../shared/version.js';
 import { DaemonClient } from './daemon-client.js';
 
 export const SYSTEMD_UNIT = 'mcptest-authd.service';
+export const SYSTEMD_SOCKET_UNIT = 'mcptest-authd.socket';
+
+/** `$XDG_CONFIG_HOME/systemd/user` (default `~/.config/systemd/user`): where user units live. */
+export function systemdUserUnitDir(env: NodeJS.ProcessEnv): string {
+  const config = env.XDG_CONFIG_HOME || path.join(env.HOME || os.homedir(), '.config');
+  return path.join(path.resolve(config), 'systemd', 'user');
+}
 
 export interface EnsureDaemonOptions {
   env?: NodeJS.ProcessEnv;
@@ -32,8 +40,17 @@ function unreachableHint(paths: McptestPaths, systemd: boolean): string {
     : `mcptest daemon run   (in the foreground, to see why it stops; log: ${paths.logFile})`;
 }
 
-function isSystemdManaged(env: NodeJS.ProcessEnv): boolean {
-  return env.MCPTEST_MANAGED_BY === 'systemd';
+/**
+ * True when systemd owns the daemon this client looks for: the env says so, or the socket unit
+ * is installed and this client's socket is the one the unit listens on (%t/mcptest/authd.sock).
+ * Clients then never spawn a daemon of their own beside systemd's.
+ */
+export function isSystemdManaged(env: NodeJS.ProcessEnv, paths: McptestPaths = resolvePaths(env)): boolean {
+  if (env.MCPTEST_MANAGED_BY === 'systemd') return true;
+  if (!env.XDG_RUNTIME_DIR) return false;
+  if (paths.socketPath !== path.join(path.resolve(env.XDG_RUNTIME_DIR), 'mcptest', 'authd.sock'))
+    return false;
+  return fs.existsSync(path.join(systemdUserUnitDir(env), SYSTEMD_SOCKET_UNIT));
 }
 
 /** Returns a client connected to a daemon of this version, starting or restarting one if needed. */
@@ -47,11 +64,14 @@ export async function ensureDaemon(options: EnsureDaemonOptions = {}): Promise<D
     if (compatible(health)) return client;
     await replaceOutdated(client, health);
   }
-  if (options.autoStart === false || isSystemdManaged(env)) {
+  const systemd = isSystemdManaged(env, paths);
+  if (options.autoStart === false || systemd) {
     await client.close();
-    throw new McptestError('daemon_unreachable', `no auth daemon answers at ${paths.socketPath}`, {
-      hint: isSystemdManaged(env) ? `systemctl --user start ${SYSTEMD_UNIT}` : 'mcptest daemon start',
-    });
+    throw new McptestError(
+      'daemon_unreachable',
+      `no auth daemon answers at ${paths.socketPath}${systemd ? ' (systemd manages it: its socket unit is not listening)' : ''}`,
+      { hint: systemd ? `systemctl --user start ${SYSTEMD_SOCKET_UNIT}` : 'mcptest daemon start' },
+    );
   }
   await startAndWait(client, paths, env, options.startTimeoutMs ?? 15_000);
   return client;

@@ -60,6 +60,12 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
   process.umask(0o077);
   const paths: McptestPaths = resolvePaths(env);
   const inheritedFd = systemdSocketFd(env);
+  if (inheritedFd !== null) {
+    // Like sd_listen_fds(unset=1): the fd is ours now, and no child may take these as its own.
+    delete env.LISTEN_FDS;
+    delete env.LISTEN_PID;
+    delete env.LISTEN_FDNAMES;
+  }
   const managedBy = inheritedFd !== null || env.MCPTEST_MANAGED_BY === 'systemd' ? 'systemd' : 'self';
 
   let lock = null;
