@@ -1,0 +1,56 @@
+/**
+ * The example as one call: the test IdP with the pre-registered client-credentials client
+ * `example-ci-client`, plus the OAuth-protected MCP server trusting it. Used by
+ * `examples/run-example.ts` (and handy in tests). main.ts runs the same setup as a process.
+ */
+import { type Idp, startIdp } from './idp.js';
+import { type McpExampleServer, startMcpServer } from './mcp-server.js';
+
+export const EXAMPLE_CLIENT_ID = 'example-ci-client';
+export const EXAMPLE_SECRET_ENV = 'EXAMPLE_CLIENT_SECRET';
+
+export interface ExampleServers {
+  idp: Idp;
+  mcp: McpExampleServer;
+  clientId: string;
+  close(): Promise<void>;
+}
+
+/** Starts the IdP and the MCP server on 127.0.0.1 (port 0 unless given). */
+export async function startExample(options: {
+  clientSecret: string;
+  idpPort?: number;
+  mcpPort?: number;
+  accessTokenTtl?: number;
+}): Promise<ExampleServers> {
+  const idp = await startIdp({
+    port: options.idpPort ?? 0,
+    ...(options.accessTokenTtl ? { accessTokenTtl: options.accessTokenTtl } : {}),
+    clients: [
+      {
+        client_id: EXAMPLE_CLIENT_ID,
+        client_secret: options.clientSecret,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+        scope: 'mcp:read mcp:write mcp:admin',
+      },
+    ],
+  });
+  let mcp: McpExampleServer;
+  try {
+    mcp = await startMcpServer({ issuer: idp.issuer, port: options.mcpPort ?? 0 });
+  } catch (err) {
+    await idp.close();
+    throw err;
+  }
+  return {
+    idp,
+    mcp,
+    clientId: EXAMPLE_CLIENT_ID,
+    close: async () => {
+      await Promise.all([mcp.close(), idp.close()]);
+    },
+  };
+}
