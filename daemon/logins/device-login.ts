@@ -197,10 +197,16 @@ export async function pollDeviceToken(
       default: {
         const e = failure as McptestError;
         const oauthError = e.details?.oauthError;
-        const wrongClient =
-          oauthError === 'unauthorized_client' ||
-          oauthError === 'invalid_client' ||
-          oauthError === 'invalid_grant';
+        if (oauthError === 'invalid_grant') {
+          // Some servers (oidc-provider among them) answer invalid_grant, not expired_token, once
+          // an expired device code is purged.
+          throw new McptestError(
+            'login_expired',
+            `${state.issuer} no longer accepts the device code for ${state.serverUrl} (${e.message.replace(/^.*: HTTP /, 'HTTP ')}); re-run the command for a fresh code`,
+            { hint: retryHint(state.serverUrl), details: e.details },
+          );
+        }
+        const wrongClient = oauthError === 'unauthorized_client' || oauthError === 'invalid_client';
         throw new McptestError(e.code, e.message, {
           hint: wrongClient ? retryHint(state.serverUrl, true) : (e.hint ?? retryHint(state.serverUrl)),
           details: e.details,
