@@ -132,6 +132,7 @@ export class DaemonClient {
   }
 
   async close(): Promise<void> {
+    if (this.agent.destroyed || this.agent.closed) return;
     await this.agent.close();
   }
 }

@@ -68,7 +68,7 @@ export function ensurePrivateDir(dir: string): void {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'ENOSPC') {
+    if (['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'ENOTDIR', 'EEXIST'].includes(e.code ?? '')) {
       throw new McptestError('store_unwritable', `cannot create ${dir}: ${e.code}`, {
         hint: `check the permissions of ${path.dirname(dir)}, or set MCPTEST_HOME to a writable folder`,
         cause: err,

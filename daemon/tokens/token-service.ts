@@ -199,7 +199,10 @@ export class TokenService {
         hint: `mcptest doctor --url ${row.serverUrl}`,
       });
     }
-    if (row.expiresAt !== null && row.expiresAt - now < minTtl) {
+    // A caller may ask for more life than a fresh token has; cap the wish at half the token's
+    // full life so that a just-refreshed token always satisfies it (no refresh per call).
+    const life = row.expiresAt === null ? 0 : row.expiresAt - row.updatedAt;
+    if (row.expiresAt !== null && row.expiresAt - now < Math.min(minTtl, life / 2)) {
       try {
         return await this.refresh(row.key, row.serverUrl, 'expiring');
       } catch (err) {

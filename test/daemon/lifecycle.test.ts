@@ -1,0 +1,220 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { DaemonClient } from '../../client/daemon-client.js';
+import { ensureDaemon } from '../../client/ensure-daemon.js';
+import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
+import { McptestError } from '../../shared/errors.js';
+import { isolatedEnv, runCli } from '../helpers/cli.js';
+import { startTestDaemon } from '../helpers/daemon.js';
+import { seedLogin } from '../helpers/seed.js';
+
+let idp: Idp;
+before(async () => {
+  idp = await startIdp();
+});
+after(async () => {
+  await idp.close();
+});
+
+test('socket 0600 in a 0700 folder; database 0600', async () => {
+  const d = await startTestDaemon();
+  try {
+    const sock = d.env.MCPTEST_SOCKET as string;
+    assert.ok(fs.statSync(sock).isSocket());
+    assert.equal(fs.statSync(sock).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(`${d.env.MCPTEST_HOME}/run`).mode & 0o777, 0o700);
+    assert.equal(fs.statSync(`${d.env.MCPTEST_HOME}/auth/tokens.db`).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(`${d.env.MCPTEST_HOME}/auth`).mode & 0o777, 0o700);
+  } finally {
+    await d.cleanup();
+  }
+});
+
+test('a socket folder open to others is refused with a chmod hint', async () => {
+  const env = isolatedEnv();
+  try {
+    fs.mkdirSync(`${env.MCPTEST_HOME}/run`, { mode: 0o777 });
+    fs.chmodSync(`${env.MCPTEST_HOME}/run`, 0o777);
+    const run = await runCli(['auth', 'status'], { env });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /is open to other users \(mode 777\)/);
+    assert.match(run.stderr, /hint: chmod 700 /);
+  } finally {
+    await env.cleanup();
+  }
+});
+
+test('a socket folder owned by another user is refused', async () => {
+  const env = isolatedEnv();
+  try {
+    fs.mkdirSync(`${env.MCPTEST_HOME}/run`, { mode: 0o700 });
+    fs.chownSync(`${env.MCPTEST_HOME}/run`, 65534, 65534);
+    const run = await runCli(['daemon', 'run'], { env });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /is owned by uid 65534, not by you/);
+  } finally {
+    await env.cleanup();
+  }
+});
+
+test('a socket path over the Unix limit is refused with a hint', async () => {
+  const env = isolatedEnv({ MCPTEST_SOCKET: `/tmp/${'x'.repeat(120)}/authd.sock` });
+  try {
+    const run = await runCli(['auth', 'status'], { env });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /socket path is \d+ bytes, over the 107-byte limit/);
+    assert.match(run.stderr, /hint: export MCPTEST_SOCKET=/);
+  } finally {
+    await env.cleanup();
+  }
+});
+
+test('kill -9 under load: clients recover with a fresh daemon, nothing is lost, integrity ok', async () => {
+  const d = await startTestDaemon();
+  try {
+    const serverUrl = 'http://127.0.0.1:1/kill9';
+    await seedLogin(idp, d.client, serverUrl);
+    let stop = false;
+    let served = 0;
+    const failures: string[] = [];
+    const workers = Array.from({ length: 8 }, async () => {
+      const client = new DaemonClient(d.env.MCPTEST_SOCKET as string);
+      while (!stop) {
+        try {
+          // Force refreshes too, so writes are in flight when the daemon dies.
+          const t = await client.getToken({ serverUrl });
+          served++;
+          if (served % 10 === 0) await client.getToken({ serverUrl, rejectedFingerprint: t.fingerprint });
+        } catch (err) {
+          if (!(err instanceof McptestError && err.code === 'daemon_unreachable')) failures.push(String(err));
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+      await client.close();
+    });
+    await new Promise((r) => setTimeout(r, 700));
+    await d.kill();
+    assert.ok(fs.existsSync(d.env.MCPTEST_SOCKET as string), 'the stale socket file is left behind');
+    // A client finds the stale socket, starts a fresh daemon, and everyone carries on.
+    const { cleanup: _c, ...env } = d.env;
+    const fresh = await ensureDaemon({ env });
+    const health = await fresh.health();
+    assert.notEqual(health.pid, d.process.pid);
+    const servedBefore = served;
+    await new Promise((r) => setTimeout(r, 700));
+    stop = true;
+    await Promise.all(workers);
+    assert.ok(served > servedBefore, 'clients were served by the new daemon');
+    assert.deepEqual(failures, []);
+    const creds = await fresh.listCredentials();
+    assert.equal(creds.length, 1);
+    assert.equal(creds[0].state, 'valid');
+    await fresh.close();
+    await runCli(['daemon', 'stop'], { env: d.env });
+    const db = new Database(`${d.env.MCPTEST_HOME}/auth/tokens.db`, { readonly: true });
+    assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+    db.close();
+  } finally {
+    await d.cleanup();
+  }
+});
+
+test('SIGTERM finishes the daemon cleanly: socket removed, store closed and consistent', async () => {
+  const d = await startTestDaemon();
+  const serverUrl = 'http://127.0.0.1:1/sigterm';
+  await seedLogin(idp, d.client, serverUrl);
+  const pending = d.client.getToken({
+    serverUrl,
+    rejectedFingerprint: (await d.client.getToken({ serverUrl })).fingerprint,
+  });
+  const code = await d.stop();
+  const answer = await pending.catch((err) => err);
+  assert.equal(code, 0);
+  assert.ok(!(answer instanceof Error) || (answer as McptestError).code === 'daemon_unreachable');
+  assert.ok(!fs.existsSync(d.env.MCPTEST_SOCKET as string));
+  const db = new Database(`${d.env.MCPTEST_HOME}/auth/tokens.db`, { readonly: true });
+  assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  assert.equal((db.prepare('SELECT count(*) AS n FROM credentials').get() as { n: number }).n, 1);
+  db.close();
+  assert.match(d.log(), /"msg":"daemon stopped"/);
+  await d.cleanup();
+});
+
+test('the log at trace level never holds a token, refresh token or client secret', async () => {
+  const d = await startTestDaemon();
+  try {
+    const serverUrl = 'http://127.0.0.1:1/redaction';
+    const set = await seedLogin(idp, d.client, serverUrl);
+    const fresh = await d.client.getToken({
+      serverUrl,
+      rejectedFingerprint: (await d.client.getToken({ serverUrl })).fingerprint,
+    });
+    // Hostile input that carries secrets must not reach the log either.
+    await d.client
+      .getToken({
+        serverUrl: 'http://127.0.0.1:1/cc',
+        clientCredentials: {
+          clientId: 'nope',
+          clientSecret: 'super-secret-value-123',
+          tokenUrl: `${idp.issuer}/token`,
+        },
+      })
+      .catch(() => undefined);
+    await runCli(['daemon', 'stop'], { env: d.env });
+    const log = d.log();
+    assert.match(log, /token refreshed/);
+    assert.match(log, /"fingerprint":"[0-9a-f]{12}"/);
+    for (const secret of [
+      set.access_token,
+      set.refresh_token as string,
+      fresh.accessToken,
+      'super-secret-value-123',
+    ]) {
+      assert.ok(!log.includes(secret), 'a secret reached the log');
+    }
+  } finally {
+    await d.cleanup();
+  }
+});
+
+test('IPC answers bad input with JSON errors and stays healthy', async () => {
+  const d = await startTestDaemon();
+  try {
+    const { request, Agent } = await import('undici');
+    const agent = new Agent({ connect: { socketPath: d.env.MCPTEST_SOCKET as string } });
+    const send = async (method: string, path: string, body?: string) => {
+      const res = await request(`http://x${path}`, {
+        method: method as 'POST',
+        dispatcher: agent,
+        body,
+        headers: body ? { 'content-type': 'application/json' } : {},
+      });
+      return {
+        status: res.statusCode,
+        body: (await res.body.json()) as { error?: { code: string; message: string } },
+      };
+    };
+    const cases = [
+      await send('POST', '/v1/token', '{not json'),
+      await send('POST', '/v1/token', JSON.stringify({ serverUrl: 42 })),
+      await send('POST', '/v1/token', JSON.stringify({ serverUrl: 'ftp://x' })),
+      await send('POST', '/v1/token', JSON.stringify({ serverUrl: 'http://a', rejectedFingerprint: 'zz' })),
+      await send('PUT', '/v1/credentials', JSON.stringify({ serverUrl: 'http://a' })),
+      await send('GET', '/v1/nope'),
+    ];
+    for (const c of cases) {
+      assert.ok(c.status >= 400 && c.status < 500, `status ${c.status}`);
+      assert.equal(typeof c.body.error?.code, 'string');
+      assert.equal(typeof c.body.error?.message, 'string');
+    }
+    assert.equal(cases[1].body.error?.code, 'invalid_request');
+    assert.equal(cases[2].body.error?.code, 'invalid_url');
+    assert.equal(cases[5].body.error?.code, 'not_found');
+    await agent.close();
+    assert.equal((await d.client.health()).name, 'mcptest-authd');
+  } finally {
+    await d.cleanup();
+  }
+});

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { SCHEMA_VERSION } from '../../daemon/store/migrations.js';
+import { TokenStore } from '../../daemon/store/token-store.js';
+import { McptestError } from '../../shared/errors.js';
+import { runCli } from '../helpers/cli.js';
+
+function tempDb(): { dir: string; dbPath: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-store-'));
+  return { dir, dbPath: path.join(dir, 'auth', 'tokens.db') };
+}
+
+const row = {
+  key: 'https://mcp.example.com',
+  serverUrl: 'https://mcp.example.com',
+  source: 'import' as const,
+  accessToken: 'at-1',
+  refreshToken: 'rt-1',
+  tokenType: 'Bearer',
+  scope: 'mcp:read',
+  expiresAt: 1000,
+  issuer: null,
+  tokenEndpoint: 'https://idp.example.com/token',
+  revocationEndpoint: null,
+  clientId: 'c',
+  clientSecret: null,
+  authMethod: 'none',
+  resource: 'https://mcp.example.com',
+};
+
+test('a new store is WAL, 0600 in a 0700 folder, at the latest schema', () => {
+  const { dir, dbPath } = tempDb();
+  const store = TokenStore.open(dbPath);
+  store.close();
+  assert.equal(fs.statSync(dbPath).mode & 0o777, 0o600);
+  assert.equal(fs.statSync(path.dirname(dbPath)).mode & 0o777, 0o700);
+  const db = new Database(dbPath, { readonly: true });
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  db.close();
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('a refreshed token set is committed with a new generation; a stale writer is refused', () => {
+  const { dir, dbPath } = tempDb();
+  const store = TokenStore.open(dbPath);
+  const first = store.putCredential(row, 1);
+  assert.equal(first.generation, 1);
+  const second = store.saveRefreshed(
+    row.key,
+    1,
+    { accessToken: 'at-2', refreshToken: 'rt-2', expiresAt: 2000 },
+    2,
+  );
+  assert.equal(second.generation, 2);
+  assert.equal(second.refreshToken, 'rt-2');
+  assert.throws(
+    () => store.saveRefreshed(row.key, 1, { accessToken: 'at-3', expiresAt: 3000 }, 3),
+    /changed during a refresh/,
+  );
+  assert.equal(store.getCredential(row.key)?.accessToken, 'at-2');
+  store.markNeedsLogin(row.key, 'invalid_grant', 4);
+  assert.equal(store.getCredential(row.key)?.state, 'needs_login');
+  // A new login replaces the credential and clears the state.
+  assert.equal(store.putCredential({ ...row, accessToken: 'at-4' }, 5).state, 'valid');
+  store.close();
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('a database of a newer schema is refused and left untouched', () => {
+  const { dir, dbPath } = tempDb();
+  TokenStore.open(dbPath).close();
+  const db = new Database(dbPath);
+  db.pragma(`user_version = ${SCHEMA_VERSION + 5}`);
+  db.close();
+  const bytes = fs.readFileSync(dbPath);
+  assert.throws(
+    () => TokenStore.open(dbPath),
+    (err: unknown) =>
+      err instanceof McptestError &&
+      err.code === 'store_newer_schema' &&
+      /upgrade mcptest/.test(err.hint ?? ''),
+  );
+  assert.deepEqual(fs.readFileSync(dbPath), bytes);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('a corrupt database is refused with a hint, never reset', () => {
+  const { dir, dbPath } = tempDb();
+  fs.mkdirSync(path.dirname(dbPath), { recursive: true, mode: 0o700 });
+  const garbage = Buffer.from('this is not a database, but it holds something precious '.repeat(200));
+  fs.writeFileSync(dbPath, garbage, { mode: 0o600 });
+  assert.throws(
+    () => TokenStore.open(dbPath),
+    (err: unknown) =>
+      err instanceof McptestError && err.code === 'store_corrupt' && err.hint?.includes('mv ') === true,
+  );
+  assert.deepEqual(fs.readFileSync(dbPath), garbage, 'the file is untouched');
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('the CLI reports a corrupt store through the daemon start-up with the same hint', async () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-'));
+  const env = {
+    PATH: process.env.PATH,
+    HOME: home,
+    MCPTEST_HOME: home,
+    MCPTEST_SOCKET: path.join(home, 'run', 's.sock'),
+  };
+  fs.mkdirSync(path.join(home, 'auth'), { mode: 0o700 });
+  const dbPath = path.join(home, 'auth', 'tokens.db');
+  fs.writeFileSync(dbPath, Buffer.alloc(8192, 7), { mode: 0o600 });
+  const run = await runCli(['auth', 'status'], { env });
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /error: the auth daemon could not start: token database .* is damaged/);
+  assert.match(run.stderr, /hint: move it aside and log in again: mv /);
+  assert.deepEqual(fs.readFileSync(dbPath), Buffer.alloc(8192, 7));
+  fs.rmSync(home, { recursive: true });
+});
+
+test('a store folder that cannot be created gives store_unwritable with a hint', () => {
+  const { dir, dbPath } = tempDb();
+  fs.mkdirSync(path.dirname(dbPath), { recursive: true, mode: 0o700 });
+  // chmod does not stop root; a read-only bind is not available here, so use a path under a file.
+  const blocked = path.join(dir, 'a-file');
+  fs.writeFileSync(blocked, 'x');
+  assert.throws(
+    () => TokenStore.open(path.join(blocked, 'auth', 'tokens.db')),
+    (err: unknown) =>
+      err instanceof McptestError && err.code === 'store_unwritable' && /MCPTEST_HOME/.test(err.hint ?? ''),
+  );
+  fs.rmSync(dir, { recursive: true });
+});
