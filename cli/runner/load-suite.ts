@@ -140,7 +140,11 @@ function zodProblems(doc: ReturnType<typeof parseDocument>, data: unknown): Prob
         message: `missing key "${p[p.length - 1]}" in ${pathText(p.slice(0, -1))}`,
       };
     }
-    return { offset: offsetOf(doc, p), message: `${pathText(p)}: ${issue.message}` };
+    const message =
+      issue.code === 'invalid_union' && p[p.length - 1] === 'text_contains'
+        ? 'expected a string or a list of strings'
+        : issue.message;
+    return { offset: offsetOf(doc, p), message: `${pathText(p)}: ${message}` };
   });
 }
 
