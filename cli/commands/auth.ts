@@ -28,11 +28,30 @@ export function registerAuth(program: Command, io: CliIo, _result: CommandResult
     )
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
-      const creds = await withDaemon(io, (c) => c.listCredentials());
+      const [creds, logins] = await withDaemon(io, (c) => Promise.all([c.listCredentials(), c.listLogins()]));
+      const pendingLogins = logins.filter((l) => l.status === 'pending');
       if (opts.json) {
-        io.stdout(`${JSON.stringify({ credentials: creds }, null, 2)}\n`);
+        io.stdout(`${JSON.stringify({ credentials: creds, pendingLogins }, null, 2)}\n`);
         return;
       }
+      if (pendingLogins.length > 0) {
+        io.stdout('Pending logins:\n');
+        io.stdout(
+          table(
+            pendingLogins.map((l) => [
+              l.id,
+              l.serverUrl,
+              l.kind,
+              l.userCode ?? '-',
+              relativeTime(l.expiresAt),
+            ]),
+            ['LOGIN ID', 'SERVER', 'KIND', 'CODE', 'EXPIRES'],
+          ),
+        );
+        io.stderr(`hint: mcptest login --wait ${pendingLogins[0].id}\n`);
+        if (creds.length > 0) io.stdout('\nCredentials:\n');
+      }
+      if (creds.length === 0 && pendingLogins.length > 0) return;
       if (creds.length === 0) {
         io.stdout('No cached credentials. Log in with: mcptest login <server-url>\n');
         return;

@@ -1,0 +1,236 @@
+/**
+ * `mcptest login --device` end to end: the real CLI, the real daemon it starts, the real IdP and
+ * MCP server from examples/oauth-server, with real (1 s) polling intervals.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
+import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
+import { CLI, isolatedEnv, runCli } from '../helpers/cli.js';
+
+type Env = ReturnType<typeof isolatedEnv>;
+
+async function startNoWait(env: Env, url: string) {
+  const r = await runCli(['login', '--device', '--url', url, '--no-wait', '--json'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const { login } = JSON.parse(r.stdout);
+  assert.equal(login.status, 'pending');
+  assert.match(login.userCode, /^[A-Z]{4}-[A-Z]{4}$/);
+  assert.match(r.stderr, new RegExp(`mcptest login --wait ${login.id}`));
+  return login as { id: string; userCode: string; verificationUri: string };
+}
+
+describe('mcptest login --device (CLI + daemon + IdP)', () => {
+  let idp: Idp;
+  let mcp: McpExampleServer;
+  const envs: Env[] = [];
+  const env = () => {
+    const e = isolatedEnv();
+    envs.push(e);
+    return e;
+  };
+
+  before(async () => {
+    idp = await startIdp({ deviceInterval: 1 });
+    mcp = await startMcpServer({ issuer: idp.issuer });
+  });
+  after(async () => {
+    for (const e of envs) await e.cleanup();
+    await mcp.close();
+    await idp.close();
+  });
+
+  test('--no-wait, approve on another device, --wait completes; the token is then used by every command', async () => {
+    const e = env();
+    const login = await startNoWait(e, mcp.url);
+
+    const status = await runCli(['auth', 'status', '--json'], { env: e });
+    assert.equal(status.code, 0, status.stderr);
+    const pending = JSON.parse(status.stdout).pendingLogins;
+    assert.ok(Array.isArray(pending) && pending.some((l: { id: string }) => l.id === login.id));
+
+    await idp.approveDevice(login.userCode);
+    const waited = await runCli(['login', '--wait', login.id], { env: e });
+    assert.equal(waited.code, 0, waited.stderr);
+    assert.match(
+      waited.stdout,
+      new RegExp(`^Logged in to ${mcp.url} \\(scopes: [^)]*mcp:read[^)]*, expires `),
+    );
+
+    const token = await runCli(['auth', 'token', '--url', mcp.url], { env: e });
+    assert.equal(token.code, 0, token.stderr);
+    const value = token.stdout.trim();
+    assert.ok(value.length > 20, 'a token is printed');
+    // The token works against the real MCP server (never printed by this test).
+    const res = await fetch(mcp.url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${value}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+      }),
+    });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+
+    const status2 = await runCli(['auth', 'status'], { env: e });
+    assert.match(status2.stdout, /device/);
+    assert.ok(
+      !status2.stdout.includes(value) && !waited.stdout.includes(value) && !waited.stderr.includes(value),
+    );
+  });
+
+  test('waiting in the foreground prints the code block and ends when approved', async () => {
+    const e = env();
+    const child = spawn(process.execPath, [CLI, 'login', '--device', '--url', mcp.url], {
+      env: Object.fromEntries(Object.entries(e).filter(([k]) => k !== 'cleanup')) as NodeJS.ProcessEnv,
+      cwd: e.MCPTEST_HOME,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    const code = await new Promise<string>((resolve) => {
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        const m = /and enter the code: ([A-Z]{4}-[A-Z]{4})/.exec(stderr);
+        if (m) resolve(m[1]);
+      });
+    });
+    assert.match(
+      stderr,
+      /To sign in, open this URL on any device:\n {2}http:\/\/127\.0\.0\.1:\d+\/device\nand enter the code: /,
+    );
+    await idp.approveDevice(code);
+    const exit = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(exit, 0, stderr);
+    assert.match(stdout, /Logged in to /);
+    assert.match(stderr, /Waiting for approval of code /);
+  });
+
+  test('Ctrl-C while waiting cancels the login in the daemon and exits 130', async () => {
+    const e = env();
+    const child = spawn(process.execPath, [CLI, 'login', '--device', '--url', mcp.url], {
+      env: Object.fromEntries(Object.entries(e).filter(([k]) => k !== 'cleanup')) as NodeJS.ProcessEnv,
+      cwd: e.MCPTEST_HOME,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (stderr.includes('Waiting for approval')) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    const exit = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(exit, 130, stderr);
+    assert.match(stderr, /cancelled/);
+    const list = await runCli(['auth', 'status', '--json'], { env: e });
+    assert.deepEqual(JSON.parse(list.stdout).pendingLogins, []);
+  });
+
+  test('denial ends with login_denied (exit 3)', async () => {
+    const e = env();
+    const login = await startNoWait(e, mcp.url);
+    await idp.approveDevice(login.userCode, { deny: true });
+    const waited = await runCli(['login', '--wait', login.id], { env: e });
+    assert.equal(waited.code, 3, waited.stderr);
+    assert.match(waited.stderr, /error: the device login for .* was denied/);
+    assert.match(waited.stderr, new RegExp(`hint: mcptest login --device --url ${mcp.url}`));
+  });
+
+  test('a daemon restart in the middle of polling still completes the login', async () => {
+    const e = env();
+    const login = await startNoWait(e, mcp.url);
+    const stop = await runCli(['daemon', 'stop'], { env: e });
+    assert.equal(stop.code, 0, stop.stderr);
+    await idp.approveDevice(login.userCode);
+    // The next command starts a fresh daemon, which resumes polling from the store.
+    const waited = await runCli(['login', '--wait', login.id, '--json'], { env: e });
+    assert.equal(waited.code, 0, waited.stderr);
+    const out = JSON.parse(waited.stdout);
+    assert.equal(out.login.status, 'complete');
+    assert.equal(out.credential.source, 'device');
+    assert.equal(out.credential.refreshable, true);
+  });
+});
+
+describe('mcptest login --device: expiry and unsupported servers', () => {
+  const envs: Env[] = [];
+  after(async () => {
+    for (const e of envs) await e.cleanup();
+  });
+
+  test('an unapproved code expires with a message to re-run', async () => {
+    const idp = await startIdp({ deviceCodeTtl: 3, deviceInterval: 1 });
+    const mcp = await startMcpServer({ issuer: idp.issuer });
+    const e = isolatedEnv();
+    envs.push(e);
+    try {
+      const r = await runCli(['login', '--device', '--url', mcp.url], { env: e, timeoutMs: 30_000 });
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /expired.*re-run the command for a fresh code/);
+      assert.match(r.stderr, new RegExp(`hint: mcptest login --device --url ${mcp.url}`));
+    } finally {
+      await mcp.close();
+      await idp.close();
+    }
+  });
+
+  test('an authorization server without a device endpoint: device_unsupported, suggests --no-browser', async () => {
+    // PRM and AS metadata of a server whose AS offers only the authorization code flow.
+    let origin = '';
+    const server: Server = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      if (req.url?.startsWith('/.well-known/oauth-protected-resource')) {
+        res.end(JSON.stringify({ resource: `${origin}/mcp`, authorization_servers: [origin] }));
+      } else if (req.url === '/.well-known/oauth-authorization-server') {
+        res.end(
+          JSON.stringify({
+            issuer: origin,
+            authorization_endpoint: `${origin}/authorize`,
+            token_endpoint: `${origin}/token`,
+            registration_endpoint: `${origin}/reg`,
+            response_types_supported: ['code'],
+            code_challenge_methods_supported: ['S256'],
+          }),
+        );
+      } else {
+        res.statusCode = 404;
+        res.end('{}');
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const e = isolatedEnv();
+    envs.push(e);
+    try {
+      const r = await runCli(['login', '--device', '--url', `${origin}/mcp`], { env: e });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /does not offer the device authorization grant/);
+      assert.match(r.stderr, new RegExp(`hint: mcptest login --no-browser ${origin}/mcp`));
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  test('login without a URL is a usage error with an example', async () => {
+    const e = isolatedEnv();
+    envs.push(e);
+    const r = await runCli(['login', '--device'], { env: e });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /hint: mcptest login --device --url https:\/\//);
+  });
+});
