@@ -106,11 +106,12 @@ function remedy(f: AuthFailure, challenge: AuthChallenge | null): string {
   }
 }
 
-/** Greedy word wrap at `width` columns; words longer than a line stay whole. */
-export function wrapText(text: string, width = 76): string {
+/** Greedy word wrap to lines of at most `width` columns; words (and `quoted spans`) longer than a line stay whole. */
+export function wrapText(text: string, width = 75): string {
   const lines: string[] = [];
   let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
+  // A `backquoted command` is one word: a pasted command must not be broken across lines.
+  for (const word of text.match(/[^\s`]*`[^`]*`\S*|\S+/g) ?? []) {
     if (line && line.length + 1 + word.length > width) {
       lines.push(line);
       line = word;

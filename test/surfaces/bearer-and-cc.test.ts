@@ -1,0 +1,332 @@
+/**
+ * tools / call / doctor through the real CLI against the real IdP and protected MCP server:
+ * bearer_token_env, client credentials minted by the real daemon, stdio, and the auth error.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
+import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
+import { type CliRun, isolatedEnv, runCli } from '../helpers/cli.js';
+
+const CI_SECRET = 's3cret-value-for-surfaces-0123456789';
+const STDIO_SERVER = fileURLToPath(new URL('../../examples/oauth-server/stdio-server.js', import.meta.url));
+
+let idp: Idp;
+let mcp: McpExampleServer;
+let readToken: string;
+let writeOnlyToken: string;
+let env: ReturnType<typeof isolatedEnv>;
+const outputs: CliRun[] = [];
+
+async function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  const run = await runCli(args, { env: { ...env, ...extraEnv } });
+  outputs.push(run);
+  return run;
+}
+
+before(async () => {
+  idp = await startIdp({
+    clients: [
+      {
+        client_id: 'ci',
+        client_secret: CI_SECRET,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+        scope: 'mcp:read',
+      },
+    ],
+  });
+  mcp = await startMcpServer({ issuer: idp.issuer });
+  readToken = (await idp.obtainTokenSet({ resource: mcp.url, scope: 'mcp:read' })).access_token;
+  writeOnlyToken = (await idp.obtainTokenSet({ resource: mcp.url, scope: 'mcp:write' })).access_token;
+  env = isolatedEnv({ MCP_TOKEN: readToken, WRITE_TOKEN: writeOnlyToken, BAD_TOKEN: 'not-a-valid-token' });
+});
+
+after(async () => {
+  await env?.cleanup();
+  await mcp?.close();
+  await idp?.close();
+});
+
+test('tools --bearer-token-env lists the tools with their parameters (human and JSON)', async () => {
+  const human = await cli(['tools', '--url', mcp.url, '--bearer-token-env', 'MCP_TOKEN']);
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, /^add {2}Adds two numbers\.$/m);
+  assert.match(human.stdout, /^ {4}a: number \(required\)$/m);
+  const json = await cli(['tools', '--url', mcp.url, '--bearer-token-env', 'MCP_TOKEN', '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const body = JSON.parse(json.stdout);
+  assert.equal(body.server.name, 'mcptest-example');
+  const weather = body.tools.find((t: any) => t.name === 'get_weather');
+  assert.deepEqual(weather.params, [{ name: 'city', type: 'string', required: true }]);
+  assert.equal(body.tools.length, 7);
+  assert.ok(mcp.requests.some((r) => r.authorization && r.status === 200));
+});
+
+test('call prints text and structuredContent, --json the whole result, isError exits 1', async () => {
+  const add = await cli([
+    'call',
+    '--url',
+    mcp.url,
+    '--bearer-token-env',
+    'MCP_TOKEN',
+    'add',
+    '--args',
+    '{"a":2,"b":3}',
+  ]);
+  assert.equal(add.code, 0, add.stderr);
+  assert.match(add.stdout, /^5$/m);
+  assert.match(add.stdout, /"sum": 5/);
+  const argsFile = path.join(env.MCPTEST_HOME as string, 'args.json');
+  fs.writeFileSync(argsFile, '{"city":"Paris"}');
+  const weather = await cli([
+    'call',
+    '--url',
+    mcp.url,
+    '--bearer-token-env',
+    'MCP_TOKEN',
+    'get_weather',
+    '--args-file',
+    argsFile,
+    '--json',
+  ]);
+  assert.equal(weather.code, 0, weather.stderr);
+  assert.deepEqual(JSON.parse(weather.stdout).structuredContent, {
+    city: 'Paris',
+    temperatureC: 18,
+    conditions: 'cloudy',
+  });
+  const fail = await cli([
+    'call',
+    '--url',
+    mcp.url,
+    '--bearer-token-env',
+    'MCP_TOKEN',
+    'fail',
+    '--args',
+    '{"message":"boom"}',
+  ]);
+  assert.equal(fail.code, 1);
+  assert.match(fail.stdout, /^boom$/m);
+  assert.match(fail.stderr, /isError/);
+  const badJson = await cli([
+    'call',
+    '--url',
+    mcp.url,
+    '--bearer-token-env',
+    'MCP_TOKEN',
+    'add',
+    '--args',
+    '{a:1}',
+  ]);
+  assert.equal(badJson.code, 2);
+  assert.match(badJson.stderr, /--args is not valid JSON/);
+});
+
+test('env var named but unset: the auth error, field by field', async () => {
+  const run = await cli(['tools', '--url', mcp.url, '--bearer-token-env', 'MISSING_TOKEN', '--json']);
+  assert.equal(run.code, 3);
+  const { error } = JSON.parse(run.stdout);
+  assert.equal(error.code, 'auth_failed');
+  assert.equal(error.details.status, 401);
+  assert.equal(error.details.serverUrl, mcp.url);
+  assert.equal(error.details.scheme, 'Bearer');
+  assert.equal(error.details.params.resource_metadata, mcp.resourceMetadataUrl);
+  assert.equal(error.details.params.scope, 'mcp:read');
+  assert.equal(error.details.input, 'bearer_token_env');
+  assert.equal(error.details.envVar, 'MISSING_TOKEN');
+  assert.equal(error.details.state, 'env_unset');
+  assert.equal(
+    error.details.doctorCommand,
+    `mcptest doctor --url ${mcp.url} --bearer-token-env MISSING_TOKEN`,
+  );
+  assert.match(
+    run.stderr,
+    new RegExp(`^error: auth failed: HTTP 401 from ${mcp.url}, server advertises$`, 'm'),
+  );
+  assert.match(
+    run.stderr.replace(/\n/g, ' '),
+    /env var `MISSING_TOKEN` \(named by `bearer_token_env`\) is not set or is empty/,
+  );
+  assert.match(
+    run.stderr,
+    new RegExp(`^Diagnose with: mcptest doctor --url ${mcp.url} --bearer-token-env MISSING_TOKEN$`, 'm'),
+  );
+  for (const line of run.stderr.split('\n').filter((l) => !l.startsWith('Diagnose with:'))) {
+    assert.ok(line.length <= 90 || !line.includes(' '), `line too long: ${line}`);
+  }
+});
+
+test('a rejected bearer token (401) and a token lacking scope (403) each say what to fix', async () => {
+  const rejected = await cli(['tools', '--url', mcp.url, '--bearer-token-env', 'BAD_TOKEN', '--json']);
+  assert.equal(rejected.code, 3);
+  const r = JSON.parse(rejected.stdout).error.details;
+  assert.equal(r.state, 'token_rejected');
+  assert.equal(r.status, 401);
+  assert.equal(r.params.error, 'invalid_token');
+  assert.match(r.fingerprint, /^[0-9a-f]{12}$/);
+  const scope = await cli(['call', '--url', mcp.url, '--bearer-token-env', 'MCP_TOKEN', 'admin_reset']);
+  assert.equal(scope.code, 3);
+  assert.match(scope.stderr, /HTTP 403 from/);
+  assert.match(scope.stderr.replace(/\n/g, ' '), /asks for scope `mcp:read mcp:admin`/);
+});
+
+test('doctor AUTH states: env unset, 401, 403 each with their own hint; all layers pass with a good token', async () => {
+  const good = await cli(['doctor', '--url', mcp.url, '--bearer-token-env', 'MCP_TOKEN', '--json']);
+  assert.equal(good.code, 0, good.stdout);
+  const report = JSON.parse(good.stdout);
+  assert.deepEqual(
+    report.layers.map((l: any) => [l.layer, l.status]),
+    [
+      ['config', 'pass'],
+      ['network', 'pass'],
+      ['http', 'pass'],
+      ['auth', 'pass'],
+      ['initialize', 'pass'],
+      ['tools', 'pass'],
+    ],
+  );
+  const init = report.layers.find((l: any) => l.layer === 'initialize');
+  assert.equal(init.details.serverInfo.name, 'mcptest-example');
+  assert.ok(init.details.protocolVersion);
+  assert.equal(report.layers.find((l: any) => l.layer === 'tools').details.count, 7);
+
+  const cases: Array<[string, string, RegExp]> = [
+    ['MISSING_TOKEN', 'env_unset', /^export MISSING_TOKEN=/],
+    ['BAD_TOKEN', 'token_rejected', /export a fresh token into BAD_TOKEN/],
+    ['WRITE_TOKEN', 'insufficient_scope', /scope includes `mcp:read`/],
+  ];
+  for (const [envVar, state, hint] of cases) {
+    const run = await cli(['doctor', '--url', mcp.url, '--bearer-token-env', envVar, '--json']);
+    assert.equal(run.code, 3, `${envVar}: ${run.stdout}`);
+    const auth = JSON.parse(run.stdout).layers.find((l: any) => l.layer === 'auth');
+    assert.equal(auth.status, 'fail');
+    assert.equal(auth.details.state, state);
+    assert.match(auth.hint, hint);
+    const later = JSON.parse(run.stdout).layers.filter(
+      (l: any) => l.layer === 'initialize' || l.layer === 'tools',
+    );
+    assert.deepEqual(
+      later.map((l: any) => l.status),
+      ['skip', 'skip'],
+    );
+  }
+  const human = await cli(['doctor', '--url', mcp.url, '--bearer-token-env', 'BAD_TOKEN']);
+  assert.equal(human.code, 3);
+  assert.match(human.stdout, /\[FAIL\] AUTH +token sent and rejected \(401/);
+  assert.match(human.stdout, /hint: export a fresh token into BAD_TOKEN/);
+});
+
+test('doctor on an unreachable port fails the network layer with exit 1', async () => {
+  const run = await cli(['doctor', '--url', 'http://127.0.0.1:9/mcp', '--json']);
+  assert.equal(run.code, 1);
+  const layers = JSON.parse(run.stdout).layers;
+  assert.equal(layers[1].layer, 'network');
+  assert.equal(layers[1].status, 'fail');
+  assert.match(layers[1].summary, /ECONNREFUSED/);
+  assert.equal(layers[2].status, 'skip');
+});
+
+test('plain http to a non-loopback host is refused', async () => {
+  const run = await cli(['tools', '--url', 'http://mcp.example.com/mcp']);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /must use https/);
+});
+
+test('client credentials flags: the daemon mints a token at --token-url and tools succeed', async () => {
+  const args = [
+    '--url',
+    mcp.url,
+    '--client-id',
+    'ci',
+    '--client-secret-env',
+    'CI_SECRET',
+    '--token-url',
+    idp.tokenEndpoint,
+    '--scope',
+    'mcp:read',
+  ];
+  const before = idp.requests.filter((r) => r.grantType === 'client_credentials').length;
+  const run = await cli(['call', ...args, 'whoami', '--json'], { CI_SECRET });
+  assert.equal(run.code, 0, run.stderr);
+  const who = JSON.parse(run.stdout).structuredContent;
+  assert.equal(who.clientId, 'ci');
+  assert.deepEqual(who.scopes, ['mcp:read']);
+  const again = await cli(['tools', ...args], { CI_SECRET });
+  assert.equal(again.code, 0, again.stderr);
+  // The daemon caches the minted token for every later process.
+  assert.equal(idp.requests.filter((r) => r.grantType === 'client_credentials').length - before, 1);
+  const doctor = await cli(['doctor', ...args, '--json'], { CI_SECRET });
+  assert.equal(doctor.code, 0, doctor.stdout);
+});
+
+test('client credentials with the secret env var unset: an error naming the env var', async () => {
+  const run = await cli([
+    'tools',
+    '--url',
+    mcp.url,
+    '--client-id',
+    'ci',
+    '--client-secret-env',
+    'UNSET_SECRET',
+    '--token-url',
+    idp.tokenEndpoint,
+    '--json',
+  ]);
+  assert.equal(run.code, 3);
+  const { error } = JSON.parse(run.stdout);
+  assert.equal(error.code, 'env_var_missing');
+  assert.match(error.message, /`UNSET_SECRET` \(named by `client_secret_env`\)/);
+  assert.equal(error.details.envVar, 'UNSET_SECRET');
+  assert.match(error.hint, /--client-secret-env UNSET_SECRET/);
+  const doctor = await cli([
+    'doctor',
+    '--url',
+    mcp.url,
+    '--client-id',
+    'ci',
+    '--client-secret-env',
+    'UNSET_SECRET',
+    '--token-url',
+    idp.tokenEndpoint,
+    '--json',
+  ]);
+  assert.equal(doctor.code, 3);
+  const auth = JSON.parse(doctor.stdout).layers.find((l: any) => l.layer === 'auth');
+  assert.equal(auth.details.state, 'env_unset');
+  assert.equal(auth.hint, 'export UNSET_SECRET=<the client secret>');
+});
+
+test('stdio server: tools, call and doctor', async () => {
+  const stdio = ['--command', process.execPath, '--arg', STDIO_SERVER];
+  const tools = await cli(['tools', ...stdio, '--json']);
+  assert.equal(tools.code, 0, tools.stderr);
+  assert.ok(JSON.parse(tools.stdout).tools.some((t: any) => t.name === 'echo'));
+  const call = await cli(['call', ...stdio, 'echo', '--args', '{"text":"over stdio"}']);
+  assert.equal(call.code, 0, call.stderr);
+  assert.equal(call.stdout, 'over stdio\n');
+  const doctor = await cli(['doctor', ...stdio, '--json']);
+  assert.equal(doctor.code, 0, doctor.stdout);
+  assert.deepEqual(
+    JSON.parse(doctor.stdout).layers.map((l: any) => l.status),
+    ['pass', 'skip', 'skip', 'skip', 'pass', 'pass'],
+  );
+  const missing = await cli(['tools', '--command', 'no-such-mcp-server-binary']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /cannot start stdio server `no-such-mcp-server-binary`/);
+});
+
+test('no token or secret value ever appears in any output', () => {
+  assert.ok(outputs.length > 20);
+  for (const run of outputs) {
+    for (const secret of [readToken, writeOnlyToken, CI_SECRET, 'not-a-valid-token']) {
+      assert.ok(!run.stdout.includes(secret), 'secret in stdout');
+      assert.ok(!run.stderr.includes(secret), 'secret in stderr');
+    }
+  }
+});
