@@ -1,0 +1,238 @@
+/**
+ * `mcptest run` as a process against the real example MCP server over stdio: every assertion
+ * kind passing and failing, the three reporters, --filter, --bail, --concurrency, --output,
+ * exit codes and `mcptest schema`.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { isolatedEnv, runCli } from '../helpers/cli.js';
+import { checkWellFormedXml } from './xml-well-formed.js';
+
+const STDIO_SERVER = fileURLToPath(new URL('../../examples/oauth-server/stdio-server.js', import.meta.url));
+
+const SUITE = `name: stdio assertions
+servers:
+  local:
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(STDIO_SERVER)}]
+tests:
+  - name: pass is_error
+    tool: fail
+    arguments: { message: boom }
+    expect: { is_error: true }
+  - name: fail is_error
+    tool: echo
+    arguments: { text: ok }
+    expect: { is_error: true }
+  - name: fail implicit success
+    tool: fail
+    arguments: { message: boom }
+  - name: pass text_contains
+    tool: echo
+    arguments: { text: hello world }
+    expect: { text_contains: [hello, world] }
+  - name: fail text_contains
+    tool: echo
+    arguments: { text: hello }
+    expect: { text_contains: bye }
+  - name: pass text_matches
+    tool: echo
+    arguments: { text: hello }
+    expect: { text_matches: "^h.l+o$" }
+  - name: fail text_matches
+    tool: echo
+    arguments: { text: hello }
+    expect: { text_matches: "^x" }
+  - name: pass json
+    tool: get_weather
+    arguments: { city: Tokyo }
+    expect:
+      json:
+        "$.sum": { exists: false }
+        "$.city": Tokyo
+        "$.temperatureC": { gte: 22, lt: 23, type: number }
+        "$.conditions": { matches: "^cl", length: 5, ne: rain }
+  - name: fail json
+    tool: add
+    arguments: { a: 2, b: 3 }
+    expect: { json: { "$.sum": 6, "$.missing": { exists: true } } }
+  - name: pass json from text
+    tool: echo
+    arguments: { text: '{"items":[{"id":7}]}' }
+    expect: { json: { "$.items[0].id": 7, "$.items": { length: 1 } } }
+  - name: pass output_schema
+    tool: add
+    arguments: { a: 1, b: 1 }
+    expect: { output_schema: true }
+  - name: fail output_schema
+    tool: echo
+    arguments: { text: x }
+    expect: { output_schema: true }
+  - name: pass max_latency_ms
+    tool: echo
+    arguments: { text: x }
+    expect: { max_latency_ms: 5000 }
+  - name: fail max_latency_ms
+    tool: slow
+    arguments: { ms: 300 }
+    expect: { max_latency_ms: 50 }
+  - name: pass tool_present
+    tool_present: admin_reset
+  - name: fail tool_present
+    tool_present: nope
+  - name: pass tool_absent
+    tool_absent: nope
+  - name: fail tool_absent
+    tool_absent: echo
+  - name: fail unknown tool
+    tool: does_not_exist
+`;
+
+describe('mcptest run over stdio', () => {
+  let env: ReturnType<typeof isolatedEnv>;
+  let dir: string;
+  const write = (name: string, text: string) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
+    return file;
+  };
+
+  before(() => {
+    env = isolatedEnv();
+    dir = env.MCPTEST_HOME as string;
+    write('suite.yaml', SUITE);
+  });
+  after(async () => {
+    await env.cleanup();
+  });
+
+  it('passes and fails each assertion kind, with a stable JSON report', async () => {
+    const run = await runCli(['run', 'suite.yaml', '--reporter', 'json'], { env });
+    assert.equal(run.code, 1, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.equal(report.version, 1);
+    assert.deepEqual(Object.keys(report).sort(), [
+      'durationMs',
+      'exitCode',
+      'servers',
+      'startedAt',
+      'suite',
+      'summary',
+      'tests',
+      'version',
+    ]);
+    assert.deepEqual(report.suite, { name: 'stdio assertions', file: 'suite.yaml' });
+    assert.equal(report.exitCode, 1);
+    for (const t of report.tests) {
+      const want = t.name.startsWith('pass') ? 'passed' : 'failed';
+      assert.equal(t.status, want, `${t.name}: ${JSON.stringify(t)}`);
+      assert.equal(typeof t.durationMs, 'number');
+      if (want === 'failed') assert.ok(t.failures.length > 0 || t.error, t.name);
+    }
+    assert.deepEqual(report.summary, { total: 19, passed: 9, failed: 10, skipped: 0 });
+    const byName = Object.fromEntries(report.tests.map((t: any) => [t.name, t]));
+    assert.match(byName['fail json'].failures[0].message, /expected 6, got 5/);
+    assert.equal(byName['fail json'].failures[1].assertion, 'json $.missing');
+    assert.match(byName['fail output_schema'].failures[0].message, /declares no outputSchema/);
+    assert.match(byName['fail max_latency_ms'].failures[0].message, /more than 50 ms/);
+    assert.match(byName['fail implicit success'].failures[0].message, /expected success/);
+    assert.match(
+      byName['fail unknown tool'].failures[0].message,
+      /expected success, the tool answered an error: .*does_not_exist/,
+    );
+    assert.deepEqual(report.servers[0].connected, true);
+  });
+
+  it('prints a progress line per test and the summary line (human reporter)', async () => {
+    const run = await runCli(['run', 'suite.yaml', '--filter', 'pass '], { env });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(run.stdout.match(/✓/g)?.length, 9);
+    assert.match(run.stdout, /^9 passed, 0 failed \(\d+\.\d s\)$/m);
+    assert.ok(!run.stdout.includes('\x1b['), 'no colour when NO_COLOR is set and stdout is a pipe');
+  });
+
+  it('writes well-formed JUnit XML to --output and a summary to stderr', async () => {
+    const run = await runCli(['run', 'suite.yaml', '--reporter', 'junit', '--output', 'out/junit.xml'], {
+      env,
+    });
+    assert.equal(run.code, 1);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /out\/junit\.xml: 9 passed, 10 failed/);
+    const xml = fs.readFileSync(path.join(dir, 'out/junit.xml'), 'utf8');
+    const elements = checkWellFormedXml(xml);
+    assert.equal(elements.filter((e) => e === 'testcase').length, 19);
+    assert.equal(elements.filter((e) => e === 'failure').length, 10);
+    assert.match(xml, /<testsuite name="stdio assertions" tests="19" failures="10" errors="0" skipped="0"/);
+  });
+
+  it('filters by /regex/, stops at the first failure with --bail', async () => {
+    const re = await runCli(['run', 'suite.yaml', '--reporter', 'json', '--filter', '/^pass (json|tool_)/'], {
+      env,
+    });
+    assert.equal(re.code, 0, re.stderr);
+    assert.deepEqual(
+      JSON.parse(re.stdout).tests.map((t: any) => t.name),
+      ['pass json', 'pass json from text', 'pass tool_present', 'pass tool_absent'],
+    );
+    const bail = await runCli(['run', 'suite.yaml', '--reporter', 'json', '--bail', '--concurrency', '1'], {
+      env,
+    });
+    assert.equal(bail.code, 1);
+    const report = JSON.parse(bail.stdout);
+    assert.deepEqual(report.tests.map((t: any) => t.status).slice(0, 3), ['passed', 'failed', 'skipped']);
+    assert.deepEqual(report.summary, { total: 19, passed: 1, failed: 1, skipped: 17 });
+    const none = await runCli(['run', 'suite.yaml', '--filter', 'zzz'], { env });
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no test in suite\.yaml matches --filter zzz/);
+  });
+
+  it('runs tests in parallel with --concurrency, sharing one connection', async () => {
+    const slow = write(
+      'slow.yaml',
+      `servers:
+  local: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(STDIO_SERVER)}] }
+tests:
+${[1, 2, 3, 4].map((i) => `  - { name: slow ${i}, tool: slow, arguments: { ms: 600 } }`).join('\n')}
+`,
+    );
+    const timed = async (n: string) => {
+      const run = await runCli(['run', slow, '--reporter', 'json', '--concurrency', n], { env });
+      assert.equal(run.code, 0, run.stderr);
+      const r = JSON.parse(run.stdout);
+      return r.durationMs - r.servers[0].connectMs;
+    };
+    const parallel = await timed('4');
+    const serial = await timed('1');
+    assert.ok(serial >= 2400, `serial took ${serial} ms`);
+    assert.ok(parallel < 1800, `parallel took ${parallel} ms`);
+  });
+
+  it('exits 2 for an invalid suite or flag, naming file, line and column', async () => {
+    write('bad.yaml', SUITE.replace('    expect: { is_error: true }\n', '    expct: { is_error: true }\n'));
+    const bad = await runCli(['run', 'bad.yaml'], { env });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^error: bad\.yaml:10:5: unknown key "expct" in tests\[0\]/);
+    const flag = await runCli(['run', 'suite.yaml', '--reporter', 'xml'], { env });
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /unknown reporter "xml"/);
+    const missing = await runCli(['run', 'nope.yaml'], { env });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /cannot read suite file nope\.yaml: ENOENT/);
+  });
+
+  it('mcptest schema prints the JSON Schema and writes it with --output', async () => {
+    const out = await runCli(['schema'], { env });
+    assert.equal(out.code, 0);
+    const schema = JSON.parse(out.stdout);
+    assert.equal(schema.$schema, 'https://json-schema.org/draft/2020-12/schema');
+    assert.deepEqual(schema.required.sort(), ['servers', 'tests']);
+    const file = await runCli(['schema', '--output', 'suite.schema.json'], { env });
+    assert.equal(file.code, 0);
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'suite.schema.json'), 'utf8')), schema);
+    const help = await runCli(['run', '--help'], { env });
+    assert.match(help.stdout, /Examples:\n {2}mcptest run suite\.yaml/);
+  });
+});
