@@ -134,6 +134,8 @@ function storeError(err: unknown, dbPath: string): McptestError {
 export class TokenStore {
   private readonly db: Database.Database;
   readonly dbPath: string;
+  /** Prepared statements, compiled once: the token route reads a credential on every call. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(db: Database.Database, dbPath: string) {
     this.db = db;
@@ -198,6 +200,15 @@ export class TokenStore {
     }
   }
 
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   private run<T>(fn: () => T): T {
     try {
       return fn();
@@ -218,13 +229,13 @@ export class TokenStore {
 
   getCredential(key: string): CredentialRow | undefined {
     return this.run(
-      () => this.db.prepare(`${SELECT_CREDENTIAL} WHERE key = ?`).get(key) as CredentialRow | undefined,
+      () => this.stmt(`${SELECT_CREDENTIAL} WHERE key = ?`).get(key) as CredentialRow | undefined,
     );
   }
 
   listCredentials(): CredentialRow[] {
     return this.run(
-      () => this.db.prepare(`${SELECT_CREDENTIAL} ORDER BY server_url, key`).all() as CredentialRow[],
+      () => this.stmt(`${SELECT_CREDENTIAL} ORDER BY server_url, key`).all() as CredentialRow[],
     );
   }
 
@@ -245,11 +256,9 @@ export class TokenStore {
           updatedAt: now,
         };
         const cols = Object.values(CREDENTIAL_COLUMNS);
-        this.db
-          .prepare(
-            `INSERT OR REPLACE INTO credentials (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
-          )
-          .run(...Object.keys(CREDENTIAL_COLUMNS).map((k) => full[k as keyof CredentialRow]));
+        this.stmt(
+          `INSERT OR REPLACE INTO credentials (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
+        ).run(...Object.keys(CREDENTIAL_COLUMNS).map((k) => full[k as keyof CredentialRow]));
         return full;
       })(),
     );
@@ -270,20 +279,18 @@ export class TokenStore {
             `credential ${key} changed during a refresh (generation ${prev.generation})`,
           );
         }
-        this.db
-          .prepare(
-            `UPDATE credentials SET access_token = ?, refresh_token = ?, token_type = ?, scope = ?, expires_at = ?,
+        this.stmt(
+          `UPDATE credentials SET access_token = ?, refresh_token = ?, token_type = ?, scope = ?, expires_at = ?,
                state = 'valid', last_error = NULL, generation = generation + 1, updated_at = ? WHERE key = ?`,
-          )
-          .run(
-            tokens.accessToken,
-            tokens.refreshToken === undefined ? prev.refreshToken : tokens.refreshToken,
-            tokens.tokenType ?? prev.tokenType,
-            tokens.scope === undefined ? prev.scope : tokens.scope,
-            tokens.expiresAt,
-            now,
-            key,
-          );
+        ).run(
+          tokens.accessToken,
+          tokens.refreshToken === undefined ? prev.refreshToken : tokens.refreshToken,
+          tokens.tokenType ?? prev.tokenType,
+          tokens.scope === undefined ? prev.scope : tokens.scope,
+          tokens.expiresAt,
+          now,
+          key,
+        );
         return this.getCredential(key)!;
       })(),
     );
@@ -291,22 +298,20 @@ export class TokenStore {
 
   markNeedsLogin(key: string, error: string, now: number): void {
     this.run(() =>
-      this.db
-        .prepare(`UPDATE credentials SET state = 'needs_login', last_error = ?, updated_at = ? WHERE key = ?`)
-        .run(error, now, key),
+      this.stmt(
+        `UPDATE credentials SET state = 'needs_login', last_error = ?, updated_at = ? WHERE key = ?`,
+      ).run(error, now, key),
     );
   }
 
   setLastError(key: string, error: string | null, now: number): void {
     this.run(() =>
-      this.db
-        .prepare('UPDATE credentials SET last_error = ?, updated_at = ? WHERE key = ?')
-        .run(error, now, key),
+      this.stmt('UPDATE credentials SET last_error = ?, updated_at = ? WHERE key = ?').run(error, now, key),
     );
   }
 
   deleteCredential(key: string): boolean {
-    return this.run(() => this.db.prepare('DELETE FROM credentials WHERE key = ?').run(key).changes > 0);
+    return this.run(() => this.stmt('DELETE FROM credentials WHERE key = ?').run(key).changes > 0);
   }
 
   // ---- client registrations (keyed by server URL) ----
@@ -314,37 +319,33 @@ export class TokenStore {
   getClient(serverUrl: string): ClientRegistrationRow | undefined {
     const row = this.run(
       () =>
-        this.db
-          .prepare(
-            `SELECT server_url AS serverUrl, issuer, client_id AS clientId, client_secret AS clientSecret, method,
+        this.stmt(
+          `SELECT server_url AS serverUrl, issuer, client_id AS clientId, client_secret AS clientSecret, method,
                metadata, created_at AS createdAt FROM clients WHERE server_url = ?`,
-          )
-          .get(serverUrl) as (Omit<ClientRegistrationRow, 'metadata'> & { metadata: string }) | undefined,
+        ).get(serverUrl) as (Omit<ClientRegistrationRow, 'metadata'> & { metadata: string }) | undefined,
     );
     return row ? { ...row, metadata: JSON.parse(row.metadata) } : undefined;
   }
 
   putClient(row: ClientRegistrationRow): void {
     this.run(() =>
-      this.db
-        .prepare(
-          `INSERT OR REPLACE INTO clients (server_url, issuer, client_id, client_secret, method, metadata, created_at)
+      this.stmt(
+        `INSERT OR REPLACE INTO clients (server_url, issuer, client_id, client_secret, method, metadata, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          row.serverUrl,
-          row.issuer,
-          row.clientId,
-          row.clientSecret,
-          row.method,
-          JSON.stringify(row.metadata),
-          row.createdAt,
-        ),
+      ).run(
+        row.serverUrl,
+        row.issuer,
+        row.clientId,
+        row.clientSecret,
+        row.method,
+        JSON.stringify(row.metadata),
+        row.createdAt,
+      ),
     );
   }
 
   deleteClient(serverUrl: string): void {
-    this.run(() => this.db.prepare('DELETE FROM clients WHERE server_url = ?').run(serverUrl));
+    this.run(() => this.stmt('DELETE FROM clients WHERE server_url = ?').run(serverUrl));
   }
 
   // ---- discovery results ----
@@ -352,57 +353,55 @@ export class TokenStore {
   getDiscovery(serverUrl: string): { document: Record<string, unknown>; fetchedAt: number } | undefined {
     const row = this.run(
       () =>
-        this.db
-          .prepare('SELECT document, fetched_at AS fetchedAt FROM discovery WHERE server_url = ?')
-          .get(serverUrl) as { document: string; fetchedAt: number } | undefined,
+        this.stmt('SELECT document, fetched_at AS fetchedAt FROM discovery WHERE server_url = ?').get(
+          serverUrl,
+        ) as { document: string; fetchedAt: number } | undefined,
     );
     return row ? { document: JSON.parse(row.document), fetchedAt: row.fetchedAt } : undefined;
   }
 
   putDiscovery(serverUrl: string, document: Record<string, unknown>, now: number): void {
     this.run(() =>
-      this.db
-        .prepare('INSERT OR REPLACE INTO discovery (server_url, document, fetched_at) VALUES (?, ?, ?)')
-        .run(serverUrl, JSON.stringify(document), now),
+      this.stmt('INSERT OR REPLACE INTO discovery (server_url, document, fetched_at) VALUES (?, ?, ?)').run(
+        serverUrl,
+        JSON.stringify(document),
+        now,
+      ),
     );
   }
 
   deleteDiscovery(serverUrl: string): void {
-    this.run(() => this.db.prepare('DELETE FROM discovery WHERE server_url = ?').run(serverUrl));
+    this.run(() => this.stmt('DELETE FROM discovery WHERE server_url = ?').run(serverUrl));
   }
 
   // ---- pending logins (so device polling resumes after a restart) ----
 
   putPendingLogin(row: PendingLoginRow): void {
     this.run(() =>
-      this.db
-        .prepare(
-          `INSERT OR REPLACE INTO pending_logins (id, server_url, kind, status, data, error, created_at, expires_at, updated_at)
+      this.stmt(
+        `INSERT OR REPLACE INTO pending_logins (id, server_url, kind, status, data, error, created_at, expires_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          row.id,
-          row.serverUrl,
-          row.kind,
-          row.status,
-          JSON.stringify(row.data),
-          row.error,
-          row.createdAt,
-          row.expiresAt,
-          row.updatedAt,
-        ),
+      ).run(
+        row.id,
+        row.serverUrl,
+        row.kind,
+        row.status,
+        JSON.stringify(row.data),
+        row.error,
+        row.createdAt,
+        row.expiresAt,
+        row.updatedAt,
+      ),
     );
   }
 
   getPendingLogin(id: string): PendingLoginRow | undefined {
     const row = this.run(
       () =>
-        this.db
-          .prepare(
-            `SELECT id, server_url AS serverUrl, kind, status, data, error, created_at AS createdAt,
+        this.stmt(
+          `SELECT id, server_url AS serverUrl, kind, status, data, error, created_at AS createdAt,
                expires_at AS expiresAt, updated_at AS updatedAt FROM pending_logins WHERE id = ?`,
-          )
-          .get(id) as (Omit<PendingLoginRow, 'data'> & { data: string }) | undefined,
+        ).get(id) as (Omit<PendingLoginRow, 'data'> & { data: string }) | undefined,
     );
     return row ? { ...row, data: JSON.parse(row.data) } : undefined;
   }
@@ -410,17 +409,15 @@ export class TokenStore {
   listPendingLogins(): PendingLoginRow[] {
     const rows = this.run(
       () =>
-        this.db
-          .prepare(
-            `SELECT id, server_url AS serverUrl, kind, status, data, error, created_at AS createdAt,
+        this.stmt(
+          `SELECT id, server_url AS serverUrl, kind, status, data, error, created_at AS createdAt,
                expires_at AS expiresAt, updated_at AS updatedAt FROM pending_logins ORDER BY created_at`,
-          )
-          .all() as Array<Omit<PendingLoginRow, 'data'> & { data: string }>,
+        ).all() as Array<Omit<PendingLoginRow, 'data'> & { data: string }>,
     );
     return rows.map((r) => ({ ...r, data: JSON.parse(r.data) }));
   }
 
   deletePendingLogin(id: string): void {
-    this.run(() => this.db.prepare('DELETE FROM pending_logins WHERE id = ?').run(id));
+    this.run(() => this.stmt('DELETE FROM pending_logins WHERE id = ?').run(id));
   }
 }

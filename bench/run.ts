@@ -1,0 +1,229 @@
+/**
+ * mcptest benchmarks: `npm run bench` (add `-- --quick` for a shorter run). Prints a table of
+ * figures; the method is described in docs/performance.md. Everything runs on 127.0.0.1 against
+ * the real daemon process, the example IdP (oidc-provider) and the example MCP server.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { DaemonClient } from '../client/daemon-client.js';
+import { startIdp } from '../examples/oauth-server/idp.js';
+import { startMcpServer } from '../examples/oauth-server/mcp-server.js';
+
+const quick = process.argv.includes('--quick');
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const LOCKFILE_CLIENT = fileURLToPath(new URL('./lockfile-client.js', import.meta.url));
+const rows: Array<[string, string]> = [];
+
+function report(name: string, value: string) {
+  rows.push([name, value]);
+  process.stdout.write(`  ${name.padEnd(58)} ${value}\n`);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; ms: number }> {
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0 && process.env.BENCH_VERBOSE) process.stderr.write(stderr);
+      resolve({ code: code ?? -1, stdout, ms: performance.now() - start });
+    });
+  });
+}
+
+function procStat(pid: number): { rssKiB: number; cpuTicks: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return { rssKiB: rss, cpuTicks: Number(fields[11]) + Number(fields[12]) };
+}
+
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-bench-'));
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  MCPTEST_HOME: home,
+  MCPTEST_SOCKET: path.join(home, 'run', 'authd.sock'),
+  MCPTEST_LOG_LEVEL: 'info',
+};
+const idp = await startIdp();
+const mcp = await startMcpServer({ issuer: idp.issuer });
+
+async function startDaemon(): Promise<{ pid: number; client: DaemonClient }> {
+  const start = await run(process.execPath, [CLI, 'daemon', 'start', '--json'], env);
+  const pid = JSON.parse(start.stdout).pid as number;
+  return { pid, client: new DaemonClient(env.MCPTEST_SOCKET as string) };
+}
+
+async function seed(client: DaemonClient, expiresIn = 3600) {
+  const set = await idp.obtainTokenSet({ resource: mcp.url, scope: 'mcp:read' });
+  await client.importCredential({
+    serverUrl: mcp.url,
+    accessToken: set.access_token,
+    refreshToken: set.refresh_token,
+    expiresIn,
+    issuer: set.issuer,
+    tokenEndpoint: set.token_endpoint,
+    clientId: set.client_id,
+    authMethod: 'none',
+    resource: mcp.url,
+  });
+  return set;
+}
+
+try {
+  process.stdout.write(
+    `mcptest benchmarks (${os.cpus().length} cores, Node ${process.version}${quick ? ', quick' : ''})\n\n`,
+  );
+  let { pid, client } = await startDaemon();
+  await new Promise((r) => setTimeout(r, 500));
+  report('daemon RSS at start (idle)', `${(procStat(pid).rssKiB / 1024).toFixed(1)} MiB`);
+  await seed(client);
+
+  // 1. Token fetch over the socket.
+  process.stdout.write('\nToken fetch over the Unix socket (POST /v1/token, cached token):\n');
+  for (const concurrency of [1, 16, 64]) {
+    const clients = Array.from({ length: concurrency }, () => new DaemonClient(env.MCPTEST_SOCKET as string));
+    for (const c of clients) await c.getToken({ serverUrl: mcp.url }); // warm connections
+    const perClient = Math.max(50, Math.floor((quick ? 2000 : 8000) / concurrency));
+    const latencies: number[] = [];
+    const start = performance.now();
+    await Promise.all(
+      clients.map(async (c) => {
+        for (let i = 0; i < perClient; i++) {
+          const t0 = performance.now();
+          await c.getToken({ serverUrl: mcp.url });
+          latencies.push(performance.now() - t0);
+        }
+      }),
+    );
+    const seconds = (performance.now() - start) / 1000;
+    latencies.sort((a, b) => a - b);
+    report(
+      `${concurrency} concurrent client${concurrency > 1 ? 's' : ''}: p50 / p99 latency`,
+      `${percentile(latencies, 50).toFixed(3)} ms / ${percentile(latencies, 99).toFixed(3)} ms`,
+    );
+    report(
+      `${concurrency} concurrent client${concurrency > 1 ? 's' : ''}: throughput`,
+      `${Math.round(latencies.length / seconds)} tokens/s`,
+    );
+    await Promise.all(clients.map((c) => c.close()));
+  }
+  report('daemon RSS after load', `${(procStat(pid).rssKiB / 1024).toFixed(1)} MiB`);
+
+  // 2. Idle cost.
+  const idleSeconds = quick ? 10 : 60;
+  const ticksPerSecond = 100; // CLK_TCK on Linux
+  const before = procStat(pid);
+  await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+  const afterIdle = procStat(pid);
+  report(
+    `daemon CPU time over ${idleSeconds} idle seconds`,
+    `${(((afterIdle.cpuTicks - before.cpuTicks) / ticksPerSecond) * 1000).toFixed(0)} ms`,
+  );
+  report('daemon RSS idle after load', `${(afterIdle.rssKiB / 1024).toFixed(1)} MiB`);
+
+  // 3. 64 CLI processes right after the access token expired: mcptest vs a locked JSON file.
+  process.stdout.write('\n64 parallel CLI processes right after the access token expired:\n');
+  const processes = 64;
+  await client.call('POST', '/v1/shutdown', (await import('zod')).z.unknown());
+  await client.close();
+  await new Promise((r) => setTimeout(r, 300));
+  const db = new Database(path.join(home, 'auth', 'tokens.db'));
+  db.prepare('UPDATE credentials SET expires_at = ?').run(Date.now() - 1000);
+  db.close();
+  let refreshesBefore = idp.requests.filter((r) => r.grantType === 'refresh_token').length;
+  let start = performance.now();
+  const ours = await Promise.all(
+    Array.from({ length: processes }, () =>
+      run(process.execPath, [CLI, 'auth', 'token', '--url', mcp.url, '--min-ttl', '0'], env),
+    ),
+  );
+  const oursMs = performance.now() - start;
+  const oursRefreshes = idp.requests.filter((r) => r.grantType === 'refresh_token').length - refreshesBefore;
+  const oursOk = ours.filter((r) => r.code === 0).length;
+  report('mcptest (daemon starts on demand): IdP refresh requests', String(oursRefreshes));
+  report('mcptest: wall time / processes ok', `${oursMs.toFixed(0)} ms / ${oursOk} of ${processes}`);
+
+  const set = await idp.obtainTokenSet({ resource: mcp.url, scope: 'mcp:read' });
+  const tokenFile = path.join(home, 'tokens.json');
+  fs.writeFileSync(
+    tokenFile,
+    JSON.stringify({
+      access_token: set.access_token,
+      refresh_token: set.refresh_token,
+      expires_at: Date.now() - 1000,
+      token_endpoint: set.token_endpoint,
+      client_id: set.client_id,
+      resource: mcp.url,
+    }),
+    { mode: 0o600 },
+  );
+  refreshesBefore = idp.requests.filter((r) => r.grantType === 'refresh_token').length;
+  start = performance.now();
+  const theirs = await Promise.all(
+    Array.from({ length: processes }, () => run(process.execPath, [LOCKFILE_CLIENT, tokenFile], env)),
+  );
+  const theirsMs = performance.now() - start;
+  const theirsRefreshes =
+    idp.requests.filter((r) => r.grantType === 'refresh_token').length - refreshesBefore;
+  report('locked JSON file (proper-lockfile): IdP refresh requests', String(theirsRefreshes));
+  report(
+    'locked JSON file: wall time / processes ok',
+    `${theirsMs.toFixed(0)} ms / ${theirs.filter((r) => r.code === 0).length} of ${processes}`,
+  );
+  report('wall time ratio (locked file / mcptest)', `${(theirsMs / oursMs).toFixed(2)}x`);
+
+  // 4. CLI start-up.
+  process.stdout.write('\nCLI start-up (median of runs):\n');
+  ({ pid, client } = await startDaemon());
+  const bearerEnv = { ...env, BENCH_TOKEN: (await client.getToken({ serverUrl: mcp.url })).accessToken };
+  const median = async (args: string[], runEnv = env, n = quick ? 5 : 11) => {
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) times.push((await run(process.execPath, args, runEnv)).ms);
+    times.sort((a, b) => a - b);
+    return times[Math.floor(n / 2)];
+  };
+  const nodeMs = await median(['-e', '0']);
+  const versionMs = await median([CLI, '--version']);
+  const toolsMs = await median(
+    [CLI, 'tools', '--url', mcp.url, '--bearer-token-env', 'BENCH_TOKEN'],
+    bearerEnv,
+  );
+  const toolsLoginMs = await median([CLI, 'tools', '--url', mcp.url]);
+  report('node -e 0', `${nodeMs.toFixed(0)} ms`);
+  report(
+    'mcptest --version',
+    `${versionMs.toFixed(0)} ms (+${(versionMs - nodeMs).toFixed(0)} ms over node)`,
+  );
+  report('mcptest tools --url (bearer_token_env)', `${toolsMs.toFixed(0)} ms`);
+  report('mcptest tools --url (cached login via the daemon)', `${toolsLoginMs.toFixed(0)} ms`);
+  await client.call('POST', '/v1/shutdown', (await import('zod')).z.unknown());
+  await client.close();
+} finally {
+  await mcp.close();
+  await idp.close();
+  await run(process.execPath, [CLI, 'daemon', 'stop'], env).catch(() => undefined);
+  fs.rmSync(home, { recursive: true, force: true });
+}
+if (process.env.BENCH_JSON)
+  fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify(Object.fromEntries(rows), null, 2));
