@@ -5,6 +5,7 @@ import { McptestError } from '../shared/errors.js';
 import type { McptestPaths } from '../shared/paths.js';
 import type { DaemonContext } from './context.js';
 import { Metrics } from './metrics.js';
+import { discoverTokenEndpoints } from './oauth/discovery.js';
 import type { FetchLike } from './oauth/token-endpoint.js';
 import { ROUTES } from './routes/index.js';
 import type { TokenStore } from './store/token-store.js';
@@ -39,7 +40,9 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     oauth,
     logger: deps.logger,
     metrics,
-    discoverEndpoints: deps.discoverEndpoints,
+    discoverEndpoints:
+      deps.discoverEndpoints ??
+      ((serverUrl) => discoverTokenEndpoints({ ...oauth, store: deps.store }, serverUrl)),
   });
   const ctx: DaemonContext = {
     store: deps.store,

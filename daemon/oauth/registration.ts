@@ -1,0 +1,263 @@
+/**
+ * Client identity for logins, in the order of the MCP authorization spec (2025-11-25):
+ * a pre-registered client, else a Client ID Metadata Document (when the AS supports it), else
+ * Dynamic Client Registration (RFC 7591). Registrations are cached in the store's `clients`
+ * table keyed by the canonical server URL; `force` registers afresh.
+ */
+import * as oauth from 'oauth4webapi';
+import { McptestError } from '../../shared/errors.js';
+import type { TokenStore } from '../store/token-store.js';
+import { type DiscoveredAuth, type DiscoveryDeps, oauthRequestOptions } from './discovery.js';
+
+/** The device authorization grant type. @see RFC 8628 §3.4 */
+export const DEVICE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** The loopback redirect URI registered for browser logins; any port is allowed at login. @see RFC 8252 §7.3 */
+export const LOOPBACK_REDIRECT_URI = 'http://127.0.0.1/callback';
+
+/** The client a login uses. */
+export interface ResolvedClient {
+  clientId: string;
+  clientSecret: string | null;
+  /** `token_endpoint_auth_method`: none, client_secret_basic or client_secret_post. */
+  authMethod: string;
+  method: 'preregistered' | 'cimd' | 'dcr';
+  grantTypes: string[];
+  redirectUris: string[];
+}
+
+export interface RegistrationDeps extends DiscoveryDeps {
+  store: TokenStore;
+}
+
+export interface ResolveClientOptions {
+  /** Register afresh even when a client is cached for this server. */
+  force?: boolean;
+  /** A pre-registered client (wins over everything else). */
+  clientId?: string;
+  clientSecret?: string;
+  /** Client ID Metadata Document URL, used when the AS advertises support. */
+  clientMetadataUrl?: string;
+  /** Grant types the login needs, e.g. ['authorization_code', 'refresh_token']. */
+  grantTypes: string[];
+  /** Redirect URIs to register; [] for device-only clients. */
+  redirectUris: string[];
+}
+
+function supportedAuthMethods(as: oauth.AuthorizationServer): string[] | undefined {
+  const list = as.token_endpoint_auth_methods_supported;
+  return Array.isArray(list) ? list : undefined;
+}
+
+/** The token endpoint auth method for a client with or without a secret, as the AS allows. */
+export function chooseAuthMethod(as: oauth.AuthorizationServer, hasSecret: boolean): string {
+  const supported = supportedAuthMethods(as);
+  if (!hasSecret) return 'none';
+  if (!supported || supported.includes('client_secret_basic')) return 'client_secret_basic';
+  if (supported.includes('client_secret_post')) return 'client_secret_post';
+  return 'client_secret_basic';
+}
+
+/** What to ask for at registration: a public client when the AS allows one. */
+function registrationAuthMethod(as: oauth.AuthorizationServer): string {
+  const supported = supportedAuthMethods(as);
+  if (!supported || supported.includes('none')) return 'none';
+  if (supported.includes('client_secret_basic')) return 'client_secret_basic';
+  if (supported.includes('client_secret_post')) return 'client_secret_post';
+  return 'none';
+}
+
+/** Grant types to register: those asked for, plus the device grant for browser clients when the AS has it. */
+function registrationGrantTypes(as: oauth.AuthorizationServer, wanted: string[]): string[] {
+  const grants = new Set(wanted);
+  const supported = as.grant_types_supported;
+  if (
+    grants.has('authorization_code') &&
+    (as.device_authorization_endpoint !== undefined ||
+      (Array.isArray(supported) && supported.includes(DEVICE_GRANT_TYPE)))
+  ) {
+    grants.add(DEVICE_GRANT_TYPE);
+  }
+  if (grants.has('authorization_code') || grants.has(DEVICE_GRANT_TYPE)) grants.add('refresh_token');
+  return [...grants];
+}
+
+function coversGrants(registered: unknown, wanted: string[]): boolean {
+  if (!Array.isArray(registered)) return false;
+  return wanted.every((g) => registered.includes(g));
+}
+
+/**
+ * Resolves the client for a login to a discovered server.
+ *
+ * @see MCP authorization spec 2025-11-25 §"Client Registration Approaches"
+ * @see RFC 7591 §3 (DCR), RFC 8252 §8.4 (native public clients), draft-ietf-oauth-client-id-metadata-document
+ */
+export async function resolveClient(
+  deps: RegistrationDeps,
+  discovered: DiscoveredAuth,
+  options: ResolveClientOptions,
+): Promise<ResolvedClient> {
+  const { as, serverUrl } = discovered;
+
+  if (options.clientId) {
+    return {
+      clientId: options.clientId,
+      clientSecret: options.clientSecret ?? null,
+      authMethod: chooseAuthMethod(as, Boolean(options.clientSecret)),
+      method: 'preregistered',
+      grantTypes: options.grantTypes,
+      redirectUris: options.redirectUris,
+    };
+  }
+
+  if (!options.force) {
+    const cached = deps.store.getClient(serverUrl);
+    if (
+      cached &&
+      cached.issuer === discovered.issuer &&
+      coversGrants(cached.metadata.grant_types, options.grantTypes) &&
+      (cached.method !== 'cimd' ||
+        cached.clientId === options.clientMetadataUrl ||
+        !options.clientMetadataUrl)
+    ) {
+      return {
+        clientId: cached.clientId,
+        clientSecret: cached.clientSecret,
+        authMethod:
+          typeof cached.metadata.token_endpoint_auth_method === 'string'
+            ? cached.metadata.token_endpoint_auth_method
+            : chooseAuthMethod(as, cached.clientSecret !== null),
+        method: cached.method,
+        grantTypes: cached.metadata.grant_types as string[],
+        redirectUris: Array.isArray(cached.metadata.redirect_uris)
+          ? (cached.metadata.redirect_uris as string[])
+          : [],
+      };
+    }
+  }
+
+  if (options.clientMetadataUrl && as.client_id_metadata_document_supported === true) {
+    const resolved: ResolvedClient = {
+      clientId: options.clientMetadataUrl,
+      clientSecret: null,
+      authMethod: 'none',
+      method: 'cimd',
+      grantTypes: options.grantTypes,
+      redirectUris: options.redirectUris,
+    };
+    deps.store.putClient({
+      serverUrl,
+      issuer: discovered.issuer,
+      clientId: resolved.clientId,
+      clientSecret: null,
+      method: 'cimd',
+      metadata: {
+        grant_types: resolved.grantTypes,
+        redirect_uris: resolved.redirectUris,
+        token_endpoint_auth_method: 'none',
+      },
+      createdAt: deps.now(),
+    });
+    return resolved;
+  }
+
+  return registerClient(deps, discovered, options);
+}
+
+async function registerClient(
+  deps: RegistrationDeps,
+  discovered: DiscoveredAuth,
+  options: ResolveClientOptions,
+): Promise<ResolvedClient> {
+  const { as, serverUrl } = discovered;
+  if (typeof as.registration_endpoint !== 'string') {
+    throw new McptestError(
+      'registration_failed',
+      `${as.issuer} offers no dynamic client registration and no client id was given`,
+      {
+        hint: `register a client with the authorization server, then: mcptest login ${serverUrl} --client-id <id>`,
+        details: { issuer: as.issuer },
+      },
+    );
+  }
+  const grantTypes = registrationGrantTypes(as, options.grantTypes);
+  const metadata: Partial<oauth.OmitSymbolProperties<oauth.Client>> = {
+    client_name: 'mcptest',
+    application_type: 'native',
+    redirect_uris: options.redirectUris,
+    grant_types: grantTypes,
+    response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
+    token_endpoint_auth_method: registrationAuthMethod(as),
+  };
+  let registered: Record<string, unknown>;
+  try {
+    const res = await oauth.dynamicClientRegistrationRequest(as, metadata, {
+      ...oauthRequestOptions(deps, as.registration_endpoint),
+    });
+    registered = (await oauth.processDynamicClientRegistrationResponse(res)) as Record<string, unknown>;
+  } catch (err) {
+    const detail =
+      err instanceof oauth.ResponseBodyError
+        ? `HTTP ${err.status} ${err.error}${err.error_description ? `: ${err.error_description}` : ''}`
+        : err instanceof Error
+          ? err.message
+          : String(err);
+    throw new McptestError(
+      'registration_failed',
+      `client registration at ${as.registration_endpoint} failed: ${detail}`,
+      {
+        hint: `use a pre-registered client instead: mcptest login ${serverUrl} --client-id <id>`,
+        details: { registrationEndpoint: as.registration_endpoint },
+        cause: err,
+      },
+    );
+  }
+  const clientId = String(registered.client_id);
+  const clientSecret = typeof registered.client_secret === 'string' ? registered.client_secret : null;
+  const authMethod =
+    typeof registered.token_endpoint_auth_method === 'string'
+      ? registered.token_endpoint_auth_method
+      : chooseAuthMethod(as, clientSecret !== null);
+  const registeredGrants = Array.isArray(registered.grant_types)
+    ? (registered.grant_types as string[])
+    : grantTypes;
+  const redirectUris = Array.isArray(registered.redirect_uris)
+    ? (registered.redirect_uris as string[])
+    : options.redirectUris;
+  const { client_secret: _secret, registration_access_token: _rat, ...publicMetadata } = registered;
+  deps.store.putClient({
+    serverUrl,
+    issuer: discovered.issuer,
+    clientId,
+    clientSecret,
+    method: 'dcr',
+    metadata: {
+      ...publicMetadata,
+      grant_types: registeredGrants,
+      redirect_uris: redirectUris,
+      token_endpoint_auth_method: authMethod,
+    },
+    createdAt: deps.now(),
+  });
+  return {
+    clientId,
+    clientSecret,
+    authMethod,
+    method: 'dcr',
+    grantTypes: registeredGrants,
+    redirectUris,
+  };
+}
+
+/**
+ * The error for an AS that no longer knows our cached client (`invalid_client`): the
+ * registration is stale, and `--force` registers a new one.
+ */
+export function staleClientError(serverUrl: string, clientId: string, cause: unknown): McptestError {
+  return new McptestError(
+    'invalid_client',
+    `the authorization server rejected client ${clientId} registered for ${serverUrl}; the registration is likely stale`,
+    { hint: `mcptest login ${serverUrl} --force`, details: { serverUrl, clientId }, cause },
+  );
+}
