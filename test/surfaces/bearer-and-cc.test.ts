@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
@@ -319,6 +321,30 @@ test('stdio server: tools, call and doctor', async () => {
   const missing = await cli(['tools', '--command', 'no-such-mcp-server-binary']);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /cannot start stdio server `no-such-mcp-server-binary`/);
+});
+
+test('a redirect to another origin is refused and the token never follows it', async () => {
+  const seen: Array<string | undefined> = [];
+  const elsewhere = createServer((req, res) => {
+    seen.push(req.headers.authorization);
+    res.writeHead(500).end();
+  });
+  const redirector = createServer((req, res) => {
+    const port = (elsewhere.address() as AddressInfo).port;
+    res.writeHead(307, { location: `http://localhost:${port}/mcp` }).end();
+  });
+  await Promise.all(
+    [elsewhere, redirector].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))),
+  );
+  try {
+    const url = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/mcp`;
+    const run = await cli(['tools', '--url', url, '--bearer-token-env', 'MCP_TOKEN']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /redirected to another origin \(http:\/\/localhost:\d+\)/);
+    assert.deepEqual(seen, []);
+  } finally {
+    await Promise.all([elsewhere, redirector].map((s) => new Promise((r) => s.close(r))));
+  }
 });
 
 test('no token or secret value ever appears in any output', () => {
