@@ -329,7 +329,7 @@ test('a redirect to another origin is refused and the token never follows it', a
     seen.push(req.headers.authorization);
     res.writeHead(500).end();
   });
-  const redirector = createServer((req, res) => {
+  const redirector = createServer((_req, res) => {
     const port = (elsewhere.address() as AddressInfo).port;
     res.writeHead(307, { location: `http://localhost:${port}/mcp` }).end();
   });
