@@ -169,7 +169,15 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
   logger.info({ reason: stopReason }, 'daemon stopping');
   // fastify's close stops accepting, lets in-flight requests finish, then runs onClose hooks
   // (pending refreshes settle). Only then is the store closed.
-  await app.close();
+  // Node's server.close() drops idle keep-alive connections only once, at the start; a
+  // connection whose request was still in flight would then linger for fastify's keepAliveTimeout
+  // (72 s) before the daemon could exit. Drop each one as soon as its response is out.
+  const reaper = setInterval(() => app.server.closeIdleConnections(), 50);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(reaper);
+  }
   store.close();
   if (inheritedFd === null) {
     try {

@@ -1,0 +1,234 @@
+/**
+ * Operating the daemon: graceful SIGTERM with a token request in flight, unsafe socket folders,
+ * over-long socket paths, a stale socket left by `kill -9`, and a daemon of another version.
+ * Real daemon processes, the real CLI, the real IdP.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { createServer } from 'node:http';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
+import { IPC_API_VERSION, VERSION } from '../../shared/version.js';
+import { isolatedEnv, runCli } from '../helpers/cli.js';
+import { startTestDaemon } from '../helpers/daemon.js';
+
+const CI_SECRET = 'lifecycle-ci-secret-value';
+let idp: Idp;
+
+before(async () => {
+  idp = await startIdp({
+    clients: [
+      {
+        client_id: 'ops-ci',
+        client_secret: CI_SECRET,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+        scope: 'mcp:read',
+      },
+    ],
+  });
+});
+after(async () => {
+  await idp.close();
+});
+
+async function withEnv(fn: (env: ReturnType<typeof isolatedEnv>) => Promise<void>) {
+  const env = isolatedEnv();
+  try {
+    await fn(env);
+  } finally {
+    await env.cleanup();
+  }
+}
+
+test('SIGTERM while a token request is in flight: the request finishes, the store closes cleanly', async () => {
+  const d = await startTestDaemon();
+  try {
+    const serverUrl = 'http://127.0.0.1:9/ops';
+    idp.setFault({ delayMs: 1_500 }, { path: '/token', times: 1 });
+    const pending = d.client.getToken({
+      serverUrl,
+      clientCredentials: {
+        clientId: 'ops-ci',
+        clientSecret: CI_SECRET,
+        tokenUrl: idp.tokenEndpoint,
+        scope: 'mcp:read',
+        resource: serverUrl,
+      },
+    });
+    const deadline = Date.now() + 5_000;
+    while (!idp.requests.some((r) => r.path === '/token' && r.grantType === 'client_credentials')) {
+      assert.ok(Date.now() < deadline, 'the daemon asked the IdP for a token');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const exitCode = d.stop(); // SIGTERM now, while the IdP holds the token request
+    const token = await pending;
+    assert.equal(token.source, 'client_credentials');
+    assert.match(token.fingerprint, /^[0-9a-f]{12}$/);
+    const answeredAt = Date.now();
+    assert.equal(await exitCode, 0);
+    // Its keep-alive connection must not hold the exit for fastify's 72 s keepAliveTimeout.
+    assert.ok(Date.now() - answeredAt < 5_000, `exited ${Date.now() - answeredAt} ms after answering`);
+
+    const dbPath = path.join(d.env.MCPTEST_HOME as string, 'auth', 'tokens.db');
+    assert.ok(!fs.existsSync(`${dbPath}-wal`), 'the last connection closed and checkpointed the WAL');
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+    } finally {
+      db.close();
+    }
+    const log = d.log();
+    assert.match(log, /"reason":"signal SIGTERM"/);
+    assert.match(log, /"msg":"daemon stopped"/);
+    assert.ok(!log.includes(CI_SECRET) && !log.includes(token.accessToken), 'no secret or token in the log');
+  } finally {
+    idp.setFault(null);
+    await d.cleanup();
+  }
+});
+
+test('a socket folder open to others (0777) is refused with a chmod hint', async () => {
+  await withEnv(async (env) => {
+    const dir = path.dirname(env.MCPTEST_SOCKET as string);
+    fs.mkdirSync(dir);
+    fs.chmodSync(dir, 0o777);
+    const r = await runCli(['daemon', 'start'], { env });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`${dir} is open to other users \\(mode 777\\); it must be 700`));
+    assert.match(r.stderr, new RegExp(`hint: chmod 700 ${dir}`));
+    assert.ok(!fs.existsSync(env.MCPTEST_SOCKET as string), 'no socket was created');
+  });
+});
+
+test('a socket folder owned by another user is refused', async () => {
+  await withEnv(async (env) => {
+    const dir = path.dirname(env.MCPTEST_SOCKET as string);
+    fs.mkdirSync(dir, { mode: 0o700 });
+    fs.chownSync(dir, 65534, 65534); // nobody
+    const r = await runCli(['daemon', 'start'], { env });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /is owned by uid 65534, not by you \(uid 0\)/);
+    assert.match(r.stderr, /hint: use a folder of your own: export MCPTEST_SOCKET=/);
+  });
+});
+
+test('a socket path over the Unix limit is a clear error before anything starts', async () => {
+  await withEnv(async (env) => {
+    const long = path.join(env.HOME as string, 'x'.repeat(120), 'authd.sock');
+    const r = await runCli(['daemon', 'start'], {
+      env: { ...env, MCPTEST_SOCKET: long, cleanup: undefined },
+    });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /socket path is \d+ bytes, over the 107-byte limit of Unix sockets/);
+    assert.match(r.stderr, /hint: export MCPTEST_SOCKET=/);
+    const run = await runCli(['daemon', 'run'], {
+      env: { ...env, MCPTEST_SOCKET: long, cleanup: undefined },
+    });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /over the 107-byte limit/);
+  });
+});
+
+test('a stale socket of a kill -9ed daemon is replaced by the next client', async () => {
+  const d = await startTestDaemon();
+  try {
+    const oldPid = d.process.pid;
+    await d.kill();
+    assert.ok(fs.statSync(d.env.MCPTEST_SOCKET as string).isSocket(), 'the dead daemon left its socket');
+    const r = await runCli(['daemon', 'start', '--json'], { env: d.env });
+    assert.equal(r.code, 0, r.stderr);
+    const health = JSON.parse(r.stdout);
+    assert.notEqual(health.pid, oldPid);
+    const deadline = Date.now() + 5_000;
+    while (!/replaced a stale socket file/.test(d.log())) {
+      assert.ok(Date.now() < deadline, 'the new daemon logs the replacement');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await d.cleanup();
+  }
+});
+
+/**
+ * Stands in for a daemon of an older mcptest on the socket: only the handshake and shutdown
+ * routes, which is all a client of this version uses before deciding.
+ */
+function oldDaemon(socketPath: string, managedBy: 'self' | 'systemd') {
+  let shutdowns = 0;
+  const server = createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    if (req.url === '/v1/health') {
+      res.end(
+        JSON.stringify({
+          name: 'mcptest-authd',
+          version: '0.0.1-old',
+          api: IPC_API_VERSION,
+          pid: 424242,
+          startedAt: Date.now(),
+          managedBy,
+        }),
+      );
+    } else if (req.url === '/v1/shutdown') {
+      shutdowns++;
+      res.end(JSON.stringify({ stopping: true }), () => {
+        server.close();
+        server.closeAllConnections();
+      });
+    } else {
+      res.statusCode = 404;
+      res.end(JSON.stringify({ error: { code: 'not_found', message: 'old daemon' } }));
+    }
+  });
+  return new Promise<{ close: () => Promise<void>; shutdowns: () => number }>((resolve) => {
+    server.listen(socketPath, () =>
+      resolve({
+        shutdowns: () => shutdowns,
+        close: () =>
+          new Promise<void>((r) => {
+            server.closeAllConnections();
+            server.close(() => r());
+            if (!server.listening) r();
+          }),
+      }),
+    );
+  });
+}
+
+test('a daemon of another version: replaced when mcptest started it, systemctl hint when systemd did', async () => {
+  await withEnv(async (env) => {
+    const socketPath = env.MCPTEST_SOCKET as string;
+    fs.mkdirSync(path.dirname(socketPath), { mode: 0o700 });
+
+    const managed = await oldDaemon(socketPath, 'systemd');
+    try {
+      const r = await runCli(['daemon', 'start'], { env });
+      assert.equal(r.code, 1);
+      assert.match(
+        r.stderr,
+        new RegExp(`runs mcptest 0\\.0\\.1-old .*this is ${VERSION.replace(/\./g, '\\.')}`),
+      );
+      assert.match(r.stderr, /hint: systemctl --user restart mcptest-authd\.service/);
+      assert.equal(managed.shutdowns(), 0, 'a systemd-managed daemon is never stopped by a client');
+    } finally {
+      await managed.close();
+    }
+    fs.rmSync(socketPath, { force: true });
+
+    const own = await oldDaemon(socketPath, 'self');
+    try {
+      const r = await runCli(['daemon', 'start', '--json'], { env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(own.shutdowns(), 1, 'the old daemon was asked to stop');
+      const health = JSON.parse(r.stdout);
+      assert.equal(health.version, VERSION);
+      assert.notEqual(health.pid, 424242);
+    } finally {
+      await own.close();
+    }
+  });
+});
