@@ -5,13 +5,14 @@ import { LoginCallbackRequest, LoginInfo, LoginList, LoginStartRequest } from '.
 import { canonicalServerUrl } from '../../shared/server-url.js';
 import { parseWith } from '../../shared/validate.js';
 import type { DaemonContext } from '../context.js';
+import { browserLoginFlow } from '../logins/browser-login.js';
 import { deviceLoginFlow } from '../logins/device-login.js';
 import { interimDeviceDeps } from '../logins/interim-discovery.js';
 import { type LoginFlow, LoginRegistry } from '../logins/login-registry.js';
 
 /** The kinds of login this daemon runs. */
 function loginFlows(ctx: DaemonContext): LoginFlow[] {
-  return [deviceLoginFlow(ctx, interimDeviceDeps(ctx))];
+  return [deviceLoginFlow(ctx, interimDeviceDeps(ctx)), browserLoginFlow(ctx)];
 }
 
 /** Longest long-poll of `GET /v1/logins/:id?waitSeconds=N`. */
