@@ -1,0 +1,53 @@
+/**
+ * `npm run example`'s script (dist/examples/run-example.js) as a process: starts the example
+ * IdP and MCP server, runs the real CLI on examples/suites/example.yaml, stops its daemon.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const SCRIPT = fileURLToPath(new URL('../../examples/run-example.js', import.meta.url));
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SCRIPT, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('npm run example', () => {
+  it('runs the example suite against the example servers and exits 0', async () => {
+    const res = await run([]);
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    assert.match(res.stdout, /mcptest run .*examples\/suites\/example\.yaml \(7 tests\)/);
+    assert.equal(res.stdout.match(/✓/g)?.length, 7);
+    assert.match(res.stdout, /^7 passed, 0 failed/m);
+    const home = /private MCPTEST_HOME (\S+)/.exec(res.stderr)?.[1];
+    assert.ok(home, res.stderr);
+    assert.equal(fs.existsSync(home), false, 'the private home was not removed');
+  });
+
+  it('passes extra arguments to mcptest run', async () => {
+    const res = await run(['--reporter', 'junit', '--filter', 'echo']);
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    assert.match(res.stdout, /<testsuite name="example" tests="2" failures="0"/);
+  });
+});
