@@ -9,9 +9,11 @@ import { createServer } from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { z } from 'zod';
 import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
 import { IPC_API_VERSION, VERSION } from '../../shared/version.js';
 import { isolatedEnv, runCli } from '../helpers/cli.js';
+import { parseMetrics } from './prometheus-text.js';
 import { startTestDaemon } from '../helpers/daemon.js';
 
 const CI_SECRET = 'lifecycle-ci-secret-value';
@@ -231,4 +233,31 @@ test('a daemon of another version: replaced when mcptest started it, systemctl h
       await own.close();
     }
   });
+});
+
+test('metrics count client-credentials mints, IdP latency and tokens served by source', async () => {
+  const d = await startTestDaemon();
+  try {
+    const serverUrl = 'http://127.0.0.1:9/metrics';
+    const req = {
+      serverUrl,
+      clientCredentials: {
+        clientId: 'ops-ci',
+        clientSecret: CI_SECRET,
+        tokenUrl: idp.tokenEndpoint,
+        scope: 'mcp:read',
+        resource: serverUrl,
+      },
+    };
+    for (let i = 0; i < 3; i++) await d.client.getToken(req); // one mint, then the cached token
+    const m = parseMetrics(await d.client.call('GET', '/v1/metrics', z.string()));
+    assert.equal(m.get('mcptest_refreshes_total{outcome="ok"}'), 1);
+    assert.equal(m.get('mcptest_tokens_served_total{source="client_credentials"}'), 3);
+    assert.equal(m.get('mcptest_idp_latency_seconds_count'), 1);
+    assert.equal(m.get('mcptest_idp_latency_seconds_bucket{le="+Inf"}'), 1);
+    assert.ok((m.get('mcptest_idp_latency_seconds_sum') ?? -1) > 0);
+    assert.equal(m.get('mcptest_pending_logins'), 0);
+  } finally {
+    await d.cleanup();
+  }
 });
