@@ -18,6 +18,13 @@ async function main(): Promise<number> {
     if (interrupts > 1) process.exit(ExitCode.cancel);
   };
   process.on('SIGINT', onSigint);
+  // `mcptest ... | head` closes stdout early: stop quietly instead of crashing on EPIPE.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(ExitCode.ok);
+      throw err;
+    });
+  }
 
   // .env in the working directory fills in what the real environment does not set.
   try {

@@ -71,29 +71,51 @@ test('a socket path over the Unix limit is refused with a hint', async () => {
   }
 });
 
-test('kill -9 under load: clients recover with a fresh daemon, nothing is lost, integrity ok', async () => {
+test('kill -9 under load: clients recover with a fresh daemon, no acknowledged write is lost, integrity ok', async () => {
   const d = await startTestDaemon();
   try {
     const serverUrl = 'http://127.0.0.1:1/kill9';
-    await seedLogin(idp, d.client, serverUrl);
+    const seeded = await seedLogin(idp, d.client, serverUrl);
+    // A few refreshes first, so the database has seen rotated token sets.
+    let t = await d.client.getToken({ serverUrl });
+    for (let i = 0; i < 3; i++)
+      t = await d.client.getToken({ serverUrl, rejectedFingerprint: t.fingerprint });
     let stop = false;
     let served = 0;
+    const acknowledged: string[] = [];
     const failures: string[] = [];
-    const workers = Array.from({ length: 8 }, async () => {
+    const reader = async () => {
       const client = new DaemonClient(d.env.MCPTEST_SOCKET as string);
       while (!stop) {
         try {
-          // Force refreshes too, so writes are in flight when the daemon dies.
-          const t = await client.getToken({ serverUrl });
+          await client.getToken({ serverUrl });
           served++;
-          if (served % 10 === 0) await client.getToken({ serverUrl, rejectedFingerprint: t.fingerprint });
         } catch (err) {
           if (!(err instanceof McptestError && err.code === 'daemon_unreachable')) failures.push(String(err));
           await new Promise((r) => setTimeout(r, 10));
         }
       }
       await client.close();
-    });
+    };
+    const writer = async (w: number) => {
+      const client = new DaemonClient(d.env.MCPTEST_SOCKET as string);
+      for (let i = 0; !stop; i++) {
+        const url = `http://127.0.0.1:1/w${w}-${i}`;
+        try {
+          await client.importCredential({
+            serverUrl: url,
+            accessToken: seeded.access_token,
+            expiresIn: 3600,
+          });
+          acknowledged.push(url);
+        } catch (err) {
+          if (!(err instanceof McptestError && err.code === 'daemon_unreachable')) failures.push(String(err));
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+      await client.close();
+    };
+    const workers = [reader(), reader(), reader(), reader(), writer(1), writer(2)];
     await new Promise((r) => setTimeout(r, 700));
     await d.kill();
     assert.ok(fs.existsSync(d.env.MCPTEST_SOCKET as string), 'the stale socket file is left behind');
@@ -106,11 +128,13 @@ test('kill -9 under load: clients recover with a fresh daemon, nothing is lost, 
     await new Promise((r) => setTimeout(r, 700));
     stop = true;
     await Promise.all(workers);
-    assert.ok(served > servedBefore, 'clients were served by the new daemon');
     assert.deepEqual(failures, []);
-    const creds = await fresh.listCredentials();
-    assert.equal(creds.length, 1);
-    assert.equal(creds[0].state, 'valid');
+    assert.ok(served > servedBefore, `clients were served by the new daemon (${served} vs ${servedBefore})`);
+    const stored = new Set((await fresh.listCredentials()).map((c) => c.serverUrl));
+    assert.ok(acknowledged.length > 10, `writes happened (${acknowledged.length})`);
+    for (const url of acknowledged) assert.ok(stored.has(url), `acknowledged write for ${url} survived`);
+    const main = (await fresh.listCredentials()).find((c) => c.serverUrl === serverUrl);
+    assert.equal(main?.state, 'valid');
     await fresh.close();
     await runCli(['daemon', 'stop'], { env: d.env });
     const db = new Database(`${d.env.MCPTEST_HOME}/auth/tokens.db`, { readonly: true });
