@@ -261,3 +261,39 @@ test('metrics count client-credentials mints, IdP latency and tokens served by s
     await d.cleanup();
   }
 });
+
+test('daemon status shows scheduled refreshes and the last refresh error', async () => {
+  const d = await startTestDaemon();
+  try {
+    const serverUrl = 'http://127.0.0.1:9/failing';
+    idp.setFault({ status: 503, body: { error: 'temporarily_unavailable' } }, { path: '/token' });
+    await d.client.importCredential({
+      serverUrl,
+      accessToken: 'at-status-check',
+      refreshToken: 'rt-status-check',
+      expiresIn: 2,
+      tokenEndpoint: idp.tokenEndpoint,
+      issuer: idp.issuer,
+      clientId: 'ops-ci',
+      clientSecret: CI_SECRET,
+      resource: serverUrl,
+    });
+    let status: { code: number; stdout: string; stderr: string } | undefined;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      status = await runCli(['daemon', 'status'], { env: d.env });
+      if (/Last refresh errors:\nSERVER/.test(status.stdout)) break;
+      assert.ok(Date.now() < deadline, `a failed refresh shows in status: ${status.stdout}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^ {2}credentials: +1$/m);
+    assert.match(status.stdout, new RegExp(`^${serverUrl.replace(/[.]/g, '\\.')} +.*503`, 'm'));
+    const json = JSON.parse((await runCli(['daemon', 'status', '--json'], { env: d.env })).stdout);
+    assert.equal(json.lastErrors[0].serverUrl, serverUrl);
+    assert.ok(!status.stdout.includes('at-status-check') && !status.stdout.includes('rt-status-check'));
+  } finally {
+    idp.setFault(null);
+    await d.cleanup();
+  }
+});
