@@ -195,7 +195,7 @@ async function registerClient(
     const res = await oauth.dynamicClientRegistrationRequest(as, metadata, {
       ...oauthRequestOptions(deps, as.registration_endpoint),
     });
-    registered = (await oauth.processDynamicClientRegistrationResponse(res)) as Record<string, unknown>;
+    registered = await parseRegistrationResponse(res);
   } catch (err) {
     const detail =
       err instanceof oauth.ResponseBodyError
@@ -248,6 +248,23 @@ async function registerClient(
     grantTypes: registeredGrants,
     redirectUris,
   };
+}
+
+/**
+ * Reads a registration answer. Looser than oauth4webapi's parser on optional fields (some servers
+ * send `client_secret_expires_at: null`), strict on what matters: a success status, a JSON object,
+ * a string `client_id`. @see RFC 7591 §3.2.1
+ */
+async function parseRegistrationResponse(res: Response): Promise<Record<string, unknown>> {
+  if (res.status !== 201 && res.status !== 200) {
+    // Let oauth4webapi turn an OAuth error body into a ResponseBodyError.
+    await oauth.processDynamicClientRegistrationResponse(res);
+  }
+  const body = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+  if (typeof body !== 'object' || body === null || typeof body.client_id !== 'string' || !body.client_id) {
+    throw new Error(`the registration answer (HTTP ${res.status}) has no client_id`);
+  }
+  return body;
 }
 
 /**
