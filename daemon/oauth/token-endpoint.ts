@@ -136,6 +136,23 @@ export function oauthFailure(err: unknown, what: string, endpoint: string): Mcpt
       cause: err,
     });
   }
+  if (err instanceof oauth.WWWAuthenticateChallengeError) {
+    // A 401 with a challenge (RFC 6749 §5.2: client authentication failed) carries its OAuth
+    // error in the challenge rather than the body.
+    const params = err.cause[0]?.parameters ?? {};
+    const oauthError = params.error ?? (err.status === 401 ? 'invalid_client' : 'invalid_request');
+    const transient = err.status >= 500 || err.status === 429;
+    const desc = params.error_description ? `: ${params.error_description}` : '';
+    const code = transient
+      ? 'idp_unavailable'
+      : oauthError === 'invalid_client'
+        ? 'invalid_client'
+        : 'idp_error';
+    return new McptestError(code, `${what} failed at ${endpoint}: HTTP ${err.status} ${oauthError}${desc}`, {
+      details: { transient, oauthError, status: err.status },
+      cause: err,
+    });
+  }
   if (err instanceof oauth.OperationProcessingError) {
     const res = err.cause instanceof Response ? err.cause : undefined;
     const status = res?.status;

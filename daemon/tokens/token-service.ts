@@ -356,6 +356,35 @@ export class TokenService {
     });
     logger.warn({ key, serverUrl, code: e.code, err: e.message }, 'token request failed');
     if (row) store.setLastError(key, e.message, now);
+    const cc = this.clientCredentials.get(key);
+    return cc ? this.explainClientCredentials(e, serverUrl, cc) : e;
+  }
+
+  /** Names the client id and the secret's env var in client-credentials refusals. */
+  private explainClientCredentials(
+    e: McptestError,
+    serverUrl: string,
+    cc: ClientCredentialsSpec,
+  ): McptestError {
+    const secret = cc.secretEnv ? `the secret in env var \`${cc.secretEnv}\`` : 'its secret';
+    const doctor = `mcptest doctor --url ${serverUrl} --client-id ${cc.clientId}${cc.secretEnv ? ` --client-secret-env ${cc.secretEnv}` : ''}`;
+    if (e.code === 'invalid_client') {
+      return new McptestError(
+        'invalid_client',
+        `the authorization server refused client \`${cc.clientId}\` with ${secret} (${e.message})`,
+        { hint: `check the client id and ${secret}; diagnose with: ${doctor}`, details: e.details },
+      );
+    }
+    if (e.code === 'invalid_scope') {
+      return new McptestError(
+        'invalid_scope',
+        `the authorization server refused scope "${cc.scope ?? ''}" for client \`${cc.clientId}\` (${e.message})`,
+        {
+          hint: `ask for a scope the client is allowed (--scope / auth.oauth.scope); diagnose with: ${doctor}`,
+          details: e.details,
+        },
+      );
+    }
     return e;
   }
 

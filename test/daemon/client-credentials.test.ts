@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
+import { ExitCode, McptestError } from '../../shared/errors.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+
+let idp: Idp;
+let d: TestDaemon;
+const serverUrl = 'http://127.0.0.1:1/cc';
+before(async () => {
+  idp = await startIdp({
+    clients: [
+      {
+        client_id: 'cc-client',
+        client_secret: 'right-secret-value',
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+        scope: 'mcp:read',
+      },
+    ],
+  });
+  d = await startTestDaemon();
+});
+after(async () => {
+  await d.cleanup();
+  await idp.close();
+});
+
+const ccRequests = () => idp.requests.filter((r) => r.grantType === 'client_credentials').length;
+
+test('client credentials are exchanged once and cached for every caller', async () => {
+  const before = ccRequests();
+  const spec = {
+    clientId: 'cc-client',
+    clientSecret: 'right-secret-value',
+    tokenUrl: idp.tokenEndpoint,
+    scope: 'mcp:read',
+  };
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, () => d.client.getToken({ serverUrl, clientCredentials: spec })),
+  );
+  assert.equal(new Set(answers.map((a) => a.fingerprint)).size, 1);
+  assert.equal(answers[0].source, 'client_credentials');
+  assert.equal(ccRequests() - before, 1);
+  const [summary] = (await d.client.listCredentials()).filter((c) => c.source === 'client_credentials');
+  assert.equal(summary.clientId, 'cc-client');
+  assert.equal(summary.refreshable, true, 're-minted ahead of expiry while the secret is in memory');
+  // A 401 on that token re-mints once.
+  const renewed = await d.client.getToken({
+    serverUrl,
+    clientCredentials: spec,
+    rejectedFingerprint: answers[0].fingerprint,
+  });
+  assert.notEqual(renewed.fingerprint, answers[0].fingerprint);
+  assert.equal(ccRequests() - before, 2);
+});
+
+test('a wrong client secret is invalid_client (an auth failure), not an outage', async () => {
+  await assert.rejects(
+    () =>
+      d.client.getToken({
+        serverUrl: 'http://127.0.0.1:1/cc-wrong',
+        clientCredentials: {
+          clientId: 'cc-client',
+          clientSecret: 'wrong-secret',
+          secretEnv: 'CC_SECRET',
+          tokenUrl: idp.tokenEndpoint,
+        },
+      }),
+    (err: unknown) =>
+      err instanceof McptestError &&
+      err.code === 'invalid_client' &&
+      err.exitCode === ExitCode.auth &&
+      /HTTP 401 invalid_client/.test(err.message) &&
+      /client `cc-client` with the secret in env var `CC_SECRET`/.test(err.message) &&
+      /--client-secret-env CC_SECRET/.test(err.hint ?? '') &&
+      !err.message.includes('wrong-secret'),
+  );
+});
