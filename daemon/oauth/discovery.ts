@@ -270,8 +270,9 @@ async function fetchProtectedResourceMetadata(
 async function fetchAuthorizationServerMetadata(
   deps: DiscoveryDeps,
   issuer: string,
+  legacy = false,
 ): Promise<oauth.AuthorizationServer | null> {
-  const expected = new URL(issuer);
+  let expected = new URL(issuer);
   for (const url of authorizationServerMetadataUrls(issuer)) {
     const res = await getJson(deps, url);
     if (res.status !== 200) {
@@ -284,6 +285,12 @@ async function fetchAuthorizationServerMetadata(
       named = typeof doc.issuer === 'string' ? new URL(doc.issuer).href : undefined;
     } catch {
       named = undefined;
+    }
+    if (legacy && named !== undefined && new URL(named).origin === expected.origin) {
+      // 2025-03-26 servers without PRM: the metadata URL was derived from the MCP server's
+      // origin, not from an issuer anyone advertised, so there is no issuer to compare with. An
+      // issuer on that same origin is accepted; another origin is still refused.
+      expected = new URL(named);
     }
     if (named !== expected.href) {
       throw new McptestError(
@@ -415,14 +422,17 @@ export async function discoverAuthorization(
     issuer = new URL(serverUrl).origin;
   }
 
-  let as = await fetchAuthorizationServerMetadata(deps, issuer);
+  let as = await fetchAuthorizationServerMetadata(deps, issuer, !found);
   if (!as && !found) {
-    // 2025-03-26 §2.3.3: without metadata, the default endpoints at the server's origin.
+    // 2025-03-26 §2.3.3: without any metadata, the default endpoints at the server's origin.
+    // That revision makes PKCE (S256) mandatory for every AS, so S256 is assumed here rather
+    // than advertised; with metadata present, a missing S256 is still refused.
     as = {
       issuer,
       authorization_endpoint: `${issuer}/authorize`,
       token_endpoint: `${issuer}/token`,
       registration_endpoint: `${issuer}/register`,
+      code_challenge_methods_supported: ['S256'],
     };
   }
   if (!as) {
