@@ -90,6 +90,8 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
     resolveStopped = r;
   });
   const idle = options.idleExitSeconds ?? Number(env.MCPTEST_DAEMON_IDLE_SECONDS ?? 900);
+  // Per-request timeout towards authorization servers; a knob for slow IdPs (and for tests).
+  const idpTimeout = Number(env.MCPTEST_IDP_TIMEOUT_MS);
   const app = buildDaemon({
     store,
     clock: systemClock,
@@ -98,6 +100,7 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
     logger,
     managedBy,
     idleExitSeconds: idle > 0 ? idle : null,
+    idpTimeoutMs: Number.isFinite(idpTimeout) && idpTimeout > 0 ? idpTimeout : undefined,
     requestShutdown: (reason) => {
       stopReason = reason;
       resolveStopped();

@@ -193,7 +193,14 @@ export class TokenService {
       // The server refused this very token: refresh once for this generation, never a storm.
       if (this.rejectionRefreshed.get(row.key) !== row.generation || this.inflight.has(row.key)) {
         this.rejectionRefreshed.set(row.key, row.generation);
-        return this.refresh(row.key, row.serverUrl, 'rejected by server', true);
+        // Skip the backoff gate only when the IdP is not known to be failing (no storm).
+        const force = !this.backoff.has(row.key);
+        return this.refresh(row.key, row.serverUrl, 'rejected by server', force).catch((err: unknown) => {
+          // The refresh never reached a new token (IdP down or slow): the next report may try
+          // again, instead of being told the refreshed token was rejected too.
+          if (err instanceof McptestError && err.details?.transient) this.rejectionRefreshed.delete(row.key);
+          throw err;
+        });
       }
       throw new McptestError('auth_failed', `${row.serverUrl} rejected the refreshed token too`, {
         hint: `mcptest doctor --url ${row.serverUrl}`,
