@@ -40,6 +40,7 @@ export const ERROR_CATALOGUE = {
   insecure_url: entry(400, 'usage', 'A non-loopback URL uses plain HTTP; HTTPS is required.'),
   not_found: entry(404, 'error', 'The requested object (credential, login, route) does not exist.'),
   suite_invalid: entry(400, 'usage', 'A suite file is not valid YAML or does not match the suite schema.'),
+  file_exists: entry(409, 'usage', 'An output file already exists and overwriting was not asked for.'),
   env_var_missing: entry(400, 'auth', 'An environment variable named for a secret is unset or empty.'),
 
   // Credentials and tokens.
