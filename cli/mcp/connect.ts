@@ -116,6 +116,10 @@ export async function connectToServer(target: ServerTarget, io: ConnectIo): Prom
     if (state.refusal) {
       const r = state.refusal;
       state.refusal = null;
+      if (r.status === 403 && source.input === 'login') {
+        const stepUp = stepUpError(serverUrl, r.wwwAuthenticate);
+        if (stepUp) return stepUp;
+      }
       return failure(r.status, r.wwwAuthenticate, r.fingerprint, r.fingerprint !== null);
     }
     return explainError(err, serverUrl);
@@ -393,4 +397,26 @@ async function connectStdio(target: ServerTarget, io: ConnectIo): Promise<McpCon
       await client.close().catch(() => undefined);
     },
   };
+}
+
+// BROWSER (step-up, owned by the browser-login work): a cached login whose token lacks a scope.
+/**
+ * A 403 `insufficient_scope` on a cached login: a human must approve the wider scope in a fresh
+ * browser authorization (a refresh keeps the old scope). Names the scopes and the exact command.
+ * @see MCP authorization spec 2025-11-25 §"Scope Challenge Handling", RFC 6750 §3.1
+ */
+function stepUpError(serverUrl: string, wwwAuthenticate: string | null): McptestError | null {
+  const m = /error="?insufficient_scope"?/i.test(wwwAuthenticate ?? '')
+    ? /scope="([^"]*)"/i.exec(wwwAuthenticate ?? '')
+    : null;
+  if (!m?.[1]) return null;
+  const required = m[1].trim();
+  return new McptestError(
+    'step_up_required',
+    `HTTP 403 from ${serverUrl}: the cached login lacks permission (insufficient_scope); the server requires scope \`${required}\`. Approve it in a browser with: mcptest login ${serverUrl} --scope "${required}"`,
+    {
+      hint: `mcptest login ${serverUrl} --scope "${required}"`,
+      details: { serverUrl, requiredScope: required, wwwAuthenticate },
+    },
+  );
 }

@@ -181,7 +181,12 @@ describe('mcptest login URL (browser + PKCE)', () => {
       assert.doesNotMatch(String(before[0].scope), /mcp:admin/);
 
       const denied = await runCli(['call', '--url', mcp.url, 'admin_reset'], { env: e });
-      assert.notEqual(denied.code, 0);
+      assert.equal(denied.code, 3, denied.stderr);
+      assert.match(denied.stderr, /insufficient_scope/);
+      assert.ok(
+        denied.stderr.includes(`mcptest login ${mcp.url} --scope "mcp:read mcp:admin"`),
+        denied.stderr,
+      );
 
       const refreshesBefore = idp.requests.filter((r) => r.grantType === 'refresh_token').length;
       const authsBefore = idp.requests.filter((r) => r.grantType === 'authorization_code').length;
