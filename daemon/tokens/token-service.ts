@@ -80,6 +80,12 @@ export class TokenService {
     string,
     ClientCredentialsSpec & { tokenEndpoint: string; issuer: string | null }
   >();
+  /**
+   * Token sets won from the IdP that the store could not commit (locked, full): the IdP may have
+   * rotated the refresh token already, so the next attempt commits this set instead of asking
+   * again with a refresh token that is now rotated out (which would cost the whole grant).
+   */
+  private readonly uncommitted = new Map<string, { generation: number; tokens: IssuedTokens }>();
   /** Generation of each credential for which a 401 report already caused a refresh. */
   private readonly rejectionRefreshed = new Map<string, number>();
   private readonly random: () => number;
@@ -198,7 +204,9 @@ export class TokenService {
         return this.refresh(row.key, row.serverUrl, 'rejected by server', force).catch((err: unknown) => {
           // The refresh never reached a new token (IdP down or slow): the next report may try
           // again, instead of being told the refreshed token was rejected too.
-          if (err instanceof McptestError && err.details?.transient) this.rejectionRefreshed.delete(row.key);
+          if (err instanceof McptestError && (err.details?.transient || err.code.startsWith('store_'))) {
+            this.rejectionRefreshed.delete(row.key);
+          }
           throw err;
         });
       }
@@ -269,14 +277,26 @@ export class TokenService {
           store.markNeedsLogin(key, 'no refresh token', clock.now());
           throw this.needsLogin(row, 'the token expired and no refresh token was issued');
         }
-        const tokens = await refreshGrant(
-          { tokenEndpoint: row.tokenEndpoint, issuer: row.issuer },
-          { clientId: row.clientId ?? '', clientSecret: row.clientSecret, authMethod: row.authMethod },
-          row.refreshToken,
-          { resource: row.resource },
-          this.deps.oauth,
-        );
-        saved = store.saveRefreshed(key, row.generation, tokens, clock.now());
+        const waiting = this.uncommitted.get(key);
+        const tokens =
+          waiting && waiting.generation === row.generation
+            ? waiting.tokens
+            : await refreshGrant(
+                { tokenEndpoint: row.tokenEndpoint, issuer: row.issuer },
+                { clientId: row.clientId ?? '', clientSecret: row.clientSecret, authMethod: row.authMethod },
+                row.refreshToken,
+                { resource: row.resource },
+                this.deps.oauth,
+              );
+        this.uncommitted.delete(key);
+        try {
+          saved = store.saveRefreshed(key, row.generation, tokens, clock.now());
+        } catch (err) {
+          if (err instanceof McptestError && err.code.startsWith('store_')) {
+            this.uncommitted.set(key, { generation: row.generation, tokens });
+          }
+          throw err;
+        }
       }
       this.backoff.delete(key);
       metrics.inc('mcptest_refreshes_total', 'Token refreshes and client-credentials mints by outcome', {
@@ -362,7 +382,8 @@ export class TokenService {
       outcome: 'error',
     });
     logger.warn({ key, serverUrl, code: e.code, err: e.message }, 'token request failed');
-    if (row) store.setLastError(key, e.message, now);
+    // A store that just refused a write would only block for its busy timeout again.
+    if (row && !e.code.startsWith('store_')) store.setLastError(key, e.message, now);
     const cc = this.clientCredentials.get(key);
     return cc ? this.explainClientCredentials(e, serverUrl, cc) : e;
   }
@@ -584,6 +605,7 @@ export class TokenService {
       this.cancel(row.key);
       this.deps.store.deleteCredential(row.key);
       this.clientCredentials.delete(row.key);
+      this.uncommitted.delete(row.key);
       this.backoff.delete(row.key);
       this.deps.logger.info({ key: row.key, revoked, revokeError }, 'credential removed');
       removed.push({ serverUrl: row.serverUrl, key: row.key, revoked, revokeError });

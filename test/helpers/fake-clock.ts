@@ -1,0 +1,59 @@
+import type { Clock } from '../../shared/clock.js';
+
+interface FakeTimer {
+  at: number;
+  fn: () => void;
+  cancelled: boolean;
+}
+
+/**
+ * A clock that moves only when told. `jump(ms)` moves time without firing anything (the machine
+ * slept: timers are overdue); `fireDue()` then fires every overdue timer, late and in order, the
+ * way Node fires them when a laptop wakes. `advance(ms)` does both.
+ */
+export class FakeClock implements Clock {
+  private readonly timers = new Set<FakeTimer>();
+
+  constructor(public t = Date.now()) {}
+
+  now(): number {
+    return this.t;
+  }
+
+  setTimeout(fn: () => void, ms: number): unknown {
+    const timer: FakeTimer = { at: this.t + Math.max(0, ms), fn, cancelled: false };
+    this.timers.add(timer);
+    return timer;
+  }
+
+  clearTimeout(handle: unknown): void {
+    const timer = handle as FakeTimer | undefined;
+    if (!timer) return;
+    timer.cancelled = true;
+    this.timers.delete(timer);
+  }
+
+  jump(ms: number): void {
+    this.t += ms;
+  }
+
+  /** Fires every timer now due; returns how many fired. */
+  fireDue(): number {
+    const due = [...this.timers].filter((t) => t.at <= this.t).sort((a, b) => a.at - b.at);
+    for (const timer of due) {
+      this.timers.delete(timer);
+      if (!timer.cancelled) timer.fn();
+    }
+    return due.length;
+  }
+
+  advance(ms: number): number {
+    this.jump(ms);
+    return this.fireDue();
+  }
+
+  /** Times of the timers still armed. */
+  pending(): number[] {
+    return [...this.timers].map((t) => t.at).sort((a, b) => a - b);
+  }
+}
