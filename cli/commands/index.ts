@@ -8,6 +8,8 @@ import { registerTools } from './tools.js';
 import { registerLogin } from './login.js';
 import { registerRun } from './run.js';
 import { registerSchema } from './schema.js';
+import { registerMcpServer } from './mcp-server.js';
+import { registerScaffold } from './scaffold.js';
 
 /**
  * Every top-level command. A new verb is a `cli/commands/<verb>.ts` file with a register
@@ -22,4 +24,6 @@ export const COMMANDS: ReadonlyArray<(program: Command, io: CliIo, result: Comma
   registerDoctor,
   registerRun,
   registerSchema,
+  registerScaffold,
+  registerMcpServer,
 ];

@@ -1,0 +1,23 @@
+/**
+ * One connection per verb call, closed after it: the daemon hands out the token per request
+ * (well under a millisecond over the socket), so a long-lived agent server never holds a stale or
+ * rotated-out token, and the cost of reconnecting is one initialize round trip.
+ */
+import type { McpConnection } from '../mcp/connect.js';
+import { type TargetArgs, toServerTarget } from './target-input.js';
+import type { AgentContext } from './verb.js';
+
+export async function withConnection<T>(
+  args: TargetArgs,
+  ctx: AgentContext,
+  fn: (conn: McpConnection) => Promise<T>,
+): Promise<T> {
+  const target = toServerTarget(args);
+  const { connectToServer } = await import('../mcp/connect.js');
+  const conn = await connectToServer(target, { env: ctx.env, cwd: ctx.cwd, signal: ctx.signal });
+  try {
+    return await fn(conn);
+  } finally {
+    await conn.close();
+  }
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { askHuman } from '../results.js';
+import { TargetInput, toServerTarget } from '../target-input.js';
+import { defineVerb } from '../verb.js';
+import type { AuthErrorDetails } from '../../mcp/auth-error.js';
+
+/** `doctor`: the layered report of `mcptest doctor` as data. */
+export const doctorVerb = defineVerb({
+  name: 'doctor',
+  title: 'Diagnose the connection to an MCP server',
+  description:
+    'Walk the layers config -> DNS/TCP/TLS -> HTTP -> AUTH -> MCP initialize -> tools/list and report each as pass/warn/fail/skip with a summary, a hint and details, stopping at the first failure. The AUTH layer tells apart: no credentials, env var unset, token rejected (401), lacking permission (403), cached login expired. When AUTH fails, `ask_human` says what to ask the human for. Same target fields as list_tools.',
+  input: TargetInput,
+  output: {
+    healthy: z.boolean().describe('true when no layer failed'),
+    exitCode: z.number().describe('What `mcptest doctor` would exit with: 0 ok, 3 auth, 1 other.'),
+    target: z.object({ url: z.string().nullable(), command: z.string().nullable(), authSource: z.string() }),
+    layers: z.array(
+      z.object({
+        layer: z.enum(['config', 'network', 'http', 'auth', 'initialize', 'tools']),
+        status: z.enum(['pass', 'warn', 'fail', 'skip']),
+        summary: z.string(),
+        hint: z.string().optional(),
+        errorCode: z.string().optional(),
+        details: z.record(z.string(), z.unknown()).optional(),
+      }),
+    ),
+    ask_human: z.string().optional(),
+  },
+  annotations: { readOnlyHint: true, openWorldHint: true },
+  async run(args, ctx) {
+    const target = toServerTarget(args);
+    const { runDoctor } = await import('../../doctor/run-doctor.js');
+    const { formatReport } = await import('../../doctor/report.js');
+    const report = await runDoctor(target, { env: ctx.env, cwd: ctx.cwd, signal: ctx.signal });
+    const auth = report.layers.find((l) => l.layer === 'auth' && l.status === 'fail');
+    const details = auth?.details as AuthErrorDetails | undefined;
+    const ask =
+      details && typeof details.state === 'string' && typeof details.serverUrl === 'string'
+        ? askHuman(details)
+        : undefined;
+    const data = {
+      healthy: report.ok,
+      exitCode: report.exitCode,
+      target: report.target,
+      layers: report.layers,
+      ...(ask ? { ask_human: ask } : {}),
+    };
+    return { data, text: `${formatReport(report, false)}${ask ? `\nAsk the human: ${ask}\n` : ''}` };
+  },
+});

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { ErrorOut, errorInfoOut } from '../results.js';
+import { defineVerb } from '../verb.js';
+
+/** `run_suite`: `mcptest run` as data. */
+export const runSuiteVerb = defineVerb({
+  name: 'run_suite',
+  title: 'Run an mcptest suite',
+  description:
+    'Run an mcptest suite file (YAML) and return per-test results (name, status, duration, failure message) and a summary. `path` resolves from the mcp-server working folder; the env vars the suite names (bearer_token_env, client_secret_env) are read from the mcp-server process environment. A server that refused our credentials is reported in `servers[].error` with `ask_human`. Failing tests are data (ok: true); the verb fails only when the suite cannot be loaded.',
+  input: {
+    path: z.string().min(1).describe('The suite file.'),
+    filter: z
+      .string()
+      .optional()
+      .describe('Run only tests whose name contains this (case-insensitive), or matches /regex/.'),
+    concurrency: z.number().int().min(1).max(64).optional().describe('Tests at the same time; 4 by default.'),
+    timeout_ms: z
+      .number()
+      .int()
+      .positive()
+      .max(3_600_000)
+      .optional()
+      .describe('Per-call limit; 30000 by default.'),
+  },
+  output: {
+    suite: z.object({ name: z.string(), file: z.string() }),
+    summary: z.object({ total: z.number(), passed: z.number(), failed: z.number(), skipped: z.number() }),
+    exit_code: z.number().describe('What `mcptest run` would exit with: 0 passed, 1 failed, 3 auth.'),
+    duration_ms: z.number(),
+    servers: z.array(
+      z.object({ name: z.string(), target: z.string(), connected: z.boolean(), error: ErrorOut.optional() }),
+    ),
+    tests: z.array(
+      z.object({
+        name: z.string(),
+        status: z.enum(['passed', 'failed', 'skipped']),
+        duration_ms: z.number(),
+        failure: z.string().nullable().describe('Why it failed: the failed assertions or the error.'),
+        error_code: z.string().optional(),
+      }),
+    ),
+  },
+  annotations: { openWorldHint: true },
+  async run(args, ctx) {
+    const [{ loadSuite }, { runSuite }, { connectToServer }] = await Promise.all([
+      import('../../runner/load-suite.js'),
+      import('../../runner/run-suite.js'),
+      import('../../mcp/connect.js'),
+    ]);
+    const loaded = loadSuite(args.path, { env: ctx.env, cwd: ctx.cwd });
+    const report = await runSuite(
+      loaded,
+      { filter: args.filter, concurrency: args.concurrency ?? 4, timeoutMs: args.timeout_ms ?? 30_000 },
+      { connect: connectToServer, env: ctx.env, signal: ctx.signal },
+    );
+    const data = {
+      suite: report.suite,
+      summary: report.summary,
+      exit_code: report.exitCode,
+      duration_ms: report.durationMs,
+      servers: report.servers.map((s) => ({
+        name: s.name,
+        target: s.target,
+        connected: s.connected,
+        ...(s.error ? { error: errorInfoOut(s.error) } : {}),
+      })),
+      tests: report.tests.map((t) => ({
+        name: t.name,
+        status: t.status,
+        duration_ms: t.durationMs,
+        failure: t.error
+          ? t.error.message
+          : t.failures.length
+            ? t.failures.map((f) => `${f.assertion}: ${f.message}`).join('; ')
+            : null,
+        ...(t.error ? { error_code: t.error.code } : {}),
+      })),
+    };
+    const s = report.summary;
+    const lines = [
+      `${report.suite.name}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped of ${s.total}`,
+    ];
+    for (const t of data.tests) if (t.status === 'failed') lines.push(`FAILED ${t.name}: ${t.failure}`);
+    for (const sv of data.servers)
+      if (sv.error?.ask_human) lines.push(`Ask the human: ${sv.error.ask_human}`);
+    return { data, text: `${lines.join('\n')}\n\n${JSON.stringify({ ok: true, ...data }, null, 2)}` };
+  },
+});

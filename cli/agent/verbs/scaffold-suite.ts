@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { assertWritable, scaffoldSuite, writeSuiteFile } from '../../scaffold/scaffold-suite.js';
+import { withConnection } from '../connection.js';
+import { TargetInput } from '../target-input.js';
+import { defineVerb } from '../verb.js';
+
+/** `scaffold_suite`: the suite `mcptest scaffold` writes, as data and optionally as a file. */
+export const scaffoldSuiteVerb = defineVerb({
+  name: 'scaffold_suite',
+  title: 'Scaffold a test suite for an MCP server',
+  description:
+    'Build a starter mcptest suite (YAML) for a server: one test per tool, arguments generated from each input schema, expectations proposed from one real call. Tools the credentials may not call (e.g. 403 insufficient_scope) get a tool_present test with a comment. Returns the YAML; with `path` also writes it (relative paths resolve from the mcp-server working folder) and refuses to replace an existing file unless `overwrite` is true. Run it with run_suite.',
+  input: {
+    ...TargetInput,
+    path: z.string().min(1).optional().describe('Write the suite to this file.'),
+    overwrite: z.boolean().optional().describe('Replace `path` when it exists (default false).'),
+    call: z
+      .boolean()
+      .optional()
+      .describe(
+        'Call each tool once to learn what passes (default true). false: expect only is_error: false.',
+      ),
+  },
+  output: {
+    yaml: z.string().describe('The suite file text.'),
+    path: z.string().nullable().describe('Absolute path written, or null.'),
+    written: z.boolean(),
+    tests: z.array(
+      z.object({
+        name: z.string(),
+        tool: z.string(),
+        kind: z.enum(['call', 'present']),
+        outcome: z.enum(['ok', 'tool_error', 'auth_refused', 'call_failed', 'not_called']),
+        note: z.string().optional(),
+      }),
+    ),
+  },
+  annotations: { openWorldHint: true },
+  async run(args, ctx) {
+    const file = args.path ? path.resolve(ctx.cwd, args.path) : undefined;
+    const hint = `call scaffold_suite again with "overwrite": true, or another "path"`;
+    if (file && !args.overwrite) assertWritable(file, false, hint);
+    const scaffold = await withConnection(args, ctx, (conn) =>
+      scaffoldSuite(conn, {
+        call: args.call,
+        signal: ctx.signal,
+        suiteDir: file ? path.dirname(file) : ctx.cwd,
+        cwd: ctx.cwd,
+      }),
+    );
+    if (file) writeSuiteFile(file, scaffold.yaml, Boolean(args.overwrite), hint);
+    return {
+      data: { yaml: scaffold.yaml, path: file ?? null, written: Boolean(file), tests: scaffold.tests },
+    };
+  },
+});

@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import type { CliIo, CommandResult } from '../io.js';
+
+/** `mcptest mcp-server`: serve mcptest's verbs to agents over MCP stdio. */
+export function registerMcpServer(program: Command, io: CliIo, result: CommandResult): void {
+  program
+    .command('mcp-server')
+    .description(
+      'serve mcptest to AI agents as an MCP server over stdio: list_tools, call_tool, scaffold_suite, propose_assertions, run_suite, doctor, auth_status, login_device_start, login_status',
+    )
+    .addHelpText(
+      'after',
+      `
+stdout carries the MCP protocol; nothing else is printed there. Register it in an agent's MCP
+config, passing through the env vars that bearer_token_env / client_secret_env name (they are
+read from this process's environment; only their names travel in requests):
+
+  {"mcpServers": {"mcptest": {"command": "mcptest", "args": ["mcp-server"],
+                              "env": {"MCP_TOKEN": "..."}}}}
+
+  claude mcp add mcptest -e MCP_TOKEN=... -- mcptest mcp-server
+
+A verb call looks like: list_tools { "url": "https://mcp.example.com/mcp", "bearer_token_env": "MCP_TOKEN" }
+Auth failures come back as isError results with the CLI's message and error.ask_human: the one
+thing the agent should ask its human for. Docs: docs/agents.md`,
+    )
+    .action(async () => {
+      const { serveStdio } = await import('../agent/server.js');
+      await serveStdio({ env: io.env, cwd: io.cwd, signal: io.signal });
+      result.exitCode = 0;
+    });
+}

@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import type { CliIo, CommandResult } from '../io.js';
+import { addTargetOptions, type TargetFlags } from '../mcp/target-options.js';
+
+interface ScaffoldFlags extends TargetFlags {
+  output?: string;
+  force?: boolean;
+  call: boolean;
+  json?: boolean;
+}
+
+/** `mcptest scaffold`: writes a starter suite for a server, one test per tool. */
+export function registerScaffold(program: Command, io: CliIo, result: CommandResult): void {
+  const cmd = program
+    .command('scaffold')
+    .description(
+      'write a starter suite for a server: one test per tool, arguments generated from its input schema, expectations from one real call',
+    );
+  addTargetOptions(cmd)
+    .option('--output <file>', 'write the suite to FILE instead of stdout')
+    .option('--force', 'replace --output FILE when it already exists')
+    .option(
+      '--no-call',
+      'do not call the tools; every test then only expects is_error: false (review before running)',
+    )
+    .option('--json', 'print { yaml, tests } as JSON: the suite text and what happened per tool')
+    .addHelpText(
+      'after',
+      `
+Scaffolding calls every tool once with the generated arguments (unless --no-call, or the tool is
+annotated destructive) and proposes assertions from the answer. A tool the server refuses to
+these credentials (e.g. 403 insufficient_scope) gets a tool_present test and a comment saying
+which scope it needs, so the suite passes \`mcptest run\` as written.
+
+Examples:
+  mcptest scaffold --url https://mcp.example.com/mcp --bearer-token-env MCP_TOKEN --output suite.yaml
+  mcptest scaffold --url https://mcp.example.com/mcp --client-id ci --client-secret-env CI_SECRET
+  mcptest scaffold --command node --arg server.js --output tests/server.yaml --force
+  mcptest run suite.yaml
+
+Exit codes: 0 written, 2 --output exists (add --force), 3 the server refused our credentials.`,
+    )
+    .action(async (opts: ScaffoldFlags) => {
+      const path = await import('node:path');
+      const { targetFromOptions } = await import('../mcp/target-options.js');
+      const { connectToServer } = await import('../mcp/connect.js');
+      const { assertWritable, scaffoldSuite, writeSuiteFile } = await import('../scaffold/scaffold-suite.js');
+      const target = targetFromOptions(opts);
+      const again = `${rerunCommand(opts)} --output ${opts.output} --force`;
+      const file = opts.output ? path.resolve(io.cwd, opts.output) : undefined;
+      // Refuse before calling any tool, not after.
+      if (file) assertWritable(file, Boolean(opts.force), again);
+      const conn = await connectToServer(target, io);
+      let scaffold: Awaited<ReturnType<typeof scaffoldSuite>>;
+      try {
+        scaffold = await scaffoldSuite(conn, {
+          call: opts.call,
+          timeoutMs: target.timeoutMs,
+          signal: io.signal,
+          suiteDir: file ? path.dirname(file) : io.cwd,
+          cwd: io.cwd,
+        });
+      } finally {
+        await conn.close();
+      }
+      if (file) {
+        writeSuiteFile(file, scaffold.yaml, Boolean(opts.force), again);
+      }
+      if (opts.json) {
+        io.stdout(
+          `${JSON.stringify({ yaml: scaffold.yaml, path: file ?? null, tests: scaffold.tests }, null, 2)}\n`,
+        );
+      } else if (!file) {
+        io.stdout(scaffold.yaml);
+      }
+      const pending = scaffold.tests.filter((t) => t.kind === 'present');
+      io.stderr(
+        `${file ? `Wrote ${opts.output}: ` : ''}${scaffold.tests.length} tests, ${scaffold.tests.length - pending.length} calling a tool` +
+          (pending.length
+            ? `; ${pending.length} only check the tool is listed (see the comments): ${pending.map((t) => t.tool).join(', ')}`
+            : '') +
+          '\n',
+      );
+      if (file) io.stderr(`Run it with: mcptest run ${opts.output}\n`);
+      result.exitCode = 0;
+    });
+}
+
+/** The command line again (names only, never secrets), for the "add --force" hint. */
+function rerunCommand(opts: ScaffoldFlags): string {
+  const parts = ['mcptest scaffold'];
+  if (opts.url) parts.push('--url', opts.url);
+  if (opts.command) parts.push('--command', opts.command, ...(opts.arg ?? []).flatMap((a) => ['--arg', a]));
+  if (opts.bearerTokenEnv) parts.push('--bearer-token-env', opts.bearerTokenEnv);
+  if (opts.clientId) parts.push('--client-id', opts.clientId);
+  if (opts.clientSecretEnv) parts.push('--client-secret-env', opts.clientSecretEnv);
+  if (opts.tokenUrl) parts.push('--token-url', opts.tokenUrl);
+  if (opts.scope) parts.push('--scope', JSON.stringify(opts.scope));
+  return parts.join(' ');
+}

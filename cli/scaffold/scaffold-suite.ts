@@ -1,0 +1,294 @@
+/**
+ * Scaffolds a suite from a live server: one test per tool, arguments generated from each input
+ * schema, expectations proposed from one real call with those arguments. Shared by
+ * `mcptest scaffold` and the agent verb `scaffold_suite`. A tool whose call is refused (auth or
+ * scope) or fails for another reason gets a `tool_present` test plus a comment saying why, so the
+ * scaffolded suite passes `mcptest run` unchanged and a human sees what is left to do.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { Document } from 'yaml';
+import { McptestError } from '../../shared/errors.js';
+import type { McpConnection, ServerTarget } from '../mcp/connect.js';
+import type { ToolResult } from '../runner/assertions.js';
+import { Suite, type ServerSpec, type TestSpec } from '../runner/suite-schema.js';
+import { proposeAssertions } from './propose-assertions.js';
+import { sampleArguments } from './sample-arguments.js';
+
+export interface ScaffoldOptions {
+  /** Call each tool once to learn what passes (default true); otherwise expect only is_error: false. */
+  call?: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Folder the suite will be written to: a stdio server's cwd is made relative to it. */
+  suiteDir?: string;
+  cwd: string;
+}
+
+/** What happened to one tool while scaffolding. */
+export interface ScaffoldedTest {
+  name: string;
+  tool: string;
+  /** `call`: a tools/call test; `present`: only checks the tool is listed (see note). */
+  kind: 'call' | 'present';
+  outcome: 'ok' | 'tool_error' | 'auth_refused' | 'call_failed' | 'not_called';
+  note?: string;
+}
+
+export interface ScaffoldResult {
+  yaml: string;
+  suite: Suite;
+  tests: ScaffoldedTest[];
+}
+
+/** Lists every tool (following cursors, bounded). */
+export async function listAllTools(
+  conn: McpConnection,
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<Tool[]> {
+  const tools: Tool[] = [];
+  let cursor: string | undefined;
+  try {
+    for (let page = 0; page < 100; page++) {
+      const res = await conn.client.listTools(cursor ? { cursor } : {}, {
+        timeout: options.timeoutMs ?? conn.target.timeoutMs,
+        signal: options.signal,
+      });
+      tools.push(...res.tools);
+      cursor = res.nextCursor;
+      if (!cursor) break;
+    }
+  } catch (err) {
+    throw conn.explain(err);
+  }
+  return tools;
+}
+
+/**
+ * Calls a tool with a raw `tools/call` (the SDK's callTool would throw on an outputSchema
+ * mismatch before we could look at the result) and times it. Errors come back explained.
+ */
+export async function timedCall(
+  conn: McpConnection,
+  tool: string,
+  args: Record<string, unknown>,
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<{ result: ToolResult & Record<string, unknown>; latencyMs: number }> {
+  const { CallToolResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
+  const t0 = performance.now();
+  try {
+    const result = await conn.client.request(
+      { method: 'tools/call', params: { name: tool, arguments: args } },
+      CallToolResultSchema,
+      { timeout: options.timeoutMs ?? conn.target.timeoutMs, signal: options.signal },
+    );
+    return { result: result as ToolResult & Record<string, unknown>, latencyMs: performance.now() - t0 };
+  } catch (err) {
+    throw conn.explain(err);
+  }
+}
+
+/** The `servers:` entry naming the same server and credential input as the target. */
+export function serverSpecFor(target: ServerTarget, suiteDir: string | undefined, cwd: string): ServerSpec {
+  if (target.command) {
+    const spec: ServerSpec = { command: target.command };
+    if (target.args?.length) spec.args = target.args;
+    if (suiteDir && path.resolve(suiteDir) !== path.resolve(cwd)) {
+      spec.cwd = path.relative(path.resolve(suiteDir), path.resolve(cwd)) || '.';
+    }
+    return spec;
+  }
+  const spec: ServerSpec = { url: target.url as string };
+  if (target.headers && Object.keys(target.headers).length) spec.headers = target.headers;
+  if (target.bearerTokenEnv) spec.auth = { bearer_token_env: target.bearerTokenEnv };
+  else if (target.oauth) {
+    const o = target.oauth;
+    spec.auth = {
+      oauth: {
+        grant: 'client_credentials',
+        client_id: o.clientId,
+        ...(o.clientSecretEnv ? { client_secret_env: o.clientSecretEnv } : {}),
+        ...(o.tokenUrl ? { token_url: o.tokenUrl } : {}),
+        ...(o.scope ? { scope: o.scope } : {}),
+        ...(o.resource ? { resource: o.resource } : {}),
+        ...(o.authMethod ? { auth_method: o.authMethod } : {}),
+        ...(o.privateKeyEnv ? { private_key_env: o.privateKeyEnv } : {}),
+      },
+    };
+  }
+  return spec;
+}
+
+function serverKey(conn: McpConnection): string {
+  const name = (conn.serverInfo?.name ?? '').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '');
+  return name || 'server';
+}
+
+/** Scaffolds the suite for the connected server. */
+export async function scaffoldSuite(conn: McpConnection, options: ScaffoldOptions): Promise<ScaffoldResult> {
+  const tools = await listAllTools(conn, options);
+  if (tools.length === 0) {
+    throw new McptestError(
+      'server_error',
+      `${describe(conn)} lists no tools, so there is nothing to scaffold`,
+      {
+        hint: conn.serverUrl ? `mcptest doctor --url ${conn.serverUrl}` : undefined,
+      },
+    );
+  }
+  const key = serverKey(conn);
+  const tests: TestSpec[] = [];
+  const comments: Array<string | undefined> = [];
+  const report: ScaffoldedTest[] = [];
+  for (const tool of tools) {
+    const args = sampleArguments(tool.inputSchema);
+    const hasArgs = Object.keys(args).length > 0;
+    if (options.call === false) {
+      tests.push({
+        name: `${tool.name} answers`,
+        tool: tool.name,
+        ...(hasArgs ? { arguments: args } : {}),
+        expect: { is_error: false },
+      });
+      comments.push(' arguments generated from the input schema; not called while scaffolding');
+      report.push({ name: `${tool.name} answers`, tool: tool.name, kind: 'call', outcome: 'not_called' });
+      continue;
+    }
+    if (tool.annotations?.destructiveHint === true && tool.annotations?.readOnlyHint !== true) {
+      const note = `${tool.name} is annotated destructive, so scaffolding did not call it; write its call test by hand (sample arguments: ${JSON.stringify(args)})`;
+      tests.push({ name: `${tool.name} is listed`, tool_present: tool.name });
+      comments.push(` ${note}`);
+      report.push({
+        name: `${tool.name} is listed`,
+        tool: tool.name,
+        kind: 'present',
+        outcome: 'not_called',
+        note,
+      });
+      continue;
+    }
+    try {
+      const { result, latencyMs } = await timedCall(conn, tool.name, args, options);
+      const proposal = proposeAssertions({
+        result,
+        latencyMs,
+        outputSchema: tool.outputSchema as Record<string, unknown> | undefined,
+      });
+      const isError = result.isError === true;
+      const name = isError ? `${tool.name} answers a tool error` : `${tool.name} answers`;
+      tests.push({ name, tool: tool.name, ...(hasArgs ? { arguments: args } : {}), expect: proposal.expect });
+      comments.push(
+        isError
+          ? ` with these generated arguments ${tool.name} answered isError: true; the test pins that down (check it is what you expect)`
+          : hasArgs
+            ? ' arguments generated from the input schema; expectations from one real call'
+            : ' expectations from one real call',
+      );
+      report.push({ name, tool: tool.name, kind: 'call', outcome: isError ? 'tool_error' : 'ok' });
+    } catch (err) {
+      const e = err instanceof McptestError ? err : conn.explain(err);
+      const auth = e.code === 'auth_failed';
+      const note = auth
+        ? refusalNote(tool.name, e)
+        : `calling ${tool.name} with the generated arguments ${JSON.stringify(args)} failed (${e.code}: ${firstLine(e.message)}); fix the arguments and turn this into a call test`;
+      tests.push({ name: `${tool.name} is listed`, tool_present: tool.name });
+      comments.push(` ${note}`);
+      report.push({
+        name: `${tool.name} is listed`,
+        tool: tool.name,
+        kind: 'present',
+        outcome: auth ? 'auth_refused' : 'call_failed',
+        note,
+      });
+    }
+  }
+  const suite: Suite = {
+    name: conn.serverInfo?.name ?? key,
+    servers: { [key]: serverSpecFor(conn.target, options.suiteDir, options.cwd) },
+    tests,
+  };
+  const checked = Suite.safeParse(suite);
+  if (!checked.success) {
+    throw new McptestError(
+      'internal',
+      `the scaffolded suite does not match the suite schema: ${checked.error.message}`,
+    );
+  }
+  return { yaml: renderSuite(suite, comments, describe(conn)), suite, tests: report };
+}
+
+function refusalNote(tool: string, e: McptestError): string {
+  const d = (e.details ?? {}) as { status?: number | null; state?: string; params?: Record<string, string> };
+  const scope = d.params?.scope;
+  if (d.state === 'insufficient_scope') {
+    return `calling ${tool} was refused with HTTP ${d.status ?? 403} insufficient_scope${scope ? ` (the server asks for scope ${scope})` : ''}: these credentials may not use it, so the test only checks it is listed. Once the credentials carry that scope, replace it with a \`tool: ${tool}\` test`;
+  }
+  return `calling ${tool} was refused (HTTP ${d.status ?? '?'}, ${d.state ?? 'auth failed'}), so the test only checks it is listed; fix the credentials (${e.hint ?? 'see mcptest doctor'}) and replace it with a \`tool: ${tool}\` test`;
+}
+
+function describe(conn: McpConnection): string {
+  return conn.serverUrl ?? `stdio server \`${[conn.target.command, ...(conn.target.args ?? [])].join(' ')}\``;
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0];
+}
+
+/** YAML with a header and one comment above each test saying where it came from. */
+export function renderSuite(
+  suite: Suite,
+  comments: Array<string | undefined>,
+  from: string,
+  header = `Scaffolded by mcptest from ${from}: one test per tool, arguments generated from each input schema, expectations proposed from one real call.`,
+): string {
+  const doc = new Document(suite);
+  doc.commentBefore = [
+    wrapComment(header),
+    ' Review it, then run: mcptest run <this file>',
+    ' Format: docs/suite-format.md. Secrets are named by env var only, never written here.',
+  ].join('\n');
+  comments.forEach((comment, i) => {
+    const node = doc.getIn(['tests', i], true) as { commentBefore?: string } | undefined;
+    if (node && comment) node.commentBefore = wrapComment(comment);
+  });
+  return doc.toString({ lineWidth: 100 });
+}
+
+function wrapComment(text: string, width = 92): string {
+  const words = text.trim().split(/\s+/);
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    if (line && line.length + 1 + w.length > width) {
+      lines.push(` ${line}`);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) lines.push(` ${line}`);
+  return lines.join('\n');
+}
+
+/** Throws `file_exists` when `file` exists and `overwrite` is not set (checked before any tool is called). */
+export function assertWritable(file: string, overwrite: boolean, hint: string): void {
+  if (!overwrite && fs.existsSync(path.resolve(file))) {
+    throw new McptestError('file_exists', `${file} already exists; not overwriting it`, { hint });
+  }
+}
+
+/** Writes the suite, refusing to replace an existing file unless `overwrite`. */
+export function writeSuiteFile(file: string, yaml: string, overwrite: boolean, hint: string): string {
+  const target = path.resolve(file);
+  assertWritable(target, overwrite, hint);
+  try {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, yaml);
+  } catch (err) {
+    throw new McptestError(
+      'invalid_request',
+      `cannot write the suite to ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { hint },
+    );
+  }
+  return target;
+}
