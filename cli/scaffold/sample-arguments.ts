@@ -163,7 +163,7 @@ function sampleString(s: Schema, variant: number): string {
   return value;
 }
 
-/** Tries a few plain candidates against a pattern; undefined when none matches. */
+/** A string matching `pattern`: plain candidates first, then one built from the pattern; undefined when neither matches. */
 function fitPattern(pattern: string, preferred: string): string | undefined {
   let re: RegExp;
   try {
@@ -184,7 +184,101 @@ function fitPattern(pattern: string, preferred: string): string | undefined {
     'a_b',
     'example.com',
   ];
-  return candidates.find((c) => re.test(c));
+  const plain = candidates.find((c) => re.test(c));
+  if (plain !== undefined) return plain;
+  const built = fromPattern(pattern);
+  return built !== undefined && re.test(built) ? built : undefined;
+}
+
+/**
+ * Builds a string from the simple regexes schemas use: literals, escapes (\d \w \s), classes,
+ * groups with alternation (first branch), quantifiers (minimum count, at least one for + and
+ * {n,}). Anchors are dropped. Undefined for anything it cannot read.
+ */
+function fromPattern(pattern: string): string | undefined {
+  let i = 0;
+  const atom = (): string | undefined => {
+    const c = pattern[i];
+    if (c === '\\') {
+      const e = pattern[i + 1];
+      i += 2;
+      if (e === 'd') return '0';
+      if (e === 'w') return 'a';
+      if (e === 's') return ' ';
+      if (e === undefined || /[DWSbB]/.test(e)) return e === 'b' || e === 'B' ? '' : undefined;
+      return e;
+    }
+    if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) return undefined;
+      const body = pattern.slice(i + 1, end);
+      i = end + 1;
+      if (body.startsWith('^')) return /[a-z]/i.test(body) ? '0' : 'a';
+      const first = body.startsWith('\\')
+        ? (({ d: '0', w: 'a', s: ' ' } as Record<string, string>)[body[1]] ?? body[1])
+        : body[0];
+      return first;
+    }
+    if (c === '(') {
+      let depth = 0;
+      let j = i;
+      for (; j < pattern.length; j++) {
+        if (pattern[j] === '\\') j++;
+        else if (pattern[j] === '(') depth++;
+        else if (pattern[j] === ')' && --depth === 0) break;
+      }
+      let inner = pattern.slice(i + 1, j).replace(/^\?[:=!]/, '');
+      const bar = topLevelBar(inner);
+      if (bar >= 0) inner = inner.slice(0, bar);
+      i = j + 1;
+      return fromPattern(inner);
+    }
+    if (c === '.') {
+      i++;
+      return 'a';
+    }
+    if (c === '^' || c === '$') {
+      i++;
+      return '';
+    }
+    i++;
+    return c;
+  };
+  const bar = topLevelBar(pattern);
+  if (bar >= 0) return fromPattern(pattern.slice(0, bar));
+  let out = '';
+  while (i < pattern.length) {
+    const piece = atom();
+    if (piece === undefined) return undefined;
+    let count = 1;
+    const q = pattern[i];
+    if (q === '*' || q === '?') {
+      count = 0;
+      i++;
+    } else if (q === '+') i++;
+    else if (q === '{') {
+      const m = /^\{(\d+)(,\d*)?\}/.exec(pattern.slice(i));
+      if (m) {
+        count = Math.max(Number(m[1]), m[2] === undefined ? 0 : Number(m[1]) || 1);
+        i += m[0].length;
+      }
+    }
+    if (pattern[i] === '?') i++; // lazy quantifier
+    out += piece.repeat(count);
+  }
+  return out;
+}
+
+function topLevelBar(pattern: string): number {
+  let depth = 0;
+  for (let j = 0; j < pattern.length; j++) {
+    const c = pattern[j];
+    if (c === '\\') j++;
+    else if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (c === '|' && depth === 0) return j;
+  }
+  return -1;
 }
 
 function sampleNumber(s: Schema, integer: boolean, variant: number): number {

@@ -1,0 +1,143 @@
+/**
+ * The JSON Schema sample generator and the assertion proposer, checked against a real JSON Schema
+ * validator (the SDK's Ajv) and the suite's own assertion checker.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { latencyBound, proposeAssertions } from '../../cli/scaffold/propose-assertions.js';
+import { sampleArguments } from '../../cli/scaffold/sample-arguments.js';
+import { checkExpectations } from '../../cli/runner/assertions.js';
+
+const validator = new AjvJsonSchemaValidator();
+
+function valid(schema: Record<string, unknown>, value: unknown): boolean {
+  return validator.getValidator(schema)(value).valid;
+}
+
+const SCHEMAS: Record<string, Record<string, unknown>> = {
+  enums: {
+    type: 'object',
+    properties: { unit: { type: 'string', enum: ['c', 'f'] }, level: { type: 'integer', enum: [3, 4] } },
+    required: ['unit', 'level'],
+  },
+  bounds: {
+    type: 'object',
+    properties: {
+      n: { type: 'integer', minimum: 5, maximum: 9 },
+      x: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+      m: { type: 'integer', multipleOf: 7, minimum: 10 },
+      neg: { type: 'number', maximum: -3 },
+      s: { type: 'string', minLength: 12, maxLength: 20 },
+      short: { type: 'string', maxLength: 3 },
+    },
+    required: ['n', 'x', 'm', 'neg', 's', 'short'],
+  },
+  formats: {
+    type: 'object',
+    properties: Object.fromEntries(
+      ['email', 'uri', 'date', 'date-time', 'uuid', 'ipv4', 'ipv6', 'hostname', 'time'].map((f) => [
+        f,
+        { type: 'string', format: f },
+      ]),
+    ),
+    required: ['email', 'uri', 'date', 'date-time', 'uuid', 'ipv4', 'ipv6', 'hostname', 'time'],
+  },
+  nested: {
+    type: 'object',
+    properties: {
+      filter: {
+        type: 'object',
+        properties: { tags: { type: 'array', items: { type: 'string' }, minItems: 2, uniqueItems: true } },
+        required: ['tags'],
+        additionalProperties: false,
+      },
+      ids: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, uniqueItems: true },
+      flag: { type: 'boolean' },
+      optional: { type: 'string' },
+    },
+    required: ['filter', 'ids', 'flag'],
+    additionalProperties: false,
+  },
+  combinators: {
+    type: 'object',
+    $defs: { point: { type: 'object', properties: { x: { type: 'number' } }, required: ['x'] } },
+    properties: {
+      at: { $ref: '#/$defs/point' },
+      maybe: { anyOf: [{ type: 'null' }, { type: 'string', pattern: '^[a-z]+$' }] },
+      both: {
+        allOf: [
+          { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] },
+          { required: ['b'], properties: { b: { type: 'boolean' } } },
+        ],
+      },
+      kind: { const: 'fixed' },
+      nullable: { type: ['string', 'null'], pattern: '^\\d{3}$' },
+      withDefault: { type: 'integer', default: 42 },
+      code: { type: 'string', pattern: '^[A-Z]{3}-\\d{4}$' },
+      slug: { type: 'string', pattern: '^(?:foo|bar)_[a-z]+(-v\\d+)?$' },
+    },
+    required: ['at', 'maybe', 'both', 'kind', 'nullable', 'withDefault', 'code', 'slug'],
+  },
+};
+
+for (const [name, schema] of Object.entries(SCHEMAS)) {
+  test(`sample arguments satisfy the ${name} schema`, () => {
+    const args = sampleArguments(schema);
+    assert.ok(valid(schema, args), `${name}: ${JSON.stringify(args)}`);
+  });
+}
+
+test('only required properties are generated; defaults and enums are used as given', () => {
+  const args = sampleArguments(SCHEMAS.nested);
+  assert.equal('optional' in args, false);
+  assert.equal(sampleArguments(SCHEMAS.combinators).withDefault, 42);
+  assert.deepEqual(sampleArguments({ type: 'object' }), {});
+  assert.deepEqual(sampleArguments(undefined), {});
+});
+
+test('proposed assertions pass against the result they came from, and pin volatile values by shape', () => {
+  const result = {
+    content: [
+      { type: 'text', text: 'order 3f2b6a1c-1d2e-4f5a-8b9c-0a1b2c3d4e5f created at 2025-01-02T03:04:05Z' },
+    ],
+    structuredContent: {
+      id: '3f2b6a1c-1d2e-4f5a-8b9c-0a1b2c3d4e5f',
+      status: 'created',
+      createdAt: '2025-01-02T03:04:05Z',
+      total: 12,
+      items: [{ sku: 'a' }],
+      meta: { region: 'eu', latency_ms: 4 },
+    },
+  };
+  const { expect } = proposeAssertions({ result, latencyMs: 320, outputSchema: { type: 'object' } });
+  assert.equal(expect.is_error, false);
+  assert.equal(expect.output_schema, true);
+  assert.ok(expect.text_matches, 'volatile text is matched by a pattern');
+  assert.equal(expect.text_contains, undefined);
+  assert.deepEqual(expect.json?.['$.id'], { type: 'string', matches: '^[0-9a-fA-F-]{36}$' });
+  assert.equal(expect.json?.['$.status'], 'created');
+  assert.deepEqual(expect.json?.['$.createdAt'], { type: 'string', matches: '^\\d{4}-\\d{2}-\\d{2}' });
+  assert.deepEqual(expect.json?.['$.total'], { type: 'number' });
+  assert.deepEqual(expect.json?.['$.items'], { type: 'array' });
+  assert.equal(expect.json?.['$.meta.region'], 'eu');
+  assert.deepEqual(expect.json?.['$.meta.latency_ms'], { type: 'number' });
+  assert.equal(expect.max_latency_ms, 1600);
+  const failures = checkExpectations(expect, {
+    result: {
+      ...result,
+      structuredContent: {
+        ...result.structuredContent,
+        id: '00000000-1111-4222-8333-444444444444',
+        createdAt: '2026-05-06T07:08:09Z',
+        total: 99,
+      },
+    },
+    latencyMs: 400,
+    outputSchema: { type: 'object' },
+    toolListed: true,
+  });
+  assert.deepEqual(failures, [], 'another call with new ids, times and counts still passes');
+  assert.equal(latencyBound(10), 1000);
+  assert.equal(latencyBound(1234), 6200);
+});

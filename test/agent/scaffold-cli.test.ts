@@ -1,0 +1,114 @@
+/**
+ * `mcptest scaffold` through the real CLI: against the protected example server (the suite then
+ * passes `mcptest run` unchanged), against the stdio example server, --force, --no-call, --help.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
+import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
+import { isolatedEnv, runCli } from '../helpers/cli.js';
+
+const STDIO_SERVER = fileURLToPath(new URL('../../examples/oauth-server/stdio-server.js', import.meta.url));
+
+let idp: Idp;
+let mcp: McpExampleServer;
+let env: ReturnType<typeof isolatedEnv>;
+let token: string;
+let home: string;
+
+before(async () => {
+  idp = await startIdp();
+  mcp = await startMcpServer({ issuer: idp.issuer });
+  token = (await idp.obtainTokenSet({ resource: mcp.url, scope: 'mcp:read' })).access_token;
+  env = isolatedEnv({ MCP_TOKEN: token });
+  home = env.MCPTEST_HOME as string;
+});
+
+after(async () => {
+  await env?.cleanup();
+  await mcp?.close();
+  await idp?.close();
+});
+
+test('scaffold --output writes a suite that mcptest run passes unchanged', async () => {
+  const args = [
+    'scaffold',
+    '--url',
+    mcp.url,
+    '--bearer-token-env',
+    'MCP_TOKEN',
+    '--output',
+    'suites/app.yaml',
+  ];
+  const run = await runCli(args, { env });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout, '', 'the suite went to the file, not stdout');
+  assert.match(
+    run.stderr,
+    /Wrote suites\/app\.yaml: 7 tests, 6 calling a tool; 1 only check the tool is listed.*admin_reset/s,
+  );
+  assert.match(run.stderr, /Run it with: mcptest run suites\/app\.yaml/);
+  const text = fs.readFileSync(path.join(home, 'suites/app.yaml'), 'utf8');
+  assert.ok(!text.includes(token), 'the token never lands in the suite');
+  const suite = parseYaml(text);
+  assert.equal(suite.tests.length, 7);
+  const echo = suite.tests.find((t: { tool?: string }) => t.tool === 'echo');
+  assert.deepEqual(echo.arguments, { text: 'example' });
+  const slow = suite.tests.find((t: { tool?: string }) => t.tool === 'slow');
+  assert.deepEqual(slow.arguments, { ms: 0 }, 'integer minimum honoured');
+
+  const suiteRun = await runCli(['run', 'suites/app.yaml'], { env });
+  assert.equal(suiteRun.code, 0, suiteRun.stdout + suiteRun.stderr);
+  assert.match(suiteRun.stdout, /7 passed, 0 failed/);
+
+  const again = await runCli(args, { env });
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /suites\/app\.yaml already exists/);
+  assert.match(
+    again.stderr,
+    new RegExp(
+      `hint: mcptest scaffold --url ${mcp.url} --bearer-token-env MCP_TOKEN --output suites/app.yaml --force`,
+    ),
+  );
+  const forced = await runCli([...args, '--force'], { env });
+  assert.equal(forced.code, 0, forced.stderr);
+});
+
+test('scaffold of a stdio server prints the suite; --no-call and --json', async () => {
+  const run = await runCli(['scaffold', '--command', process.execPath, '--arg', STDIO_SERVER], { env });
+  assert.equal(run.code, 0, run.stderr);
+  const suite = parseYaml(run.stdout);
+  const server = Object.values(suite.servers)[0] as { command: string; args: string[] };
+  assert.equal(server.command, process.execPath);
+  // Over stdio there is no scope check: admin_reset is called and tested like the others.
+  assert.ok(suite.tests.some((t: { tool?: string }) => t.tool === 'admin_reset'));
+  fs.writeFileSync(path.join(home, 'stdio.yaml'), run.stdout);
+  const suiteRun = await runCli(['run', 'stdio.yaml'], { env });
+  assert.equal(suiteRun.code, 0, suiteRun.stdout + suiteRun.stderr);
+
+  const json = await runCli(
+    ['scaffold', '--url', mcp.url, '--bearer-token-env', 'MCP_TOKEN', '--no-call', '--json'],
+    { env },
+  );
+  assert.equal(json.code, 0, json.stderr);
+  const out = JSON.parse(json.stdout);
+  assert.ok(out.tests.every((t: { outcome: string }) => t.outcome === 'not_called'));
+  assert.match(out.yaml, /is_error: false/);
+});
+
+test('scaffold reports an auth failure like every command, and has teaching --help', async () => {
+  const run = await runCli(['scaffold', '--url', mcp.url, '--bearer-token-env', 'UNSET_VAR'], { env });
+  assert.equal(run.code, 3);
+  assert.match(run.stderr, /env var `UNSET_VAR` \(named by `bearer_token_env`\) is not set/);
+  const help = await runCli(['scaffold', '--help'], { env });
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--output <file>/);
+  assert.match(help.stdout, /Examples:\n {2}mcptest scaffold --url/);
+  const serverHelp = await runCli(['mcp-server', '--help'], { env });
+  assert.equal(serverHelp.code, 0);
+  assert.match(serverHelp.stdout, /"command": "mcptest", "args": \["mcp-server"\]/);
+});
