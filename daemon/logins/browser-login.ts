@@ -121,34 +121,6 @@ export function authorizationUrl(
   return url.href;
 }
 
-/** Characters form-urlencoding leaves alone (WHATWG application/x-www-form-urlencoded). */
-const FORM_SAFE = /^[A-Za-z0-9*._-]*$/;
-
-/**
- * Client authentication for the code exchange. For client_secret_basic with an id and secret that
- * form-urlencoding leaves unchanged, the credentials go out as they are: oauth4webapi also escapes
- * `-` and `.`, which servers that do not form-decode Basic credentials read as another client id.
- * Both forms decode the same. @see RFC 6749 §2.3.1
- */
-async function loginClientAuthentication(data: BrowserLoginData): Promise<oauth.ClientAuth> {
-  if (
-    data.authMethod === 'client_secret_basic' &&
-    data.clientSecret &&
-    FORM_SAFE.test(data.clientId) &&
-    FORM_SAFE.test(data.clientSecret)
-  ) {
-    const credentials = Buffer.from(`${data.clientId}:${data.clientSecret}`).toString('base64');
-    return (_as, _client, _body, headers) => {
-      headers.set('authorization', `Basic ${credentials}`);
-    };
-  }
-  return clientAuthentication({
-    clientId: data.clientId,
-    clientSecret: data.clientSecret,
-    authMethod: data.authMethod,
-  });
-}
-
 /**
  * Checks a callback's parameters and redeems the code. Throws `state_mismatch` for a foreign
  * state (the caller decides whether to ignore it), `issuer_mismatch` for a wrong `iss`,
@@ -204,7 +176,11 @@ export async function redeemCallback(
     const res = await oauth.authorizationCodeGrantRequest(
       data.as,
       client,
-      await loginClientAuthentication(data),
+      await clientAuthentication({
+        clientId: data.clientId,
+        clientSecret: data.clientSecret,
+        authMethod: data.authMethod,
+      }),
       validated,
       data.redirectUri,
       data.codeVerifier,

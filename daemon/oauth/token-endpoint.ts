@@ -3,6 +3,7 @@
  * (request/process pairs) with injected fetch. Every failure becomes an McptestError whose
  * `details.transient` says whether retrying later can help.
  */
+import { createPrivateKey } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import { importPKCS8 } from 'jose';
 import { McptestError } from '../../shared/errors.js';
@@ -60,8 +61,19 @@ export function authorizationServer(target: TokenEndpointTarget): oauth.Authoriz
 export async function clientAuthentication(client: TokenClient): Promise<oauth.ClientAuth> {
   const method = client.authMethod ?? (client.clientSecret ? 'client_secret_basic' : 'none');
   switch (method) {
-    case 'client_secret_basic':
-      return oauth.ClientSecretBasic(requireSecret(client));
+    case 'client_secret_basic': {
+      const secret = requireSecret(client);
+      // RFC 6749 §2.3.1 form-encodes id and secret before Basic encoding. oauth4webapi also
+      // escapes `-` and `.`, which servers that do not form-decode read as another client id;
+      // where form-encoding changes nothing, send them as they are (both decode the same).
+      if (FORM_SAFE.test(client.clientId) && FORM_SAFE.test(secret)) {
+        const credentials = Buffer.from(`${client.clientId}:${secret}`).toString('base64');
+        return (_as, _client, _body, headers) => {
+          headers.set('authorization', `Basic ${credentials}`);
+        };
+      }
+      return oauth.ClientSecretBasic(secret);
+    }
     case 'client_secret_post':
       return oauth.ClientSecretPost(requireSecret(client));
     case 'private_key_jwt': {
@@ -74,10 +86,11 @@ export async function clientAuthentication(client: TokenClient): Promise<oauth.C
           },
         );
       }
-      const key = await importPKCS8(client.privateKey, client.privateKeyAlg ?? 'RS256').catch((err) => {
+      const alg = client.privateKeyAlg ?? signingAlgFor(client.privateKey);
+      const key = await importPKCS8(client.privateKey, alg).catch((err) => {
         throw new McptestError(
           'invalid_request',
-          `the private key for client ${client.clientId} is not a PKCS#8 PEM key for ${client.privateKeyAlg ?? 'RS256'}`,
+          `the private key for client ${client.clientId} is not a PKCS#8 PEM key for ${alg}`,
           {
             hint: 'convert it: openssl pkcs8 -topk8 -nocrypt -in key.pem -out key.p8.pem',
             cause: err,
@@ -93,6 +106,25 @@ export async function clientAuthentication(client: TokenClient): Promise<oauth.C
         hint: 'use client_secret_basic, client_secret_post, private_key_jwt or none',
       });
   }
+}
+
+/** Characters form-urlencoding leaves alone (WHATWG application/x-www-form-urlencoded). */
+const FORM_SAFE = /^[A-Za-z0-9*._-]*$/;
+
+/** The JWS algorithm that fits a private key: RS256 for RSA, ES256/384/512 by curve, EdDSA. */
+function signingAlgFor(pem: string): string {
+  try {
+    const key = createPrivateKey(pem);
+    if (key.asymmetricKeyType === 'ec') {
+      const curve = key.asymmetricKeyDetails?.namedCurve;
+      return curve === 'secp384r1' ? 'ES384' : curve === 'secp521r1' ? 'ES512' : 'ES256';
+    }
+    if (key.asymmetricKeyType === 'ed25519' || key.asymmetricKeyType === 'ed448') return 'EdDSA';
+    if (key.asymmetricKeyType === 'rsa-pss') return 'PS256';
+  } catch {
+    // importPKCS8 below reports an unreadable key with a hint
+  }
+  return 'RS256';
 }
 
 function requireSecret(client: TokenClient): string {

@@ -6,13 +6,23 @@ import { canonicalServerUrl } from '../../shared/server-url.js';
 import { parseWith } from '../../shared/validate.js';
 import type { DaemonContext } from '../context.js';
 import { browserLoginFlow } from '../logins/browser-login.js';
-import { deviceLoginFlow } from '../logins/device-login.js';
-import { interimDeviceDeps } from '../logins/interim-discovery.js';
+import { type DeviceLoginDeps, deviceLoginFlow } from '../logins/device-login.js';
 import { type LoginFlow, LoginRegistry } from '../logins/login-registry.js';
+import { type DiscoveredAuth, discoverAuthorization } from '../oauth/discovery.js';
+import { resolveClient } from '../oauth/registration.js';
 
 /** The kinds of login this daemon runs. */
 function loginFlows(ctx: DaemonContext): LoginFlow[] {
-  return [deviceLoginFlow(ctx, interimDeviceDeps(ctx)), browserLoginFlow(ctx)];
+  return [deviceLoginFlow(ctx, deviceDeps(ctx)), browserLoginFlow(ctx)];
+}
+
+/** The device flow uses the same discovery and client registration as the browser flow. */
+function deviceDeps(ctx: DaemonContext): DeviceLoginDeps {
+  const deps = { ...ctx.oauth, store: ctx.store };
+  return {
+    discover: (serverUrl, options) => discoverAuthorization(deps, serverUrl, options),
+    resolveClient: (discovered, options) => resolveClient(deps, discovered as DiscoveredAuth, options),
+  };
 }
 
 /** Longest long-poll of `GET /v1/logins/:id?waitSeconds=N`. */
