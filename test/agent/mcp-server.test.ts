@@ -21,7 +21,8 @@ let mcp: McpExampleServer;
 let env: ReturnType<typeof isolatedEnv>;
 let agent: Client;
 let home: string;
-const secrets: string[] = [];
+const CI_SECRET = 'agent-ci-secret-0123456789abcdef';
+const secrets: string[] = [CI_SECRET];
 /** Every text the agent server answered, checked for secrets at the end. */
 const seen: string[] = [];
 
@@ -40,12 +41,25 @@ function ok(res: Answer): any {
 }
 
 before(async () => {
-  idp = await startIdp({ deviceInterval: 1 });
+  idp = await startIdp({
+    deviceInterval: 1,
+    clients: [
+      {
+        client_id: 'agent-ci',
+        client_secret: CI_SECRET,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+        scope: 'mcp:read',
+      },
+    ],
+  });
   mcp = await startMcpServer({ issuer: idp.issuer });
   const set = await idp.obtainTokenSet({ resource: mcp.url, scope: 'mcp:read mcp:write' });
   secrets.push(set.access_token);
   if (set.refresh_token) secrets.push(set.refresh_token);
-  env = isolatedEnv({ MCP_TOKEN: set.access_token });
+  env = isolatedEnv({ MCP_TOKEN: set.access_token, CI_SECRET });
   home = env.MCPTEST_HOME as string;
   const { cleanup: _c, ...plain } = env;
   agent = new Client({ name: 'agent-test', version: '1.0.0' });
@@ -205,6 +219,28 @@ test('propose_assertions proposes a runnable test: shapes for volatile values, o
   });
   assert.equal(missing.isError, true);
   assert.equal(missing.structuredContent.error.code, 'not_found');
+});
+
+test('a 403 insufficient_scope names the scope to ask for; client credentials are minted by the daemon', async () => {
+  const res = await call('call_tool', { url: mcp.url, bearer_token_env: 'MCP_TOKEN', tool: 'admin_reset' });
+  assert.equal(res.isError, true);
+  const e = res.structuredContent.error;
+  assert.equal(e.status, 403);
+  assert.equal(e.state, 'insufficient_scope');
+  assert.match(e.params.scope, /mcp:admin/);
+  assert.match(e.fingerprint, /^[0-9a-f]{12}$/);
+  assert.match(e.ask_human, /scope mcp:read mcp:admin into the environment variable MCP_TOKEN/);
+
+  const cc = ok(
+    await call('call_tool', {
+      url: mcp.url,
+      client_id: 'agent-ci',
+      client_secret_env: 'CI_SECRET',
+      scope: 'mcp:read',
+      tool: 'whoami',
+    }),
+  );
+  assert.equal(cc.structuredContent.clientId, 'agent-ci');
 });
 
 test('run_suite returns per-test results and a summary', async () => {
