@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Clock } from '../shared/clock.js';
 import { McptestError } from '../shared/errors.js';
@@ -68,6 +68,29 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     loggerInstance: deps.logger.child({ component: 'http' }, { level: 'warn' }),
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // Bytes that do not parse as HTTP never reach a route: answer them in the IPC error shape.
+    clientErrorHandler: (err, socket) => {
+      if (!socket.writable) return;
+      const body = JSON.stringify({
+        error: new McptestError(
+          'invalid_request',
+          `malformed HTTP request (${(err as NodeJS.ErrnoException).code ?? err.message})`,
+        ).toJSON(),
+      });
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    },
+    // The router's own refusals (a malformed percent-encoding, a path parameter over 100
+    // characters) bypass the error handler: answer them in the IPC error shape too.
+    frameworkErrors: (err, _req, reply) => {
+      const e = new McptestError('invalid_request', err.message, {
+        hint: 'check the request path: login ids are short; see docs/ipc.md',
+      });
+      (reply as FastifyReply)
+        .status((err as { statusCode?: number }).statusCode ?? 400)
+        .send({ error: e.toJSON() });
+    },
   }) as unknown as Daemon;
   app.decorate('ctx', ctx);
 
