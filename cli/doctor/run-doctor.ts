@@ -16,7 +16,7 @@ import {
   type ServerTarget,
 } from '../mcp/connect.js';
 import { probeEndpoint } from '../mcp/probe.js';
-import { parseWwwAuthenticate, primaryChallenge } from '../mcp/www-authenticate.js';
+import { parseWwwAuthenticate, primaryChallenge } from '../../shared/www-authenticate.js';
 import { checkNetwork } from './network.js';
 import { type DoctorReport, finishReport, type LayerName, type LayerResult } from './report.js';
 

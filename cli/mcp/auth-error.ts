@@ -10,7 +10,7 @@ import {
   describeChallenge,
   parseWwwAuthenticate,
   primaryChallenge,
-} from './www-authenticate.js';
+} from '../../shared/www-authenticate.js';
 
 /** Which credential input was in play. */
 export type AuthInput = 'bearer_token_env' | 'client_credentials' | 'login' | 'none';

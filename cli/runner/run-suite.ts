@@ -7,30 +7,8 @@ import path from 'node:path';
 import { ExitCode, McptestError, toMcptestError } from '../../shared/errors.js';
 import { type AssertionFailure, checkExpectations, type ToolResult } from './assertions.js';
 import type { LoadedSuite } from './load-suite.js';
+import type { ServerTarget } from '../mcp/connect.js';
 import type { ServerSpec, TestSpec } from './suite-schema.js';
-
-/** What `cli/mcp/connect.ts` takes: one MCP server and how to authenticate to it. */
-export interface ServerTarget {
-  url?: string;
-  command?: string;
-  args?: string[];
-  env?: Record<string, string>;
-  cwd?: string;
-  bearerTokenEnv?: string;
-  oauth?: {
-    grant: 'client_credentials';
-    clientId: string;
-    clientSecretEnv?: string;
-    tokenUrl?: string;
-    scope?: string;
-    resource?: string;
-    authMethod?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
-    privateKeyFile?: string;
-    privateKeyEnv?: string;
-  };
-  headers?: Record<string, string>;
-  timeoutMs?: number;
-}
 
 /** The slice of the SDK `Client` the runner uses. */
 export interface RunnerClient {

@@ -12,13 +12,9 @@
 import * as oauth from 'oauth4webapi';
 import { McptestError, toMcptestError } from '../../shared/errors.js';
 import type { LoginInfo } from '../../shared/ipc-schemas.js';
+import { bearerChallengeParams } from '../../shared/www-authenticate.js';
 import type { DaemonContext } from '../context.js';
-import {
-  bearerChallengeParams,
-  type DiscoveredAuth,
-  discoverAuthorization,
-  oauthRequestOptions,
-} from '../oauth/discovery.js';
+import { type DiscoveredAuth, discoverAuthorization, oauthRequestOptions } from '../oauth/discovery.js';
 import {
   LOOPBACK_REDIRECT_URI,
   type ResolvedClient,

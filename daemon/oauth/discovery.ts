@@ -8,6 +8,7 @@
 import * as oauth from 'oauth4webapi';
 import { McptestError } from '../../shared/errors.js';
 import { assertSecureUrl, canonicalServerUrl, isLoopbackHost } from '../../shared/server-url.js';
+import { bearerChallengeParams } from '../../shared/www-authenticate.js';
 import type { TokenStore } from '../store/token-store.js';
 
 /** What discovery found for one server. Everything a login or token request needs. */
@@ -45,53 +46,9 @@ export interface DiscoveryOptions {
   refresh?: boolean;
 }
 
-/** A Bearer challenge's parameters. */
-export interface BearerChallenge {
-  scheme: string;
-  params: Record<string, string>;
-}
-
 /** How long a cached discovery result is trusted. */
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
 const CACHE_VERSION = 1;
-
-/**
- * Parses a WWW-Authenticate header into its challenges (scheme plus auth-params).
- * @see RFC 9110 §11.6.1, RFC 6750 §3
- */
-export function parseWwwAuthenticate(header: string): BearerChallenge[] {
-  const challenges: BearerChallenge[] = [];
-  const re =
-    /\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?:\s+|$)|\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*=\s*("((?:[^"\\]|\\.)*)"|[^\s,]*)\s*,?/y;
-  let pos = 0;
-  let current: BearerChallenge | null = null;
-  while (pos < header.length) {
-    re.lastIndex = pos;
-    // Skip stray commas between challenges.
-    if (header[pos] === ',' || header[pos] === ' ') {
-      pos++;
-      continue;
-    }
-    const m = re.exec(header);
-    if (!m) break;
-    pos = re.lastIndex;
-    if (m[1] !== undefined) {
-      current = { scheme: m[1], params: {} };
-      challenges.push(current);
-    } else if (current && m[2] !== undefined) {
-      const value = m[4] !== undefined ? m[4].replace(/\\(.)/g, '$1') : m[3];
-      current.params[m[2].toLowerCase()] = value;
-    }
-  }
-  return challenges;
-}
-
-/** The Bearer challenge's `resource_metadata`, `scope` and `error`, when present. */
-export function bearerChallengeParams(header: string | undefined): Record<string, string> {
-  if (!header) return {};
-  const bearer = parseWwwAuthenticate(header).find((c) => c.scheme.toLowerCase() === 'bearer');
-  return bearer?.params ?? {};
-}
 
 function timeoutSignal(deps: DiscoveryDeps): AbortSignal {
   return AbortSignal.timeout(deps.timeoutMs);

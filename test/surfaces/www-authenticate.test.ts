@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { buildAuthError, doctorCommand, wrapText } from '../../cli/mcp/auth-error.js';
 import { targetFromOptions } from '../../cli/mcp/target-options.js';
-import { describeChallenge, parseWwwAuthenticate, primaryChallenge } from '../../cli/mcp/www-authenticate.js';
+import { describeChallenge, parseWwwAuthenticate, primaryChallenge } from '../../shared/www-authenticate.js';
 import { McptestError } from '../../shared/errors.js';
 
 test('parses a Bearer challenge with quoted params and escapes', () => {

@@ -108,3 +108,8 @@ export function describeChallenge(challenge: AuthChallenge): string {
 function clip(value: string, max: number): string {
   return value.length > max ? `${value.slice(0, max)}…` : value;
 }
+
+/** The parameters of the Bearer challenge (`resource_metadata`, `scope`, `error`, …), if any. */
+export function bearerChallengeParams(header: string | null | undefined): Record<string, string> {
+  return parseWwwAuthenticate(header).find((c) => c.scheme.toLowerCase() === 'bearer')?.params ?? {};
+}
