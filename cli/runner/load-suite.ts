@@ -219,9 +219,16 @@ export function parseSuite(text: string, file: string, env: NodeJS.ProcessEnv): 
   }
   const scanned = scanDocument(doc, env);
   if (scanned.length) fail(file, lc, scanned);
-  const problems = zodProblems(doc, doc.toJS());
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (err) {
+    // yaml refuses alias bombs ("billion laughs") and similar while building the value.
+    fail(file, lc, [{ offset: null, message: `YAML cannot be loaded: ${(err as Error).message}` }]);
+  }
+  const problems = zodProblems(doc, value);
   if (problems.length) fail(file, lc, problems);
-  const suite = Suite.parse(doc.toJS());
+  const suite = Suite.parse(value);
   return { suite, file, name: suite.name ?? path.basename(file).replace(/\.ya?ml$/i, '') };
 }
 
