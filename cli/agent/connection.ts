@@ -14,7 +14,13 @@ export async function withConnection<T>(
 ): Promise<T> {
   const target = toServerTarget(args);
   const { connectToServer } = await import('../mcp/connect.js');
-  const conn = await connectToServer(target, { env: ctx.env, cwd: ctx.cwd, signal: ctx.signal });
+  // An agent server never opens a browser: a 403 insufficient_scope comes back as data with ask_human.
+  const conn = await connectToServer(target, {
+    env: ctx.env,
+    cwd: ctx.cwd,
+    signal: ctx.signal,
+    interactive: false,
+  });
   try {
     return await fn(conn);
   } finally {

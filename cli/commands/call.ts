@@ -72,7 +72,8 @@ refused our credentials.`,
         const args = parseToolArgs(opts, io.cwd);
         const { targetFromOptions } = await import('../mcp/target-options.js');
         const { connectToServer } = await import('../mcp/connect.js');
-        const conn = await connectToServer(targetFromOptions(opts), io);
+        const { cliConnectIo } = await import('../mcp/step-up.js');
+        const conn = await connectToServer(targetFromOptions(opts), cliConnectIo(io));
         try {
           let res: Awaited<ReturnType<typeof conn.client.callTool>>;
           try {

@@ -82,6 +82,8 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
         import('../runner/reporters/human.js'),
         import('../mcp/connect.js'),
       ]);
+      const { cliConnectIo } = await import('../mcp/step-up.js');
+      const stepUpIo = cliConnectIo(io);
       testFilter(flags.filter); // a bad /regex/ is a usage error before anything starts
       const loaded = loadSuite(file, io);
 
@@ -94,7 +96,14 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
         loaded,
         { filter: flags.filter, bail: flags.bail, concurrency, timeoutMs },
         {
-          connect: connectToServer,
+          // Step-up (a browser approval of a wider scope) reports on stderr, beside the live report.
+          connect: (target, connectIo) =>
+            connectToServer(target, {
+              ...connectIo,
+              stderr: stepUpIo.stderr,
+              stderrIsTTY: stepUpIo.stderrIsTTY,
+              interactive: stepUpIo.interactive,
+            }),
           env: io.env,
           signal: io.signal,
           onEvent: (e) => {

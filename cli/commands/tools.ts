@@ -56,7 +56,8 @@ fix and prints a \`mcptest doctor\` line), 1 other failures.`,
     .action(async (opts: TargetFlags & { json?: boolean }) => {
       const { targetFromOptions } = await import('../mcp/target-options.js');
       const { connectToServer } = await import('../mcp/connect.js');
-      const conn = await connectToServer(targetFromOptions(opts), io);
+      const { cliConnectIo } = await import('../mcp/step-up.js');
+      const conn = await connectToServer(targetFromOptions(opts), cliConnectIo(io));
       try {
         let tools: Awaited<ReturnType<typeof conn.client.listTools>>['tools'];
         try {

@@ -6,7 +6,9 @@
  * Tokens are attached by a custom fetch, never by the SDK's OAuthClientProvider: the daemon owns
  * OAuth. The fetch asks its token source per request, sends the token to the server's origin
  * only, refuses redirects to other origins, and after a 401 on a daemon-supplied token reports
- * the rejected fingerprint and retries once with the fresh token.
+ * the rejected fingerprint and retries once with the fresh token. A 403 `insufficient_scope` on a
+ * cached login steps up (step-up.ts): a browser approval of the wider scope when a human can
+ * give one, then the request once more; else `step_up_required` with the exact login command.
  * @see MCP spec 2025-11-25 "Transports" (Streamable HTTP, backwards compatibility) and "Authorization"
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -19,6 +21,13 @@ import { VERSION } from '../../shared/version.js';
 import { type AuthFailure, buildAuthError, stateForResponse } from './auth-error.js';
 import { resolveTokenSource, type TokenSource } from './credentials.js';
 import { networkError, probeEndpoint } from './probe.js';
+import {
+  approveStepUp,
+  browserAvailable,
+  insufficientScope,
+  MAX_STEP_UPS,
+  stepUpRequiredError,
+} from './step-up.js';
 
 /** What to connect to and how to authenticate. Only names of env vars travel, never secrets. */
 export interface ServerTarget {
@@ -71,6 +80,15 @@ export interface ConnectIo {
   env: NodeJS.ProcessEnv;
   cwd: string;
   signal?: AbortSignal;
+  /** Where step-up progress goes (the CLI's stderr); nothing is written when absent. */
+  stderr?: (text: string) => void;
+  /** Rewrite the step-up countdown in place. */
+  stderrIsTTY?: boolean;
+  /**
+   * A human can approve a wider scope in a browser (see `cliConnectIo` in step-up.ts). False or
+   * absent (agents, CI): a 403 `insufficient_scope` fails with `step_up_required` instead.
+   */
+  interactive?: boolean;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -111,13 +129,19 @@ export async function connectToServer(target: ServerTarget, io: ConnectIo): Prom
   }
 
   const state: { refusal: Refusal | null } = { refusal: null };
+  const stepUps: StepUps = { count: 0, pending: null };
   const authFetch = makeAuthFetch(endpoint, source, state, target.headers ?? {});
   const explain = (err: unknown): McptestError => {
     if (state.refusal) {
       const r = state.refusal;
       state.refusal = null;
       if (r.status === 403 && source.input === 'login') {
-        const stepUp = stepUpError(serverUrl, r.wwwAuthenticate);
+        const stepUp = stepUpRequiredError(
+          serverUrl,
+          r.wwwAuthenticate,
+          source.grantedScope ?? null,
+          stepUps.count,
+        );
         if (stepUp) return stepUp;
       }
       return failure(r.status, r.wwwAuthenticate, r.fingerprint, r.fingerprint !== null);
@@ -127,7 +151,8 @@ export async function connectToServer(target: ServerTarget, io: ConnectIo): Prom
 
   const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
   const options = { timeout: target.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: io.signal };
-  let client = new Client({ name: 'mcptest', version: VERSION });
+  const stepUpAware = (c: Client) => withStepUp(c, serverUrl, source, state, stepUps, io);
+  let client = stepUpAware(new Client({ name: 'mcptest', version: VERSION }));
   let kind: McpConnection['transport'] = 'streamable-http';
   let negotiated: { version?: string } = {};
   try {
@@ -143,7 +168,7 @@ export async function connectToServer(target: ServerTarget, io: ConnectIo): Prom
       // The server refused the Streamable HTTP POST: try the 2024-11-05 HTTP+SSE transport.
       await client.close().catch(() => undefined);
       const { SSEClientTransport } = await import('@modelcontextprotocol/sdk/client/sse.js');
-      client = new Client({ name: 'mcptest', version: VERSION });
+      client = stepUpAware(new Client({ name: 'mcptest', version: VERSION }));
       const sse = new SSEClientTransport(endpoint, { fetch: authFetch });
       negotiated = watchProtocolVersion(sse);
       kind = 'sse';
@@ -399,24 +424,57 @@ async function connectStdio(target: ServerTarget, io: ConnectIo): Promise<McpCon
   };
 }
 
-// BROWSER (step-up, owned by the browser-login work): a cached login whose token lacks a scope.
+/** Step-ups made on one connection, and the one in progress (concurrent requests share it). */
+interface StepUps {
+  count: number;
+  pending: Promise<void> | null;
+}
+
 /**
- * A 403 `insufficient_scope` on a cached login: a human must approve the wider scope in a fresh
- * browser authorization (a refresh keeps the old scope). Names the scopes and the exact command.
- * @see MCP authorization spec 2025-11-25 §"Scope Challenge Handling", RFC 6750 §3.1
+ * Wraps `client.request` (every request, `initialize` included, goes through it): after a 403
+ * `insufficient_scope` on a cached login, when a human can approve, run one step-up and send
+ * the request again, at most MAX_STEP_UPS step-ups per connection. The retry is a fresh request
+ * with its own timeout, so the SDK's request timeout never runs while the human approves.
  */
-function stepUpError(serverUrl: string, wwwAuthenticate: string | null): McptestError | null {
-  const m = /error="?insufficient_scope"?/i.test(wwwAuthenticate ?? '')
-    ? /scope="([^"]*)"/i.exec(wwwAuthenticate ?? '')
-    : null;
-  if (!m?.[1]) return null;
-  const required = m[1].trim();
-  return new McptestError(
-    'step_up_required',
-    `HTTP 403 from ${serverUrl}: the cached login lacks permission (insufficient_scope); the server requires scope \`${required}\`. Approve it in a browser with: mcptest login ${serverUrl} --scope "${required}"`,
-    {
-      hint: `mcptest login ${serverUrl} --scope "${required}"`,
-      details: { serverUrl, requiredScope: required, wwwAuthenticate },
-    },
-  );
+function withStepUp(
+  client: Client,
+  serverUrl: string,
+  source: TokenSource,
+  state: { refusal: Refusal | null },
+  stepUps: StepUps,
+  io: ConnectIo,
+): Client {
+  if (source.input !== 'login' || !io.interactive) return client;
+  const request = client.request.bind(client);
+  const stepped = async (...args: Parameters<typeof request>) => {
+    for (;;) {
+      try {
+        return await request(...args);
+      } catch (err) {
+        const r = state.refusal;
+        const canRetry =
+          r?.status === 403 &&
+          r.wwwAuthenticate !== null &&
+          insufficientScope(r.wwwAuthenticate) !== null &&
+          !io.signal?.aborted &&
+          browserAvailable(io.env);
+        if (!canRetry || !r?.wwwAuthenticate) throw err;
+        if (!stepUps.pending) {
+          if (stepUps.count >= MAX_STEP_UPS) throw err;
+          stepUps.count++;
+          const www = r.wwwAuthenticate;
+          stepUps.pending = approveStepUp(serverUrl, www, source.grantedScope ?? null, io).finally(() => {
+            stepUps.pending = null;
+          });
+        }
+        try {
+          await stepUps.pending; // a denied, cancelled or timed-out approval throws its own error
+        } finally {
+          state.refusal = null;
+        }
+      }
+    }
+  };
+  client.request = stepped as typeof client.request;
+  return client;
 }

@@ -21,6 +21,8 @@ export interface TokenSource {
   /** Why no token is available, when none is. */
   missing: AuthState | null;
   reason?: string;
+  /** The scope the daemon last reported for the token (TokenResponse `scope`); logins only. */
+  grantedScope?: string | null;
   /** The token to send now, or null to send none. */
   current(): Promise<string | null>;
   /** After a 401 on `rejected`: a fresh token (refreshed or re-minted once), or null. */
@@ -198,9 +200,10 @@ async function loginSource(
     missing: null,
     current: async () => {
       try {
-        const token = (await daemon.getToken({ serverUrl }, { signal: io.signal })).accessToken;
+        const token = await daemon.getToken({ serverUrl }, { signal: io.signal });
         source.missing = null;
-        return token;
+        source.grantedScope = token.scope;
+        return token.accessToken;
       } catch (err) {
         if (err instanceof McptestError && err.code === 'needs_login') {
           source.missing = 'login_expired';
@@ -212,7 +215,9 @@ async function loginSource(
     },
     renew: async (rejected) => {
       try {
-        return (await daemon.getToken({ serverUrl, rejectedFingerprint: fingerprint(rejected) })).accessToken;
+        const token = await daemon.getToken({ serverUrl, rejectedFingerprint: fingerprint(rejected) });
+        source.grantedScope = token.scope;
+        return token.accessToken;
       } catch (err) {
         if (err instanceof McptestError && err.code === 'needs_login') {
           source.missing = 'login_expired';
@@ -224,7 +229,7 @@ async function loginSource(
     close: () => daemon.close(),
   };
   try {
-    await daemon.getToken({ serverUrl }, { signal: io.signal });
+    source.grantedScope = (await daemon.getToken({ serverUrl }, { signal: io.signal })).scope;
   } catch (err) {
     if (err instanceof McptestError && err.code === 'no_credentials') {
       await daemon.close();

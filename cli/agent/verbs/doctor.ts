@@ -32,7 +32,12 @@ export const doctorVerb = defineVerb({
     const target = toServerTarget(args);
     const { runDoctor } = await import('../../doctor/run-doctor.js');
     const { formatReport } = await import('../../doctor/report.js');
-    const report = await runDoctor(target, { env: ctx.env, cwd: ctx.cwd, signal: ctx.signal });
+    const report = await runDoctor(target, {
+      env: ctx.env,
+      cwd: ctx.cwd,
+      signal: ctx.signal,
+      interactive: false,
+    });
     const auth = report.layers.find((l) => l.layer === 'auth' && l.status === 'fail');
     const details = auth?.details as AuthErrorDetails | undefined;
     const ask =

@@ -52,7 +52,12 @@ export const runSuiteVerb = defineVerb({
     const report = await runSuite(
       loaded,
       { filter: args.filter, concurrency: args.concurrency ?? 4, timeoutMs: args.timeout_ms ?? 30_000 },
-      { connect: connectToServer, env: ctx.env, signal: ctx.signal },
+      {
+        // Never a browser from the agent server: step-up needs come back as data.
+        connect: (target, io) => connectToServer(target, { ...io, interactive: false }),
+        env: ctx.env,
+        signal: ctx.signal,
+      },
     );
     const data = {
       suite: report.suite,
