@@ -59,6 +59,10 @@ export function registerCall(program: Command, io: CliIo, result: CommandResult)
 Output: text content is printed as text, structuredContent as JSON, other content (images,
 resources) as a one-line summary; --json prints the whole result.
 
+Step-up: when a cached login lacks a scope the tool needs (403 insufficient_scope), the browser
+opens to approve the wider scope and the call is sent again (at most twice); with no browser or
+terminal (CI, agents) it fails with the exact \`mcptest login URL --scope "..."\` to run.
+
 Examples:
   mcptest call --url https://mcp.example.com/mcp --bearer-token-env MCP_TOKEN add --args '{"a":1,"b":2}'
   mcptest call --url https://mcp.example.com/mcp get_weather --args-file args.json --json
