@@ -8,10 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { DaemonClient } from '../../client/daemon-client.js';
 import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
-import { isolatedEnv, runCli } from '../helpers/cli.js';
+import { CLI, isolatedEnv, runCli } from '../helpers/cli.js';
 
 type Env = ReturnType<typeof isolatedEnv>;
 const FAKE_BROWSER = fileURLToPath(new URL('./fake-browser.js', import.meta.url));
@@ -103,6 +105,40 @@ describe('step-up on 403 insufficient_scope', () => {
       const err = JSON.parse(json.stdout).error;
       assert.equal(err.code, 'step_up_required');
       assert.equal(err.hint, `mcptest login ${mcp.url} --scope "mcp:read mcp:admin"`);
+    });
+
+    test('the agent server never opens a browser, even with $BROWSER set: step_up_required as data', async () => {
+      const authsBefore = authRequests();
+      const agent = new Client({ name: 'step-up-test', version: '1.0.0' });
+      await agent.connect(
+        new StdioClientTransport({
+          command: process.execPath,
+          args: [CLI, 'mcp-server'],
+          env: withEnv(e, {}) as Record<string, string>,
+          cwd: e.MCPTEST_HOME as string,
+          stderr: 'pipe',
+        }),
+      );
+      try {
+        const res = (await agent.callTool({
+          name: 'call_tool',
+          arguments: { url: mcp.url, tool: 'admin_reset' },
+        })) as {
+          isError?: boolean;
+          structuredContent?: { error?: { code: string; ask_human?: string; hint?: string } };
+        };
+        assert.equal(res.isError, true);
+        const err = res.structuredContent?.error;
+        assert.equal(err?.code, 'step_up_required', JSON.stringify(err));
+        assert.ok(
+          JSON.stringify(err).includes(`mcptest login ${mcp.url} --scope \\"mcp:read mcp:admin\\"`),
+          JSON.stringify(err),
+        );
+      } finally {
+        await agent.close();
+      }
+      assert.equal(authRequests(), authsBefore, 'no authorization was started');
+      assert.equal(browserLog(e).length, 1, 'no browser was opened');
     });
 
     test('with $BROWSER: a fresh authorization for the union (no refresh with the old scope), then the call succeeds', async () => {
