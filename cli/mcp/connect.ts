@@ -129,7 +129,7 @@ export async function connectToServer(target: ServerTarget, io: ConnectIo): Prom
   }
 
   const state: { refusal: Refusal | null } = { refusal: null };
-  const stepUps: StepUps = { count: 0, pending: null };
+  const stepUps: StepUps = { count: 0, pending: null, replaced: new Set() };
   const authFetch = makeAuthFetch(endpoint, source, state, target.headers ?? {});
   const explain = (err: unknown): McptestError => {
     if (state.refusal) {
@@ -428,6 +428,8 @@ async function connectStdio(target: ServerTarget, io: ConnectIo): Promise<McpCon
 interface StepUps {
   count: number;
   pending: Promise<void> | null;
+  /** Fingerprints of tokens a step-up has replaced: a late 403 on one of them just retries. */
+  replaced: Set<string>;
 }
 
 /**
@@ -447,11 +449,13 @@ function withStepUp(
   if (source.input !== 'login' || !io.interactive) return client;
   const request = client.request.bind(client);
   const stepped = async (...args: Parameters<typeof request>) => {
-    for (;;) {
+    // Bounded: each pass either starts a step-up (at most MAX_STEP_UPS) or waits for one.
+    for (let pass = 0; ; pass++) {
       try {
         return await request(...args);
       } catch (err) {
         const r = state.refusal;
+        if (pass > 2 * MAX_STEP_UPS + 1) throw err;
         const canRetry =
           r?.status === 403 &&
           r.wwwAuthenticate !== null &&
@@ -459,9 +463,15 @@ function withStepUp(
           !io.signal?.aborted &&
           browserAvailable(io.env);
         if (!canRetry || !r?.wwwAuthenticate) throw err;
+        if (!stepUps.pending && r.fingerprint && stepUps.replaced.has(r.fingerprint)) {
+          // Refused with a token an earlier step-up already replaced: send again with the new one.
+          state.refusal = null;
+          continue;
+        }
         if (!stepUps.pending) {
           if (stepUps.count >= MAX_STEP_UPS) throw err;
           stepUps.count++;
+          if (r.fingerprint) stepUps.replaced.add(r.fingerprint);
           const www = r.wwwAuthenticate;
           stepUps.pending = approveStepUp(serverUrl, www, source.grantedScope ?? null, io).finally(() => {
             stepUps.pending = null;

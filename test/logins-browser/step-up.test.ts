@@ -204,6 +204,31 @@ describe('step-up on 403 insufficient_scope', () => {
     );
   });
 
+  test('mcptest run: concurrent tests refused with insufficient_scope share one step-up, then pass', async () => {
+    const e = env();
+    const login = await runCli(['login', mcp.url, '--scope', 'mcp:read'], { env: e });
+    assert.equal(login.code, 0, login.stderr);
+    const suite = path.join(e.MCPTEST_HOME as string, 'suite.yaml');
+    fs.writeFileSync(
+      suite,
+      [
+        'servers:',
+        `  api: { url: "${mcp.url}" }`,
+        'tests:',
+        ...['first', 'second', 'third'].map(
+          (n) => `  - { name: "admin reset ${n}", tool: admin_reset, expect: { is_error: false } }`,
+        ),
+        '',
+      ].join('\n'),
+    );
+    const authsBefore = authRequests();
+    const r = await runCli(['run', suite, '--concurrency', '3'], { env: e });
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.equal(authRequests(), authsBefore + 1, 'one step-up for the whole suite');
+    assert.equal((r.stderr.match(/opening the browser/g) ?? []).length, 1, r.stderr);
+    assert.match(r.stdout, /3 passed/);
+  });
+
   test('a denial in the browser fails the call with login_denied, exit 3', async () => {
     const e = env();
     const login = await runCli(['login', mcp.url, '--scope', 'mcp:read'], { env: e });
