@@ -180,7 +180,11 @@ describe('mcptest login URL (browser + PKCE)', () => {
       assert.ok(before[0].refreshable, 'a refresh token is stored');
       assert.doesNotMatch(String(before[0].scope), /mcp:admin/);
 
-      const denied = await runCli(['call', '--url', mcp.url, 'admin_reset'], { env: e });
+      // No browser and no TTY: the CLI cannot step up by itself and names the login command.
+      const { cleanup: _cleanup, ...vars } = e;
+      const denied = await runCli(['call', '--url', mcp.url, 'admin_reset'], {
+        env: { ...vars, BROWSER: '' },
+      });
       assert.equal(denied.code, 3, denied.stderr);
       assert.match(denied.stderr, /insufficient_scope/);
       assert.ok(
