@@ -29,6 +29,18 @@ function browserEnv(): Env {
   return e;
 }
 
+/**
+ * The stand-in browser is a detached process that may append its line just after the CLI has
+ * moved on; wait (briefly) until the log holds `count` visits before reading it.
+ */
+async function browserVisits(
+  e: Env,
+  count: number,
+): Promise<Array<{ scope: string | null; callbackStatus?: number }>> {
+  for (let i = 0; i < 50 && browserLog(e).length < count; i++) await new Promise((r) => setTimeout(r, 40));
+  return browserLog(e);
+}
+
 function browserLog(e: Env): Array<{ scope: string | null; callbackStatus?: number }> {
   const file = e.FAKE_BROWSER_LOG as string;
   if (!fs.existsSync(file)) return [];
@@ -98,7 +110,7 @@ describe('step-up on 403 insufficient_scope', () => {
       assert.ok(r.stderr.includes(`mcptest login ${mcp.url} --scope "mcp:read mcp:admin"`), r.stderr);
       assert.doesNotMatch(r.stderr, /opening the browser/);
       assert.equal(authRequests(), authsBefore, 'no authorization was started');
-      assert.equal(browserLog(e).length, 1, 'only the login itself opened the browser');
+      assert.equal((await browserVisits(e, 1)).length, 1, 'only the login itself opened the browser');
 
       const json = await runCli(['call', '--url', mcp.url, 'admin_reset', '--json'], { env: headless(e) });
       assert.equal(json.code, 3, json.stderr);
@@ -138,7 +150,7 @@ describe('step-up on 403 insufficient_scope', () => {
         await agent.close();
       }
       assert.equal(authRequests(), authsBefore, 'no authorization was started');
-      assert.equal(browserLog(e).length, 1, 'no browser was opened');
+      assert.equal((await browserVisits(e, 1)).length, 1, 'no browser was opened');
     });
 
     test('with $BROWSER: a fresh authorization for the union (no refresh with the old scope), then the call succeeds', async () => {
@@ -159,7 +171,7 @@ describe('step-up on 403 insufficient_scope', () => {
         codesBefore + 1,
       );
       assert.equal(refreshGrants(), refreshesBefore, 'never a refresh_token grant with the old scope');
-      const visit = browserLog(e).at(-1);
+      const visit = (await browserVisits(e, 2)).at(-1);
       assert.equal(visit?.callbackStatus, 200);
       const asked = String(visit?.scope).split(' ');
       for (const s of ['mcp:read', 'mcp:admin']) assert.ok(asked.includes(s), `${s} in ${visit?.scope}`);
@@ -195,7 +207,7 @@ describe('step-up on 403 insufficient_scope', () => {
     const r = await runCli(['call', '--url', stubborn.url, 'admin_reset'], { env: e });
     assert.equal(r.code, 3, r.stderr);
     assert.equal(authRequests(), authsBefore + 2, 'at most two authorizations per connection');
-    assert.equal(browserLog(e).length, 3, 'the login and two step-ups opened the browser');
+    assert.equal((await browserVisits(e, 3)).length, 3, 'the login and two step-ups opened the browser');
     assert.equal((r.stderr.match(/opening the browser/g) ?? []).length, 2, r.stderr);
     assert.match(r.stderr, /after 2 approved step-ups/);
     assert.match(
