@@ -64,8 +64,9 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   metrics.gauge('mcptest_pending_logins', 'Logins waiting for a human', () => ctx.pendingLogins());
 
   const app = Fastify({
-    // fastify's own per-request lines are left out (level warn); routes log what matters.
-    loggerInstance: deps.logger.child({ component: 'http' }, { level: 'warn' }),
+    // No fastify logger: it would build a child logger (and run redaction set-up) for every
+    // request on the token hot path. Routes and the error handler log through deps.logger.
+    logger: false,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     // Bytes that do not parse as HTTP never reach a route: answer them in the IPC error shape.

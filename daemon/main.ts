@@ -76,7 +76,32 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
     if (!lock) return { result: 'already-running', reason: `another daemon serves ${paths.socketPath}` };
   }
 
-  const store = TokenStore.open(paths.dbPath);
+  // One daemon per store as well as per socket: two daemons sharing a database (the same
+  // MCPTEST_HOME reached through two socket paths) would each refresh the same credential and
+  // present rotated-out refresh tokens to the IdP.
+  const storeLock = await tryAbstractLock(abstractLockName('store', paths.dbPath));
+  if (!storeLock) {
+    await lock?.release();
+    throw new McptestError(
+      'store_locked',
+      `another mcptest daemon already serves the token store ${paths.dbPath} (through another socket than ${paths.socketPath})`,
+      {
+        hint: `use one socket per MCPTEST_HOME: set MCPTEST_SOCKET the same way (or leave it unset) in every shell that uses ${paths.home}`,
+      },
+    );
+  }
+  const releaseLocks = async () => {
+    await storeLock.release();
+    await lock?.release();
+  };
+
+  let store: TokenStore;
+  try {
+    store = TokenStore.open(paths.dbPath);
+  } catch (err) {
+    await releaseLocks();
+    throw err;
+  }
   fs.mkdirSync(paths.logDir, { recursive: true, mode: 0o700 });
   const destination = fileDestination(paths.logFile);
   const logger = createLogger({
@@ -133,7 +158,7 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
   } catch (err) {
     await app.close().catch(() => {});
     store.close();
-    await lock?.release();
+    await releaseLocks();
     throw err;
   }
 
@@ -189,7 +214,7 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
       // already gone
     }
   }
-  await lock?.release();
+  await releaseLocks();
   logger.info('daemon stopped');
   logger.flush?.();
   await new Promise((r) => setTimeout(r, 20));

@@ -71,6 +71,21 @@ test('a socket path over the Unix limit is refused with a hint', async () => {
   }
 });
 
+test('one daemon per store: a second socket path onto the same MCPTEST_HOME is refused', async () => {
+  const d = await startTestDaemon();
+  try {
+    const { cleanup: _c, ...base } = d.env;
+    const env: NodeJS.ProcessEnv = { ...base, MCPTEST_SOCKET: `${d.env.MCPTEST_HOME}/run2/authd.sock` };
+    const run = await runCli(['auth', 'status'], { env });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /another mcptest daemon already serves the token store .*tokens\.db/);
+    assert.match(run.stderr, /hint: use one socket per MCPTEST_HOME/);
+    assert.equal((await d.client.health()).pid, d.process.pid, 'the first daemon is untouched');
+  } finally {
+    await d.cleanup();
+  }
+});
+
 test('kill -9 under load: clients recover with a fresh daemon, no acknowledged write is lost, integrity ok', async () => {
   const d = await startTestDaemon();
   try {
@@ -149,12 +164,12 @@ test('SIGTERM finishes the daemon cleanly: socket removed, store closed and cons
   const d = await startTestDaemon();
   const serverUrl = 'http://127.0.0.1:1/sigterm';
   await seedLogin(idp, d.client, serverUrl);
-  const pending = d.client.getToken({
-    serverUrl,
-    rejectedFingerprint: (await d.client.getToken({ serverUrl })).fingerprint,
-  });
+  // Settled at once into a value, so an early connection reset is an answer, not a stray rejection.
+  const pending = d.client
+    .getToken({ serverUrl, rejectedFingerprint: (await d.client.getToken({ serverUrl })).fingerprint })
+    .catch((err: unknown) => err);
   const code = await d.stop();
-  const answer = await pending.catch((err) => err);
+  const answer = await pending;
   assert.equal(code, 0);
   assert.ok(!(answer instanceof Error) || (answer as McptestError).code === 'daemon_unreachable');
   assert.ok(!fs.existsSync(d.env.MCPTEST_SOCKET as string));
