@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
+import { runCli } from '../helpers/cli.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { seedLogin } from '../helpers/seed.js';
+
+let idp: Idp;
+let d: TestDaemon;
+before(async () => {
+  idp = await startIdp();
+  d = await startTestDaemon();
+});
+after(async () => {
+  await d.cleanup();
+  await idp.close();
+});
+
+async function refreshAtIdp(
+  set: { refresh_token?: string; client_id: string; token_endpoint: string },
+  resource: string,
+) {
+  const res = await fetch(set.token_endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: set.refresh_token as string,
+      client_id: set.client_id,
+      resource,
+    }),
+  });
+  return { status: res.status, body: (await res.json()) as { error?: string } };
+}
+
+test('logout --url revokes at the IdP (RFC 7009), then deletes the credential', async () => {
+  const serverUrl = 'http://127.0.0.1:1/logout-one';
+  const set = await seedLogin(idp, d.client, serverUrl);
+  const revocationsBefore = idp.requests.filter((r) => r.path === '/token/revocation').length;
+  const out = await runCli(['logout', '--url', serverUrl], { env: d.env });
+  assert.equal(out.code, 0, out.stderr);
+  assert.match(out.stdout, new RegExp(`${serverUrl}: revoked and removed`));
+  assert.equal(idp.requests.filter((r) => r.path === '/token/revocation').length - revocationsBefore, 1);
+  const refused = await refreshAtIdp(set, serverUrl);
+  assert.equal(refused.status, 400);
+  assert.equal(refused.body.error, 'invalid_grant', 'the revoked refresh token no longer works');
+  const token = await runCli(['auth', 'token', '--url', serverUrl], { env: d.env });
+  assert.equal(token.code, 3);
+  assert.match(token.stderr, new RegExp(`hint: mcptest login ${serverUrl}`));
+  const again = await runCli(['logout', '--url', serverUrl], { env: d.env });
+  assert.equal(again.code, 0);
+  assert.match(again.stdout, /No cached credentials for/);
+});
+
+test('logout --all --no-revoke forgets everything without asking the IdP; bad usage is a usage error', async () => {
+  await seedLogin(idp, d.client, 'http://127.0.0.1:1/logout-a');
+  await seedLogin(idp, d.client, 'http://127.0.0.1:1/logout-b');
+  const revocationsBefore = idp.requests.filter((r) => r.path === '/token/revocation').length;
+  const out = await runCli(['logout', '--all', '--no-revoke', '--json'], { env: d.env });
+  assert.equal(out.code, 0, out.stderr);
+  const removed = JSON.parse(out.stdout).removed as Array<{ serverUrl: string; revoked: boolean }>;
+  assert.deepEqual(removed.map((r) => r.serverUrl).sort(), [
+    'http://127.0.0.1:1/logout-a',
+    'http://127.0.0.1:1/logout-b',
+  ]);
+  assert.ok(removed.every((r) => !r.revoked));
+  assert.equal(idp.requests.filter((r) => r.path === '/token/revocation').length, revocationsBefore);
+  assert.deepEqual(await d.client.listCredentials(), []);
+  const usage = await runCli(['logout'], { env: d.env });
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /exactly one of --url URL or --all/);
+});
