@@ -27,6 +27,17 @@ export function registerAuth(program: Command, io: CliIo, _result: CommandResult
       'list cached credentials: server, source, scopes, expiry, refreshable, state, last error (never a token)',
     )
     .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      `
+States: valid, expired (refreshed on next use), refresh_failing (the IdP is failing; the old
+token is served until it expires), needs_login (run the printed mcptest login command).
+Pending logins (device codes waiting for a human) are listed too.
+
+Examples:
+  $ mcptest auth status
+  $ mcptest auth status --json | jq '.credentials[] | {serverUrl, state, expiresAt}'`,
+    )
     .action(async (opts: { json?: boolean }) => {
       const [creds, logins] = await withDaemon(io, (c) => Promise.all([c.listCredentials(), c.listLogins()]));
       const pendingLogins = logins.filter((l) => l.status === 'pending');
@@ -106,6 +117,17 @@ export function registerAuth(program: Command, io: CliIo, _result: CommandResult
     .option('--all', 'remove every cached credential')
     .option('--no-revoke', 'delete locally without asking the authorization server to revoke')
     .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      `
+The refresh token (else the access token) is revoked at the authorization server when it
+advertises a revocation endpoint; the local copy is removed even if revocation fails.
+The client registration is kept (mcptest login URL --force registers a fresh one).
+
+Examples:
+  $ mcptest logout --url https://mcp.example.com/mcp
+  $ mcptest logout --all --no-revoke`,
+    )
     .action(async (opts: { url?: string; all?: boolean; revoke: boolean; json?: boolean }) => {
       if (!opts.url === !opts.all) {
         throw new McptestError('invalid_request', 'logout needs exactly one of --url URL or --all', {
