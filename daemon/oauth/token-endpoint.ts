@@ -205,6 +205,17 @@ export function oauthFailure(err: unknown, what: string, endpoint: string): Mcpt
   });
 }
 
+/** The `resource` (RFC 8707) and `scope` parameters of a token request, when set. */
+function resourceAndScope(params: {
+  resource?: string | null;
+  scope?: string | null;
+}): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (params.resource) out.resource = params.resource;
+  if (params.scope) out.scope = params.scope;
+  return out;
+}
+
 /** @see RFC 6749 §6 (refresh), RFC 8707 §2.2 (`resource` on the refresh request) */
 export async function refreshGrant(
   target: TokenEndpointTarget,
@@ -216,9 +227,6 @@ export async function refreshGrant(
   try {
     const as = authorizationServer(target);
     const oc: oauth.Client = { client_id: client.clientId };
-    const additionalParameters: Record<string, string> = {};
-    if (params.resource) additionalParameters.resource = params.resource;
-    if (params.scope) additionalParameters.scope = params.scope;
     const res = await oauth.refreshTokenGrantRequest(
       as,
       oc,
@@ -226,7 +234,7 @@ export async function refreshGrant(
       refreshToken,
       {
         ...requestOptions(ctx, target.tokenEndpoint),
-        additionalParameters,
+        additionalParameters: resourceAndScope(params),
       },
     );
     return toIssuedTokens(await oauth.processRefreshTokenResponse(as, oc, res), ctx.now());
@@ -245,14 +253,11 @@ export async function clientCredentialsGrant(
   try {
     const as = authorizationServer(target);
     const oc: oauth.Client = { client_id: client.clientId };
-    const body: Record<string, string> = {};
-    if (params.resource) body.resource = params.resource;
-    if (params.scope) body.scope = params.scope;
     const res = await oauth.clientCredentialsGrantRequest(
       as,
       oc,
       await clientAuthentication(client),
-      body,
+      resourceAndScope(params),
       requestOptions(ctx, target.tokenEndpoint),
     );
     return toIssuedTokens(await oauth.processClientCredentialsResponse(as, oc, res), ctx.now());
