@@ -103,16 +103,20 @@ export function clientCredentialsSpec(
 }
 
 function missingEnv(name: string, field: string, target: ServerTarget, serverUrl: string): McptestError {
-  const doctor = doctorCommand({
-    serverUrl,
-    input: 'client_credentials',
-    clientId: target.oauth?.clientId,
-    envVar: name,
-    tokenUrl: target.oauth?.tokenUrl,
-  });
+  const isKey = field === 'private_key_env';
+  const doctor = isKey
+    ? `mcptest doctor --url ${serverUrl} --client-id ${target.oauth?.clientId} --auth-method private_key_jwt --private-key-env ${name}`
+    : doctorCommand({
+        serverUrl,
+        input: 'client_credentials',
+        clientId: target.oauth?.clientId,
+        envVar: name,
+        tokenUrl: target.oauth?.tokenUrl,
+      });
+  const what = isKey ? 'the PEM private key of the client' : 'the client secret';
   return new McptestError(
     'env_var_missing',
-    `env var \`${name}\` (named by \`${field}\`) is not set or is empty in this process; export the client secret into it.`,
+    `env var \`${name}\` (named by \`${field}\`) is not set or is empty in this process; export ${what} into it.`,
     {
       hint: doctor,
       details: {

@@ -17,6 +17,7 @@ export interface TargetFlags {
   resource?: string;
   authMethod?: string;
   privateKeyFile?: string;
+  privateKeyEnv?: string;
   command?: string;
   arg?: string[];
   header?: string[];
@@ -51,6 +52,7 @@ export function addTargetOptions(cmd: Command): Command {
     .option('--resource <url>', 'client credentials: RFC 8707 resource (default: the server URL)')
     .option('--auth-method <method>', `client credentials: ${AUTH_METHODS.join(' | ')}`)
     .option('--private-key-file <path>', 'client credentials with private_key_jwt: PKCS#8 PEM key file')
+    .option('--private-key-env <VAR>', 'client credentials with private_key_jwt: env var holding the PEM key')
     .option('--command <cmd>', 'run a stdio MCP server instead of --url (no auth)')
     .option('--arg <arg>', 'an argument for --command (repeat for several)', collect)
     .option('--header <name:value>', 'an extra non-secret HTTP header (repeatable)', collect)
@@ -105,6 +107,7 @@ export function targetFromOptions(flags: TargetFlags): ServerTarget {
   for (const [flag, value] of [
     ['--bearer-token-env', flags.bearerTokenEnv],
     ['--client-secret-env', flags.clientSecretEnv],
+    ['--private-key-env', flags.privateKeyEnv],
   ] as const) {
     if (value !== undefined && !ENV_NAME.test(value)) {
       throw new McptestError(
@@ -128,6 +131,8 @@ export function targetFromOptions(flags: TargetFlags): ServerTarget {
     tokenUrl: flags.tokenUrl,
     scope: flags.scope,
     authMethod: flags.authMethod,
+    privateKeyFile: flags.privateKeyFile,
+    privateKeyEnv: flags.privateKeyEnv,
   };
   if (!flags.clientId) {
     const stray = Object.entries(ccOnly).find(([, v]) => v !== undefined);
@@ -157,6 +162,7 @@ export function targetFromOptions(flags: TargetFlags): ServerTarget {
     resource: flags.resource,
     authMethod: flags.authMethod as (typeof AUTH_METHODS)[number] | undefined,
     privateKeyFile: flags.privateKeyFile,
+    privateKeyEnv: flags.privateKeyEnv,
   };
   return target;
 }
