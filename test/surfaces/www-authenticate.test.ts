@@ -187,6 +187,7 @@ test('target flags: exactly one server, env var names only, no Authorization hea
     resource: undefined,
     authMethod: undefined,
     privateKeyFile: undefined,
+    privateKeyEnv: undefined,
   });
   assert.equal(t.timeoutMs, 5000);
   assert.deepEqual(targetFromOptions({ command: 'node', arg: ['s.js'] }).args, ['s.js']);
