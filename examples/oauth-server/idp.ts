@@ -43,6 +43,26 @@ export interface IdpOptions {
   accountId?: string;
 }
 
+/**
+ * Metadata of a pre-registered confidential client that may only use the client-credentials
+ * grant (client_secret_basic), for `IdpOptions.clients`.
+ */
+export function clientCredentialsClient(
+  clientId: string,
+  clientSecret: string,
+  scope: string,
+): Record<string, unknown> {
+  return {
+    client_id: clientId,
+    client_secret: clientSecret,
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    token_endpoint_auth_method: 'client_secret_basic',
+    scope,
+  };
+}
+
 /** One request the IdP saw. Never holds secrets, codes or tokens. */
 export interface IdpRequest {
   at: number;

@@ -8,7 +8,7 @@
  * value when unset).
  */
 import { parseArgs } from 'node:util';
-import { startIdp } from './idp.js';
+import { startIdp, clientCredentialsClient } from './idp.js';
 import { startMcpServer } from './mcp-server.js';
 
 const CLIENT_ID = 'example-ci-client';
@@ -32,17 +32,7 @@ if (!secret) process.stderr.write(`${SECRET_ENV} is not set; using the built-in 
 
 const idp = await startIdp({
   port: port(values['port-idp'], '--port-idp'),
-  clients: [
-    {
-      client_id: CLIENT_ID,
-      client_secret: secret || DEMO_SECRET,
-      grant_types: ['client_credentials'],
-      response_types: [],
-      redirect_uris: [],
-      token_endpoint_auth_method: 'client_secret_basic',
-      scope: 'mcp:read mcp:write mcp:admin',
-    },
-  ],
+  clients: [clientCredentialsClient(CLIENT_ID, secret || DEMO_SECRET, 'mcp:read mcp:write mcp:admin')],
 });
 const mcp = await startMcpServer({ issuer: idp.issuer, port: port(values['port-mcp'], '--port-mcp') });
 process.stdout.write(`${JSON.stringify({ issuer: idp.issuer, mcpUrl: mcp.url, clientId: CLIENT_ID })}\n`);

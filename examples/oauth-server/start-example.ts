@@ -3,7 +3,7 @@
  * `example-ci-client`, plus the OAuth-protected MCP server trusting it. Used by
  * `examples/run-example.ts` (and handy in tests). main.ts runs the same setup as a process.
  */
-import { type Idp, startIdp } from './idp.js';
+import { type Idp, startIdp, clientCredentialsClient } from './idp.js';
 import { type McpExampleServer, startMcpServer } from './mcp-server.js';
 
 export const EXAMPLE_CLIENT_ID = 'example-ci-client';
@@ -27,15 +27,7 @@ export async function startExample(options: {
     port: options.idpPort ?? 0,
     ...(options.accessTokenTtl ? { accessTokenTtl: options.accessTokenTtl } : {}),
     clients: [
-      {
-        client_id: EXAMPLE_CLIENT_ID,
-        client_secret: options.clientSecret,
-        grant_types: ['client_credentials'],
-        response_types: [],
-        redirect_uris: [],
-        token_endpoint_auth_method: 'client_secret_basic',
-        scope: 'mcp:read mcp:write mcp:admin',
-      },
+      clientCredentialsClient(EXAMPLE_CLIENT_ID, options.clientSecret, 'mcp:read mcp:write mcp:admin'),
     ],
   });
   let mcp: McpExampleServer;

@@ -12,7 +12,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { parse as parseYaml } from 'yaml';
 import { DaemonClient } from '../../client/daemon-client.js';
-import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
+import { type Idp, startIdp, clientCredentialsClient } from '../../examples/oauth-server/idp.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
 import { CLI, isolatedEnv, runCli } from '../helpers/cli.js';
 
@@ -43,17 +43,7 @@ function ok(res: Answer): any {
 before(async () => {
   idp = await startIdp({
     deviceInterval: 1,
-    clients: [
-      {
-        client_id: 'agent-ci',
-        client_secret: CI_SECRET,
-        grant_types: ['client_credentials'],
-        response_types: [],
-        redirect_uris: [],
-        token_endpoint_auth_method: 'client_secret_basic',
-        scope: 'mcp:read',
-      },
-    ],
+    clients: [clientCredentialsClient('agent-ci', CI_SECRET, 'mcp:read')],
   });
   mcp = await startMcpServer({ issuer: idp.issuer });
   const set = await idp.obtainTokenSet({ resource: mcp.url, scope: 'mcp:read mcp:write' });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
+import { type Idp, startIdp, clientCredentialsClient } from '../../examples/oauth-server/idp.js';
 import { IPC_API_VERSION, VERSION } from '../../shared/version.js';
 import { isolatedEnv, runCli } from '../helpers/cli.js';
 import { parseMetrics } from './prometheus-text.js';
@@ -21,17 +21,7 @@ let idp: Idp;
 
 before(async () => {
   idp = await startIdp({
-    clients: [
-      {
-        client_id: 'ops-ci',
-        client_secret: CI_SECRET,
-        grant_types: ['client_credentials'],
-        response_types: [],
-        redirect_uris: [],
-        token_endpoint_auth_method: 'client_secret_basic',
-        scope: 'mcp:read',
-      },
-    ],
+    clients: [clientCredentialsClient('ops-ci', CI_SECRET, 'mcp:read')],
   });
 });
 after(async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
+import { type Idp, startIdp, clientCredentialsClient } from '../../examples/oauth-server/idp.js';
 import { ExitCode, McptestError } from '../../shared/errors.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
@@ -9,17 +9,7 @@ let d: TestDaemon;
 const serverUrl = 'http://127.0.0.1:1/cc';
 before(async () => {
   idp = await startIdp({
-    clients: [
-      {
-        client_id: 'cc-client',
-        client_secret: 'right-secret-value',
-        grant_types: ['client_credentials'],
-        response_types: [],
-        redirect_uris: [],
-        token_endpoint_auth_method: 'client_secret_basic',
-        scope: 'mcp:read',
-      },
-    ],
+    clients: [clientCredentialsClient('cc-client', 'right-secret-value', 'mcp:read')],
   });
   d = await startTestDaemon();
 });

@@ -13,7 +13,7 @@ import { DaemonClient } from '../../client/daemon-client.js';
 import { discoverAuthorization } from '../../daemon/oauth/discovery.js';
 import { resolveClient } from '../../daemon/oauth/registration.js';
 import { TokenStore } from '../../daemon/store/token-store.js';
-import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
+import { type Idp, startIdp, clientCredentialsClient } from '../../examples/oauth-server/idp.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
 import { McptestError } from '../../shared/errors.js';
 import { isolatedEnv, runCli } from '../helpers/cli.js';
@@ -288,17 +288,7 @@ describe('discovery against the real IdP and MCP server', () => {
   const SECRET = 'ci-secret-for-discovery-tests-0123';
   before(async () => {
     idp = await startIdp({
-      clients: [
-        {
-          client_id: 'ci-client',
-          client_secret: SECRET,
-          grant_types: ['client_credentials'],
-          response_types: [],
-          redirect_uris: [],
-          token_endpoint_auth_method: 'client_secret_basic',
-          scope: 'mcp:read mcp:write',
-        },
-      ],
+      clients: [clientCredentialsClient('ci-client', SECRET, 'mcp:read mcp:write')],
     });
     mcp = await startMcpServer({ issuer: idp.issuer });
   });

@@ -5,7 +5,12 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { decodeJwt } from 'jose';
-import { approveInBrowser, type Idp, startIdp } from '../../examples/oauth-server/idp.js';
+import {
+  approveInBrowser,
+  type Idp,
+  startIdp,
+  clientCredentialsClient,
+} from '../../examples/oauth-server/idp.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -16,17 +21,7 @@ let mcp: McpExampleServer;
 
 before(async () => {
   idp = await startIdp({
-    clients: [
-      {
-        client_id: 'ci-client',
-        client_secret: CI_SECRET,
-        grant_types: ['client_credentials'],
-        response_types: [],
-        redirect_uris: [],
-        token_endpoint_auth_method: 'client_secret_basic',
-        scope: 'mcp:read mcp:write',
-      },
-    ],
+    clients: [clientCredentialsClient('ci-client', CI_SECRET, 'mcp:read mcp:write')],
   });
   mcp = await startMcpServer({ issuer: idp.issuer });
 });

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
+import { type Idp, startIdp, clientCredentialsClient } from '../../examples/oauth-server/idp.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
 import { type CliRun, isolatedEnv, runCli } from '../helpers/cli.js';
 
@@ -31,17 +31,7 @@ async function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Cl
 
 before(async () => {
   idp = await startIdp({
-    clients: [
-      {
-        client_id: 'ci',
-        client_secret: CI_SECRET,
-        grant_types: ['client_credentials'],
-        response_types: [],
-        redirect_uris: [],
-        token_endpoint_auth_method: 'client_secret_basic',
-        scope: 'mcp:read',
-      },
-    ],
+    clients: [clientCredentialsClient('ci', CI_SECRET, 'mcp:read')],
   });
   mcp = await startMcpServer({ issuer: idp.issuer });
   readToken = (await idp.obtainTokenSet({ resource: mcp.url, scope: 'mcp:read' })).access_token;
