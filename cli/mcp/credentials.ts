@@ -199,6 +199,13 @@ async function loginSource(
   if (!fs.existsSync(resolvePaths(io.env).dbPath))
     return staticSource('none', null, { missing: 'no_credentials' });
   const daemon = await openDaemon(io.env);
+  /** A login the daemon can no longer refresh becomes the `login_expired` state, not a throw. */
+  const noteNeedsLogin = (err: unknown): boolean => {
+    if (!(err instanceof McptestError && err.code === 'needs_login')) return false;
+    source.missing = 'login_expired';
+    source.reason = reasonOf(err);
+    return true;
+  };
   const source: TokenSource = {
     input: 'login',
     missing: null,
@@ -209,12 +216,8 @@ async function loginSource(
         source.grantedScope = token.scope;
         return token.accessToken;
       } catch (err) {
-        if (err instanceof McptestError && err.code === 'needs_login') {
-          source.missing = 'login_expired';
-          source.reason = reasonOf(err);
-          return null;
-        }
-        throw err;
+        if (!noteNeedsLogin(err)) throw err;
+        return null;
       }
     },
     renew: async (rejected) => {
@@ -223,10 +226,7 @@ async function loginSource(
         source.grantedScope = token.scope;
         return token.accessToken;
       } catch (err) {
-        if (err instanceof McptestError && err.code === 'needs_login') {
-          source.missing = 'login_expired';
-          source.reason = reasonOf(err);
-        }
+        noteNeedsLogin(err);
         return null;
       }
     },

@@ -6,12 +6,12 @@
  * for a fixed test user.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { exportJWK, generateKeyPair } from 'jose';
 import { approveInBrowser, browserFetch, CookieJar, DENY_PARAM } from './browser.js';
 import { MemoryStore } from './memory-store.js';
+import { listenOnLoopback } from './loopback.js';
 
 export { approveInBrowser, CookieJar } from './browser.js';
 
@@ -224,20 +224,12 @@ export async function startIdp(options: IdpOptions = {}): Promise<Idp> {
   const resourceScopes = scopes.filter((scope) => !OIDC_SCOPES.has(scope)).join(' ');
   const store = new MemoryStore();
   const requests: IdpRequest[] = [];
-  const sockets = new Set<Socket>();
   let fault: { fault: NonNullable<IdpFault>; path?: string; remaining: number } | undefined;
   let slowDowns = 0;
 
-  const server: Server = createServer();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const loopback = await listenOnLoopback(options.port);
+  const server: Server = loopback.server;
+  const port = loopback.port;
   const issuer = `http://127.0.0.1:${port}`;
 
   const provider = new Provider(issuer, {
@@ -551,10 +543,6 @@ export async function startIdp(options: IdpOptions = {}): Promise<Idp> {
     },
     registerClient,
     obtainTokenSet,
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
+    close: () => loopback.close(),
   };
 }

@@ -2,8 +2,7 @@
  * A real MCP server (Streamable HTTP, stateless) on loopback, protected by bearer JWTs from the
  * test IdP, with RFC 9728 protected-resource metadata.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InvalidTokenError, ServerError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
@@ -11,6 +10,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import { createExampleMcpServer, DEFAULT_TOOL_SCOPES } from './tools.js';
+import { listenOnLoopback } from './loopback.js';
 
 export interface McpServerOptions {
   /** The IdP's issuer URL; required unless `auth` is false. */
@@ -146,17 +146,9 @@ export async function startMcpServer(options: McpServerOptions = {}): Promise<Mc
   const requiredScopes = options.requiredScopes ?? ['mcp:read'];
   const toolScopes = options.toolScopes ?? DEFAULT_TOOL_SCOPES;
   const requests: McpRequest[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const loopback = await listenOnLoopback(options.port);
+  const server = loopback.server;
+  const origin = `http://127.0.0.1:${loopback.port}`;
   const url = `${origin}/mcp`;
   const resourceMetadataUrl = `${origin}/.well-known/oauth-protected-resource/mcp`;
   const metadata = {
@@ -268,10 +260,6 @@ export async function startMcpServer(options: McpServerOptions = {}): Promise<Mc
     origin,
     resourceMetadataUrl,
     requests,
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
+    close: () => loopback.close(),
   };
 }

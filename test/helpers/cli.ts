@@ -42,11 +42,20 @@ export function runCli(
   args: string[],
   options: { env: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number },
 ): Promise<CliRun> {
+  const { cleanup: _c, ...env } = options.env as NodeJS.ProcessEnv & { cleanup?: unknown };
+  return runNode(CLI, args, { ...options, env, cwd: options.cwd ?? (env.MCPTEST_HOME as string) });
+}
+
+/** Runs a Node.js script as a child process with the given environment and collects its output. */
+export function runNode(
+  script: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number },
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const { cleanup: _c, ...env } = options.env as NodeJS.ProcessEnv & { cleanup?: unknown };
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: env as NodeJS.ProcessEnv,
-      cwd: options.cwd ?? (env.MCPTEST_HOME as string),
+    const child = spawn(process.execPath, [script, ...args], {
+      env: options.env,
+      cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -59,7 +68,7 @@ export function runCli(
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`mcptest ${args.join(' ')} timed out; stderr: ${stderr}`));
+      reject(new Error(`${path.basename(script)} ${args.join(' ')} timed out; stderr: ${stderr}`));
     }, options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code) => {
