@@ -4,40 +4,13 @@
  * stand-in browser ($BROWSER) that drives the IdP's real pages and then hits the loopback callback.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { decodeJwt } from 'jose';
 import { DaemonClient } from '../../client/daemon-client.js';
 import { approveInBrowser, type Idp, startIdp } from '../../examples/oauth-server/idp.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
-import { isolatedEnv, runCli } from '../helpers/cli.js';
-
-type Env = ReturnType<typeof isolatedEnv>;
-const FAKE_BROWSER = fileURLToPath(new URL('./fake-browser.js', import.meta.url));
-
-/** An isolated env whose $BROWSER is the stand-in browser; its log lines are read with `browserLog`. */
-function browserEnv(extra: NodeJS.ProcessEnv = {}): Env {
-  const e = isolatedEnv(extra);
-  const home = e.MCPTEST_HOME as string;
-  const script = path.join(home, 'browser.sh');
-  fs.writeFileSync(script, `#!/bin/sh\nexec "${process.execPath}" "${FAKE_BROWSER}" "$@"\n`, { mode: 0o755 });
-  e.BROWSER = script;
-  e.FAKE_BROWSER_LOG = path.join(home, 'browser.log');
-  return e;
-}
-
-function browserLog(e: Env): Array<Record<string, unknown>> {
-  const file = e.FAKE_BROWSER_LOG as string;
-  if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
-}
+import { runCli } from '../helpers/cli.js';
+import { browserEnv, browserVisits, type Env } from './stand-in-browser.js';
 
 describe('mcptest login URL (browser + PKCE)', () => {
   let idp: Idp;
@@ -68,9 +41,9 @@ describe('mcptest login URL (browser + PKCE)', () => {
     assert.match(login.stderr, /Opened the browser/);
     assert.match(login.stdout, new RegExp(`Logged in to ${mcp.url.replace(/[.]/g, '\\.')}`));
     assert.equal(regCount(), regsBefore + 1, 'one dynamic client registration');
-    const [visit] = browserLog(e);
-    assert.equal(visit.callbackStatus, 200, JSON.stringify(visit));
-    assert.match(String(visit.scope), /mcp:read/);
+    const [visit] = await browserVisits(e, 1);
+    assert.equal(visit?.callbackStatus, 200, JSON.stringify(visit));
+    assert.match(String(visit?.scope), /mcp:read/);
 
     // The authorization request carried PKCE S256, state and resource (seen by the real IdP).
     const authReq = idp.requests.filter((r) => r.path === '/auth').at(-1);

@@ -7,49 +7,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { DaemonClient } from '../../client/daemon-client.js';
 import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
-import { CLI, isolatedEnv, runCli } from '../helpers/cli.js';
-
-type Env = ReturnType<typeof isolatedEnv>;
-const FAKE_BROWSER = fileURLToPath(new URL('./fake-browser.js', import.meta.url));
-
-/** An isolated env whose $BROWSER is the stand-in browser (it logs the scope of each URL it opens). */
-function browserEnv(): Env {
-  const e = isolatedEnv();
-  const home = e.MCPTEST_HOME as string;
-  const script = path.join(home, 'browser.sh');
-  fs.writeFileSync(script, `#!/bin/sh\nexec "${process.execPath}" "${FAKE_BROWSER}" "$@"\n`, { mode: 0o755 });
-  e.BROWSER = script;
-  e.FAKE_BROWSER_LOG = path.join(home, 'browser.log');
-  return e;
-}
-
-/**
- * The stand-in browser is a detached process that may append its line just after the CLI has
- * moved on; wait (briefly) until the log holds `count` visits before reading it.
- */
-async function browserVisits(
-  e: Env,
-  count: number,
-): Promise<Array<{ scope: string | null; callbackStatus?: number }>> {
-  for (let i = 0; i < 50 && browserLog(e).length < count; i++) await new Promise((r) => setTimeout(r, 40));
-  return browserLog(e);
-}
-
-function browserLog(e: Env): Array<{ scope: string | null; callbackStatus?: number }> {
-  const file = e.FAKE_BROWSER_LOG as string;
-  if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
-}
+import { CLI, runCli } from '../helpers/cli.js';
+import { browserEnv, browserVisits, type Env } from './stand-in-browser.js';
 
 /** The same env with no browser: $BROWSER empty, and runCli's pipes are no TTY. */
 function headless(e: Env): NodeJS.ProcessEnv {
