@@ -190,7 +190,7 @@ try {
   // The daemon reads the store on every request, so expiring the row takes effect at once.
   expireInStore();
   const oursRunningMs = await burst('daemon running');
-  await client.call('POST', '/v1/shutdown', (await import('zod')).z.unknown());
+  await client.shutdown();
   await client.close();
   await new Promise((r) => setTimeout(r, 300));
   expireInStore();
@@ -256,7 +256,7 @@ try {
   );
   report('mcptest tools --url (bearer_token_env)', `${toolsMs.toFixed(0)} ms`);
   report('mcptest tools --url (cached login via the daemon)', `${toolsLoginMs.toFixed(0)} ms`);
-  await client.call('POST', '/v1/shutdown', (await import('zod')).z.unknown());
+  await client.shutdown();
   await client.close();
 } finally {
   await mcp.close();

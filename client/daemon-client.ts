@@ -1,28 +1,28 @@
 /**
  * The typed client of the daemon's IPC: HTTP/JSON under /v1 over the Unix socket. Every answer
- * is validated with the schemas the daemon uses. It speaks through node:http rather than undici:
+ * is validated: with the daemon's zod schemas, loaded on first use, or for the health and token
+ * answers with the zod-free readers of shared/ipc-guards.ts. It speaks through node:http rather than undici:
  * the client loads in every CLI process, and undici's import alone costs about 100 ms of CPU,
  * which 64 processes starting at once pay 64 times.
  */
 import http from 'node:http';
 import type { z } from 'zod';
 import { errorFromBody, McptestError } from '../shared/errors.js';
-import {
-  CredentialList,
-  type CredentialSummary,
-  CredentialSummary as CredentialSummarySchema,
-  DaemonStatus,
+import { readHealthResponse, readTokenResponse } from '../shared/ipc-guards.js';
+import type {
+  CredentialSummary,
   HealthResponse,
-  type ImportCredentialRequest,
+  ImportCredentialRequest,
   LoginInfo,
-  LoginList,
-  type LoginStartRequest,
-  type LogoutRequest,
-  LogoutResponse,
-  type TokenRequest,
+  LoginStartRequest,
+  LogoutRequest,
+  TokenRequest,
   TokenResponse,
 } from '../shared/ipc-schemas.js';
 import { parseWith } from '../shared/validate.js';
+
+/** The zod schemas, loaded on first use: the health and token answers, on every CLI process's path, do without them. */
+const schemas = () => import('../shared/ipc-schemas.js');
 
 interface RawAnswer {
   status: number;
@@ -75,14 +75,13 @@ export class DaemonClient {
     });
   }
 
-  /** Low-level call. Throws McptestError for IPC error bodies and for an unreachable socket. */
-  async call<S extends z.ZodType>(
+  /** The parsed JSON answer. Throws McptestError for IPC error bodies and for an unreachable socket. */
+  private async answer(
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     route: string,
-    schema: S,
-    body?: unknown,
-    options: { timeoutMs?: number; signal?: AbortSignal } = {},
-  ): Promise<z.output<S>> {
+    body: unknown,
+    options: { timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<unknown> {
     let res: RawAnswer;
     try {
       res = await this.send(method, route, body === undefined ? undefined : JSON.stringify(body), options);
@@ -105,62 +104,88 @@ export class DaemonClient {
       parsed = res.text;
     }
     if (res.status >= 400) throw errorFromBody(parsed, res.status);
-    return parseWith(schema, parsed, `daemon answer to ${method} ${route}`);
+    return parsed;
   }
 
-  health(timeoutMs = 2_000) {
-    return this.call('GET', '/v1/health', HealthResponse, undefined, { timeoutMs });
+  /** Low-level call: the answer validated with `schema`. */
+  async call<S extends z.ZodType>(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    route: string,
+    schema: S,
+    body?: unknown,
+    options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<z.output<S>> {
+    return parseWith(
+      schema,
+      await this.answer(method, route, body, options),
+      `daemon answer to ${method} ${route}`,
+    );
+  }
+
+  async health(timeoutMs = 2_000): Promise<HealthResponse> {
+    const answer = await this.answer('GET', '/v1/health', undefined, { timeoutMs });
+    return readHealthResponse(answer, 'daemon answer to GET /v1/health');
   }
 
   /** An access token for a server (from a login, or minted from client credentials). */
-  getToken(req: TokenRequest, options: { signal?: AbortSignal } = {}) {
-    return this.call('POST', '/v1/token', TokenResponse, req, options);
+  async getToken(req: TokenRequest, options: { signal?: AbortSignal } = {}): Promise<TokenResponse> {
+    return readTokenResponse(
+      await this.answer('POST', '/v1/token', req, options),
+      'daemon answer to POST /v1/token',
+    );
+  }
+
+  /** Asks the daemon to finish in-flight work and exit. */
+  async shutdown(): Promise<void> {
+    await this.answer('POST', '/v1/shutdown', undefined, {});
   }
 
   async listCredentials(): Promise<CredentialSummary[]> {
-    return (await this.call('GET', '/v1/credentials', CredentialList)).credentials;
+    return (await this.call('GET', '/v1/credentials', (await schemas()).CredentialList)).credentials;
   }
 
-  importCredential(req: ImportCredentialRequest) {
-    return this.call('PUT', '/v1/credentials', CredentialSummarySchema, req);
+  async importCredential(req: ImportCredentialRequest) {
+    return this.call('PUT', '/v1/credentials', (await schemas()).CredentialSummary, req);
   }
 
-  logout(req: LogoutRequest) {
-    return this.call('POST', '/v1/logout', LogoutResponse, req);
+  async logout(req: LogoutRequest) {
+    return this.call('POST', '/v1/logout', (await schemas()).LogoutResponse, req);
   }
 
-  status() {
-    return this.call('GET', '/v1/status', DaemonStatus);
+  async status() {
+    return this.call('GET', '/v1/status', (await schemas()).DaemonStatus);
   }
 
   /** Starts a device or browser login; answers at once with the code or URL to show. */
-  startLogin(req: LoginStartRequest) {
-    return this.call('POST', '/v1/logins', LoginInfo, req);
+  async startLogin(req: LoginStartRequest) {
+    return this.call('POST', '/v1/logins', (await schemas()).LoginInfo, req);
   }
 
   /** A login's state; with `waitSeconds` (max 60) the daemon answers once it leaves `pending`. */
-  getLogin(id: string, waitSeconds = 0, options: { signal?: AbortSignal } = {}) {
+  async getLogin(id: string, waitSeconds = 0, options: { signal?: AbortSignal } = {}) {
     const wait = Math.max(0, Math.min(60, Math.floor(waitSeconds)));
     return this.call(
       'GET',
       `/v1/logins/${encodeURIComponent(id)}${wait > 0 ? `?waitSeconds=${wait}` : ''}`,
-      LoginInfo,
+      (await schemas()).LoginInfo,
       undefined,
       { signal: options.signal, timeoutMs: (wait + 30) * 1000 },
     );
   }
 
   async listLogins(): Promise<LoginInfo[]> {
-    return (await this.call('GET', '/v1/logins', LoginList)).logins;
+    return (await this.call('GET', '/v1/logins', (await schemas()).LoginList)).logins;
   }
 
-  cancelLogin(id: string) {
-    return this.call('DELETE', `/v1/logins/${encodeURIComponent(id)}`, LoginInfo);
+  async cancelLogin(id: string) {
+    return this.call('DELETE', `/v1/logins/${encodeURIComponent(id)}`, (await schemas()).LoginInfo);
   }
 
   /** Completes a browser login with the final redirected URL a human pasted. */
-  loginCallback(id: string, url: string) {
-    return this.call('POST', `/v1/logins/${encodeURIComponent(id)}/callback`, LoginInfo, { url });
+  async loginCallback(id: string, url: string) {
+    return this.call('POST', `/v1/logins/${encodeURIComponent(id)}/callback`, (await schemas()).LoginInfo, {
+      url,
+    });
   }
 
   async metrics(): Promise<string> {

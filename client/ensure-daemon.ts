@@ -90,7 +90,7 @@ async function replaceOutdated(client: DaemonClient, health: HealthResponse): Pr
     );
   }
   // A daemon we started ourselves: ask it to stop and wait until its socket is gone.
-  await client.call('POST', '/v1/shutdown', (await import('zod')).z.unknown()).catch(() => undefined);
+  await client.shutdown().catch(() => undefined);
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (!(await client.health(500).catch(() => null))) return;

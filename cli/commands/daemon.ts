@@ -107,7 +107,6 @@ Example:
     )
     .action(async () => {
       const { DaemonClient } = await import('../../client/daemon-client.js');
-      const { z } = await import('zod');
       const paths = resolvePaths(io.env);
       const client = new DaemonClient(paths.socketPath);
       const health = await client.health().catch(() => null);
@@ -116,7 +115,7 @@ Example:
         await client.close();
         return;
       }
-      await client.call('POST', '/v1/shutdown', z.unknown());
+      await client.shutdown();
       const deadline = Date.now() + 15_000;
       while (Date.now() < deadline && (await client.health(500).catch(() => null))) {
         await new Promise((r) => setTimeout(r, 50));
