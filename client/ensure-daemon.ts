@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { abstractLockName, type HeldLock, tryAbstractLock } from '../shared/abstract-lock.js';
 import { errorFromBody, McptestError } from '../shared/errors.js';
 import type { HealthResponse } from '../shared/ipc-schemas.js';
-import { checkSocketPathLength, type McptestPaths, resolvePaths } from '../shared/paths.js';
+import { checkSocketPathLength, ensureDir, type McptestPaths, resolvePaths } from '../shared/paths.js';
 import { IPC_API_VERSION, VERSION } from '../shared/version.js';
 import { DaemonClient } from './daemon-client.js';
 
@@ -140,7 +140,7 @@ async function startAndWait(
  * error it printed when it exits at once (a damaged store, an unsafe socket folder).
  */
 function spawnDaemon(paths: McptestPaths, env: NodeJS.ProcessEnv): Promise<McptestError | null> {
-  fs.mkdirSync(paths.logDir, { recursive: true, mode: 0o700 });
+  ensureDir(paths.logDir);
   const errFile = path.join(paths.logDir, 'authd.start.err');
   const errFd = fs.openSync(errFile, 'w', 0o600);
   const child = spawn(process.execPath, [CLI_ENTRY, 'daemon', 'run', '--json-errors'], {

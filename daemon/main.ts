@@ -7,7 +7,13 @@ import net from 'node:net';
 import { abstractLockName, tryAbstractLock } from '../shared/abstract-lock.js';
 import { systemClock } from '../shared/clock.js';
 import { McptestError } from '../shared/errors.js';
-import { checkSocketPathLength, ensurePrivateDir, type McptestPaths, resolvePaths } from '../shared/paths.js';
+import {
+  checkSocketPathLength,
+  ensureDir,
+  ensurePrivateDir,
+  type McptestPaths,
+  resolvePaths,
+} from '../shared/paths.js';
 import { buildDaemon, type Daemon } from './build-daemon.js';
 import { createLogger, fileDestination, type LogLevel } from './logger.js';
 import { TokenStore } from './store/token-store.js';
@@ -102,7 +108,7 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
     await releaseLocks();
     throw err;
   }
-  fs.mkdirSync(paths.logDir, { recursive: true, mode: 0o700 });
+  ensureDir(paths.logDir);
   const destination = fileDestination(paths.logFile);
   const logger = createLogger({
     destination,

@@ -59,16 +59,23 @@ export function checkSocketPathLength(socketPath: string): void {
 }
 
 /**
- * Creates `dir` (and parents) with mode 0700 when missing, then refuses a folder that belongs
- * to another user or that others can write to or read: the socket and the token database
- * live in such folders, and their safety rests on it.
+ * Creates `dir` (and parents) with mode 0700 when missing; a failure becomes a
+ * `store_unwritable` error that names the folder in the way (a file where a folder should be, a
+ * read-only or full file system, no permission).
  */
-export function ensurePrivateDir(dir: string): void {
+export function ensureDir(dir: string): void {
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'ENOTDIR', 'EEXIST'].includes(e.code ?? '')) {
+    if (e.code === 'ENOTDIR' || e.code === 'EEXIST') {
+      const blocker = firstNonFolder(dir);
+      throw new McptestError('store_unwritable', `cannot create ${dir}: ${blocker} is a file, not a folder`, {
+        hint: `set MCPTEST_HOME (or MCPTEST_SOCKET) to a folder path, or move ${blocker} aside`,
+        cause: err,
+      });
+    }
+    if (['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT'].includes(e.code ?? '')) {
       throw new McptestError('store_unwritable', `cannot create ${dir}: ${e.code}`, {
         hint: `check the permissions of ${path.dirname(dir)}, or set MCPTEST_HOME to a writable folder`,
         cause: err,
@@ -76,6 +83,29 @@ export function ensurePrivateDir(dir: string): void {
     }
     throw err;
   }
+}
+
+/** The first path on the way down to `dir` that exists but is not a folder. */
+function firstNonFolder(dir: string): string {
+  const parts = path.resolve(dir).split(path.sep);
+  for (let i = 2; i <= parts.length; i++) {
+    const p = parts.slice(0, i).join(path.sep) || path.sep;
+    try {
+      if (!fs.statSync(p).isDirectory()) return p;
+    } catch {
+      return dir;
+    }
+  }
+  return dir;
+}
+
+/**
+ * Creates `dir` (and parents) with mode 0700 when missing, then refuses a folder that belongs
+ * to another user or that others can write to or read: the socket and the token database
+ * live in such folders, and their safety rests on it.
+ */
+export function ensurePrivateDir(dir: string): void {
+  ensureDir(dir);
   const st = fs.lstatSync(dir);
   const uid = process.getuid?.();
   if (!st.isDirectory()) {

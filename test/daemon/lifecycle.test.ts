@@ -71,6 +71,30 @@ test('a socket path over the Unix limit is refused with a hint', async () => {
   }
 });
 
+test('MCPTEST_HOME naming a file is refused with the file named and a hint, by the CLI and the daemon', async () => {
+  const env = isolatedEnv();
+  try {
+    const file = `${env.MCPTEST_HOME}/not-a-folder`;
+    fs.writeFileSync(file, 'x');
+    const { cleanup: _c, ...base } = env;
+    for (const args of [
+      ['auth', 'status'],
+      ['daemon', 'run'],
+    ]) {
+      const run = await runCli(args, {
+        env: { ...base, MCPTEST_HOME: file, MCPTEST_SOCKET: '' },
+        cwd: base.HOME as string,
+      });
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, new RegExp(`error: cannot create .*: ${file} is a file, not a folder`));
+      assert.match(run.stderr, /hint: set MCPTEST_HOME/);
+    }
+    assert.equal(fs.readFileSync(file, 'utf8'), 'x', 'the file is left as it was');
+  } finally {
+    await env.cleanup();
+  }
+});
+
 test('one daemon per store: a second socket path onto the same MCPTEST_HOME is refused', async () => {
   const d = await startTestDaemon();
   try {
