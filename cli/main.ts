@@ -39,7 +39,7 @@ async function main(): Promise<number> {
   const result: CommandResult = { exitCode: ExitCode.ok };
   const argv = process.argv;
   try {
-    await buildProgram(io, result).parseAsync(argv);
+    await (await buildProgram(io, result, argv)).parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       // help and --version exit 0; unknown options and missing arguments are usage errors.

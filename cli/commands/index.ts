@@ -1,29 +1,23 @@
 import type { Command } from 'commander';
 import type { CliIo, CommandResult } from '../io.js';
-import { registerAuth } from './auth.js';
-import { registerCall } from './call.js';
-import { registerDaemon } from './daemon.js';
-import { registerDoctor } from './doctor.js';
-import { registerTools } from './tools.js';
-import { registerLogin } from './login.js';
-import { registerRun } from './run.js';
-import { registerSchema } from './schema.js';
-import { registerMcpServer } from './mcp-server.js';
-import { registerScaffold } from './scaffold.js';
+
+export type RegisterCommand = (program: Command, io: CliIo, result: CommandResult) => void;
 
 /**
- * Every top-level command. A new verb is a `cli/commands/<verb>.ts` file with a register
- * function, added here; heavy modules are imported inside its action so start-up stays fast.
+ * Every top-level command: the names it registers and how to load its module. A new verb is a
+ * `cli/commands/<verb>.ts` file with a register function, added here. Modules load on demand:
+ * a process loads only the module of the command it runs (all of them only for top-level help
+ * or an unknown name), and heavy modules are imported inside each action, so start-up stays fast.
  */
-export const COMMANDS: ReadonlyArray<(program: Command, io: CliIo, result: CommandResult) => void> = [
-  registerDaemon,
-  registerAuth,
-  registerLogin,
-  registerTools,
-  registerCall,
-  registerDoctor,
-  registerRun,
-  registerSchema,
-  registerScaffold,
-  registerMcpServer,
+export const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Promise<RegisterCommand> }> = [
+  { names: ['daemon'], load: async () => (await import('./daemon.js')).registerDaemon },
+  { names: ['auth', 'logout'], load: async () => (await import('./auth.js')).registerAuth },
+  { names: ['login'], load: async () => (await import('./login.js')).registerLogin },
+  { names: ['tools'], load: async () => (await import('./tools.js')).registerTools },
+  { names: ['call'], load: async () => (await import('./call.js')).registerCall },
+  { names: ['doctor'], load: async () => (await import('./doctor.js')).registerDoctor },
+  { names: ['run'], load: async () => (await import('./run.js')).registerRun },
+  { names: ['schema'], load: async () => (await import('./schema.js')).registerSchema },
+  { names: ['scaffold'], load: async () => (await import('./scaffold.js')).registerScaffold },
+  { names: ['mcp-server'], load: async () => (await import('./mcp-server.js')).registerMcpServer },
 ];
