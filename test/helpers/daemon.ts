@@ -7,8 +7,14 @@ export interface TestDaemon {
   env: NodeJS.ProcessEnv & { cleanup: () => Promise<void> };
   client: DaemonClient;
   process: ChildProcess;
-  /** Everything the daemon wrote to its log file so far. */
+  /** Everything the daemon wrote to its log file so far (its writes are asynchronous). */
   log(): string;
+  /**
+   * Stops the daemon (SIGTERM: it flushes its log as it exits) and returns the whole log, ending
+   * with "daemon stopped". For checks that something is absent from the log, which would pass
+   * vacuously on a log not yet written.
+   */
+  flushedLog(): Promise<string>;
   /** SIGTERM, then wait for exit. */
   stop(): Promise<number | null>;
   /** kill -9. */
@@ -53,6 +59,13 @@ export async function startTestDaemon(
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;
+    },
+    flushedLog: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+      const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+      if (!/"msg":"daemon stopped"/.test(log)) throw new Error(`the daemon log is incomplete: ${logFile}`);
+      return log;
     },
     kill: async () => {
       if (child.exitCode === null) child.kill('SIGKILL');
