@@ -114,6 +114,9 @@ export function errorInfoOut(info: {
     out.fingerprint = d.fingerprint;
     out.doctor_command = d.doctorCommand;
     out.ask_human = askHuman(d);
+  } else if (info.code === 'invalid_scope') {
+    const wanted = typeof info.details?.requiredScope === 'string' ? info.details.requiredScope : null;
+    out.ask_human = `Please allow the OAuth client to request the scope ${wanted ?? 'this server requires'} at the authorization server, then tell me to retry.`;
   } else if (
     info.hint &&
     (Object.hasOwn(ERROR_CATALOGUE, info.code)

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { McptestError } from '../../shared/errors.js';
 import { canonicalServerUrl } from '../../shared/server-url.js';
-import { isoTime, relativeTime, table } from '../format.js';
+import { duration, isoTime, relativeTime, table } from '../format.js';
 import type { CliIo, CommandResult } from '../io.js';
 
 async function withDaemon<T>(
@@ -92,7 +92,11 @@ Examples:
     .command('token')
     .description('print a valid access token for a server on stdout (refreshed first if needed)')
     .requiredOption('--url <url>', 'the MCP server URL')
-    .option('--min-ttl <seconds>', 'refresh first unless the token stays valid this long', '60')
+    .option(
+      '--min-ttl <seconds>',
+      "refresh first unless the token stays valid this long (at most half a fresh token's life is asked of it)",
+      '60',
+    )
     .addHelpText(
       'after',
       '\nExample:\n  export MCP_TOKEN=$(mcptest auth token --url https://mcp.example.com/mcp)',
@@ -108,6 +112,13 @@ Examples:
       }
       const token = await withDaemon(io, (c) => c.getToken({ serverUrl, minTtlSeconds: minTtl }));
       io.stdout(`${token.accessToken}\n`);
+      const left = token.expiresAt === null ? null : token.expiresAt - Date.now();
+      if (left !== null && left < minTtl * 1000) {
+        // The daemon refreshes only while that can help: the IdP's tokens live shorter than asked.
+        io.stderr(
+          `note: this token is valid for ${duration(Math.max(0, left))}, less than --min-ttl ${minTtl}s; the authorization server issues shorter-lived tokens\n`,
+        );
+      }
     });
 
   program

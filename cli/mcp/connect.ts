@@ -427,16 +427,48 @@ async function connectStdio(target: ServerTarget, io: ConnectIo): Promise<McpCon
 /** Step-ups made on one connection, and the one in progress (concurrent requests share it). */
 interface StepUps {
   count: number;
-  pending: Promise<void> | null;
+  pending: Promise<boolean> | null;
   /** Fingerprints of tokens a step-up has replaced: a late 403 on one of them just retries. */
   replaced: Set<string>;
 }
 
 /**
+ * How this connection can step up after a 403 `insufficient_scope`, or null when it cannot by
+ * itself: a cached login steps up in the browser when a human can approve; client credentials
+ * re-mint with the wider scope (no human needed); a bearer_token_env token cannot.
+ */
+function stepUpFor(
+  serverUrl: string,
+  source: TokenSource,
+  io: ConnectIo,
+): ((wwwAuthenticate: string) => Promise<boolean>) | null {
+  if (source.input === 'login' && io.interactive) {
+    return async (www) => {
+      if (!browserAvailable(io.env)) return false;
+      await approveStepUp(serverUrl, www, source.grantedScope ?? null, io);
+      return true;
+    };
+  }
+  const widen = source.widenScope;
+  if (widen) {
+    return async (www) => {
+      const union = await widen(www);
+      if (union === null) return false;
+      io.stderr?.(
+        `${serverUrl} needs scope \`${insufficientScope(www)?.required}\`; minted a client-credentials token for \`${union}\`; retrying the request.\n`,
+      );
+      return true;
+    };
+  }
+  return null;
+}
+
+/**
  * Wraps `client.request` (every request, `initialize` included, goes through it): after a 403
- * `insufficient_scope` on a cached login, when a human can approve, run one step-up and send
- * the request again, at most MAX_STEP_UPS step-ups per connection. The retry is a fresh request
- * with its own timeout, so the SDK's request timeout never runs while the human approves.
+ * `insufficient_scope`, when this connection can step up (see {@link stepUpFor}), run one
+ * step-up and send the request again, at most MAX_STEP_UPS step-ups per connection. The retry
+ * is a fresh request with its own timeout, so the SDK's request timeout never runs while a
+ * human approves.
  */
 function withStepUp(
   client: Client,
@@ -446,7 +478,8 @@ function withStepUp(
   stepUps: StepUps,
   io: ConnectIo,
 ): Client {
-  if (source.input !== 'login' || !io.interactive) return client;
+  const stepUp = stepUpFor(serverUrl, source, io);
+  if (!stepUp) return client;
   const request = client.request.bind(client);
   const stepped = async (...args: Parameters<typeof request>) => {
     // Bounded: each pass either starts a step-up (at most MAX_STEP_UPS) or waits for one.
@@ -460,8 +493,7 @@ function withStepUp(
           r?.status === 403 &&
           r.wwwAuthenticate !== null &&
           insufficientScope(r.wwwAuthenticate) !== null &&
-          !io.signal?.aborted &&
-          browserAvailable(io.env);
+          !io.signal?.aborted;
         if (!canRetry || !r?.wwwAuthenticate) throw err;
         if (!stepUps.pending && r.fingerprint && stepUps.replaced.has(r.fingerprint)) {
           // Refused with a token an earlier step-up already replaced: send again with the new one.
@@ -471,17 +503,25 @@ function withStepUp(
         if (!stepUps.pending) {
           if (stepUps.count >= MAX_STEP_UPS) throw err;
           stepUps.count++;
-          if (r.fingerprint) stepUps.replaced.add(r.fingerprint);
-          const www = r.wwwAuthenticate;
-          stepUps.pending = approveStepUp(serverUrl, www, source.grantedScope ?? null, io).finally(() => {
-            stepUps.pending = null;
-          });
+          const replaced = r.fingerprint;
+          stepUps.pending = stepUp(r.wwwAuthenticate)
+            .then((stepped) => {
+              if (stepped && replaced) stepUps.replaced.add(replaced);
+              return stepped;
+            })
+            .finally(() => {
+              stepUps.pending = null;
+            });
         }
+        let stepped: boolean;
         try {
-          await stepUps.pending; // a denied, cancelled or timed-out approval throws its own error
-        } finally {
+          stepped = await stepUps.pending; // a denied, cancelled or timed-out approval throws its own error
+        } catch (stepErr) {
           state.refusal = null;
+          throw stepErr;
         }
+        if (!stepped) throw err; // nothing to step up to: the 403 itself is the answer
+        state.refusal = null;
       }
     }
   };

@@ -11,6 +11,7 @@ import { fingerprint } from '../../shared/fingerprint.js';
 import type { ClientCredentialsSpec } from '../../shared/ipc-schemas.js';
 import { resolvePaths } from '../../shared/paths.js';
 import { type AuthInput, type AuthState, doctorCommand } from './auth-error.js';
+import { insufficientScope, stepUpScopes } from './step-up.js';
 import type { ServerTarget } from './connect.js';
 
 export interface TokenSource {
@@ -27,6 +28,13 @@ export interface TokenSource {
   current(): Promise<string | null>;
   /** After a 401 on `rejected`: a fresh token (refreshed or re-minted once), or null. */
   renew(rejected: string): Promise<string | null>;
+  /**
+   * Client credentials only: after a 403 `insufficient_scope`, asks the daemon for a token with
+   * the union of the scope held and the scope the challenge requires (no human is needed for
+   * this grant). Resolves with that union; throws the daemon's error (`invalid_scope` when the
+   * client may not have it), or `null` when the challenge names no scope the token lacks.
+   */
+  widenScope?(wwwAuthenticate: string): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -148,17 +156,19 @@ export async function resolveTokenSource(
   if (target.oauth) {
     const spec = clientCredentialsSpec(target, serverUrl, io);
     const daemon = await openDaemon(io.env);
-    const ask = async (rejected?: string) =>
-      (
-        await daemon.getToken(
-          {
-            serverUrl,
-            clientCredentials: spec,
-            ...(rejected ? { rejectedFingerprint: fingerprint(rejected) } : {}),
-          },
-          { signal: io.signal },
-        )
-      ).accessToken;
+    let granted: string | null = null;
+    const ask = async (rejected?: string) => {
+      const token = await daemon.getToken(
+        {
+          serverUrl,
+          clientCredentials: spec,
+          ...(rejected ? { rejectedFingerprint: fingerprint(rejected) } : {}),
+        },
+        { signal: io.signal },
+      );
+      granted = token.scope;
+      return token.accessToken;
+    };
     try {
       await ask(); // mint now, so a refused client surfaces before any MCP traffic
     } catch (err) {
@@ -173,6 +183,25 @@ export async function resolveTokenSource(
       missing: null,
       current: () => ask(),
       renew: (rejected) => ask(rejected).catch(() => null),
+      widenScope: async (wwwAuthenticate) => {
+        const required = insufficientScope(wwwAuthenticate)?.required;
+        const held = spec.scope ?? granted ?? '';
+        const union = stepUpScopes(held, required);
+        if (!required || union === stepUpScopes(held, null)) return null;
+        spec.scope = union; // a new cache key in the daemon: one mint, shared by every process asking the same
+        try {
+          await ask();
+        } catch (err) {
+          if (!(err instanceof McptestError)) throw err;
+          // Say why a scope the user never asked for was requested.
+          throw new McptestError(
+            err.code,
+            `${serverUrl} requires scope \`${required}\` (HTTP 403 insufficient_scope) and ${err.message}`,
+            { hint: err.hint, details: { ...err.details, requiredScope: required }, cause: err },
+          );
+        }
+        return union;
+      },
       close: () => daemon.close(),
     };
   }

@@ -231,6 +231,21 @@ test('a 403 insufficient_scope names the scope to ask for; client credentials ar
     }),
   );
   assert.equal(cc.structuredContent.clientId, 'agent-ci');
+
+  // Client credentials step up by themselves; a client the IdP will not give the wider scope
+  // comes back as invalid_scope, asking the human to allow exactly that scope.
+  const wider = await call('call_tool', {
+    url: mcp.url,
+    client_id: 'agent-ci',
+    client_secret_env: 'CI_SECRET',
+    scope: 'mcp:read',
+    tool: 'admin_reset',
+  });
+  assert.equal(wider.isError, true);
+  const refused = wider.structuredContent.error;
+  assert.equal(refused.code, 'invalid_scope');
+  assert.match(refused.message, /requires scope `mcp:read mcp:admin` \(HTTP 403 insufficient_scope\)/);
+  assert.match(refused.ask_human, /allow the OAuth client to request the scope mcp:read mcp:admin/);
 });
 
 test('run_suite returns per-test results and a summary', async () => {

@@ -183,3 +183,20 @@ test('the refresh timer renews a token ahead of expiry without any caller', asyn
     assert.equal(summary.refreshable, true);
   });
 });
+
+test("auth token --min-ttl beyond a fresh token's life: no refresh per call, the token, and a note saying so", async () => {
+  await withDaemon(async (d) => {
+    const serverUrl = 'http://127.0.0.1:1/short-lived';
+    const seeded = await seedLogin(idp, d.client, serverUrl, { expiresIn: 600 });
+    const before = refreshRequests(idp);
+    for (let i = 0; i < 3; i++) {
+      const run = await runCli(['auth', 'token', '--url', serverUrl, '--min-ttl', '900'], { env: d.env });
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout, `${seeded.access_token}\n`, 'stdout holds the token alone, for $(...)');
+      assert.match(run.stderr, /^note: this token is valid for \d+m \d+s, less than --min-ttl 900s/);
+    }
+    assert.equal(refreshRequests(idp) - before, 0, 'a 10-minute token is not refreshed for a 15-minute wish');
+    const plain = await runCli(['auth', 'token', '--url', serverUrl], { env: d.env });
+    assert.equal(plain.stderr, '', 'no note when the token outlives --min-ttl');
+  });
+});

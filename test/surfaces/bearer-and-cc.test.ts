@@ -31,7 +31,10 @@ async function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Cl
 
 before(async () => {
   idp = await startIdp({
-    clients: [clientCredentialsClient('ci', CI_SECRET, 'mcp:read')],
+    clients: [
+      clientCredentialsClient('ci', CI_SECRET, 'mcp:read'),
+      clientCredentialsClient('ci-admin', CI_SECRET, 'mcp:read mcp:admin'),
+    ],
   });
   mcp = await startMcpServer({ issuer: idp.issuer });
   readToken = (await idp.obtainTokenSet({ resource: mcp.url, scope: 'mcp:read' })).access_token;
@@ -255,6 +258,45 @@ test('client credentials flags: the daemon mints a token at --token-url and tool
   assert.equal(idp.requests.filter((r) => r.grantType === 'client_credentials').length - before, 1);
   const doctor = await cli(['doctor', ...args, '--json'], { CI_SECRET });
   assert.equal(doctor.code, 0, doctor.stdout);
+});
+
+test('client credentials step up on 403 insufficient_scope: one mint with the union scope, no human', async () => {
+  const args = (clientId: string) => [
+    '--url',
+    mcp.url,
+    '--client-id',
+    clientId,
+    '--client-secret-env',
+    'CI_SECRET',
+    '--token-url',
+    idp.tokenEndpoint,
+    '--scope',
+    'mcp:read',
+  ];
+  const mints = () => idp.requests.filter((r) => r.grantType === 'client_credentials').length;
+  const before = mints();
+  const run = await cli(['call', ...args('ci-admin'), 'admin_reset'], { CI_SECRET });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /reset done/);
+  assert.match(
+    run.stderr,
+    /needs scope `mcp:read mcp:admin`; minted a client-credentials token for `mcp:read mcp:admin`/,
+  );
+  assert.equal(mints() - before, 2, 'one mint for mcp:read, one for the union');
+  const who = await cli(['call', ...args('ci-admin'), '--scope', 'mcp:read mcp:admin', 'whoami', '--json'], {
+    CI_SECRET,
+  });
+  assert.deepEqual(JSON.parse(who.stdout).structuredContent.scopes, ['mcp:read', 'mcp:admin']);
+  assert.equal(mints() - before, 2, 'the wider token is cached in the daemon for later processes');
+
+  // A client that may not hold the wider scope: the IdP's refusal, with the scope and client named.
+  const refused = await cli(['call', ...args('ci'), 'admin_reset', '--json'], { CI_SECRET });
+  assert.equal(refused.code, 3, refused.stdout + refused.stderr);
+  const { error } = JSON.parse(refused.stdout);
+  assert.equal(error.code, 'invalid_scope');
+  assert.match(error.message, /requires scope `mcp:read mcp:admin` \(HTTP 403 insufficient_scope\)/);
+  assert.match(error.message, /refused scope "mcp:read mcp:admin" for client `ci`/);
+  assert.ok(error.hint, 'a hint comes with the refusal');
 });
 
 test('client credentials with the secret env var unset: an error naming the env var', async () => {
