@@ -47,7 +47,11 @@ export function registerRun(program: Command, io: CliIo, result: CommandResult):
     )
     .option('--bail', 'stop starting tests after the first failure (the rest are reported as skipped)')
     .option('--concurrency <n>', 'tests to run at the same time (connections are shared per server)', '4')
-    .option('--timeout <ms>', 'time limit for connecting and for each tool call, in milliseconds', '30000')
+    .option(
+      '--timeout <seconds>',
+      'time limit for connecting and for each tool call, in seconds like every command (timeout_ms in the suite overrides it)',
+      '30',
+    )
     .addHelpText(
       'after',
       `
@@ -74,7 +78,17 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
       }
       const reporter = flags.reporter as ReporterName;
       const concurrency = wholeNumber('--concurrency', flags.concurrency, 1, 256);
-      const timeoutMs = wholeNumber('--timeout', flags.timeout, 1, 3_600_000);
+      const timeoutSeconds = Number(flags.timeout);
+      if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 3600) {
+        throw new McptestError(
+          'invalid_request',
+          `--timeout takes seconds from 0.001 to 3600, not ${flags.timeout}`,
+          {
+            hint: `mcptest run ${file} --timeout 30`,
+          },
+        );
+      }
+      const timeoutMs = Math.max(1, Math.round(timeoutSeconds * 1000));
 
       const [{ loadSuite }, { runSuite, testFilter }, human, { connectToServer }] = await Promise.all([
         import('../runner/load-suite.js'),

@@ -221,6 +221,27 @@ ${[1, 2, 3, 4].map((i) => `  - { name: slow ${i}, tool: slow, arguments: { ms: 6
     const missing = await runCli(['run', 'nope.yaml'], { env });
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /cannot read suite file nope\.yaml: ENOENT/);
+    const timeout = await runCli(['run', 'suite.yaml', '--timeout', '0'], { env });
+    assert.equal(timeout.code, 2);
+    assert.match(timeout.stderr, /--timeout takes seconds from 0\.001 to 3600, not 0/);
+  });
+
+  it('--timeout is in seconds, as for every command: 0.3 fails a 600 ms call, 5 passes it', async () => {
+    const one = write(
+      'one-slow.yaml',
+      `servers:
+  local: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(STDIO_SERVER)}] }
+tests:
+  - { name: slow, tool: slow, arguments: { ms: 600 } }
+`,
+    );
+    const short = await runCli(['run', one, '--reporter', 'json', '--timeout', '0.3'], { env });
+    assert.equal(short.code, 1, short.stderr);
+    const failed = JSON.parse(short.stdout).tests[0];
+    assert.equal(failed.status, 'failed');
+    assert.match(JSON.stringify(failed), /time/i);
+    const long = await runCli(['run', one, '--reporter', 'json', '--timeout', '5'], { env });
+    assert.equal(long.code, 0, long.stdout);
   });
 
   it('mcptest schema prints the JSON Schema and writes it with --output', async () => {
