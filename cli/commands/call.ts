@@ -86,12 +86,19 @@ refused our credentials.`,
               signal: io.signal,
             });
           } catch (err) {
-            throw conn.explain(err);
+            const explained = conn.explain(err);
+            const missing = explained.code.startsWith('auth') ? null : await unknownTool(conn, tool);
+            throw missing ?? explained;
           }
           if (opts.json) io.stdout(`${JSON.stringify(res, null, 2)}\n`);
           else io.stdout(formatResult(res));
           if (res.isError) {
-            io.stderr(`error: tool ${tool} answered with isError: true\n`);
+            const missing = await unknownTool(conn, tool);
+            io.stderr(
+              missing
+                ? `error: ${missing.message}\nhint: ${missing.hint}\n`
+                : `error: tool ${tool} answered with isError: true\n`,
+            );
             result.exitCode = 1;
           } else {
             result.exitCode = 0;
@@ -101,6 +108,46 @@ refused our credentials.`,
         }
       },
     );
+}
+
+/**
+ * After a failed call: `not_found` naming the tools the server does have when `tool` is not
+ * among them (servers answer an unknown tool with isError or a JSON-RPC error), else null.
+ */
+async function unknownTool(
+  conn: Awaited<ReturnType<typeof import('../mcp/connect.js').connectToServer>>,
+  tool: string,
+): Promise<McptestError | null> {
+  const names: string[] = [];
+  try {
+    let cursor: string | undefined;
+    do {
+      const page = await conn.client.listTools(cursor ? { cursor } : undefined, {
+        timeout: conn.target.timeoutMs,
+      });
+      names.push(...page.tools.map((t) => t.name));
+      cursor = page.nextCursor;
+    } while (cursor && names.length < 10_000);
+  } catch {
+    return null; // cannot tell: keep the call's own error
+  }
+  if (names.includes(tool)) return null;
+  const shown = names.length > 12 ? `${names.slice(0, 12).join(', ')}, ...` : names.join(', ');
+  const t = conn.target;
+  const q = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+  const target = t.url
+    ? [
+        `--url ${q(t.url)}`,
+        t.bearerTokenEnv ? ` --bearer-token-env ${t.bearerTokenEnv}` : '',
+        t.oauth ? ` --client-id ${q(t.oauth.clientId)}` : '',
+        t.oauth?.clientSecretEnv ? ` --client-secret-env ${t.oauth.clientSecretEnv}` : '',
+      ].join('')
+    : `--command ${q(t.command ?? '')}${(t.args ?? []).map((a) => ` --arg ${q(a)}`).join('')}`;
+  return new McptestError(
+    'not_found',
+    `the server has no tool named \`${tool}\` (${names.length ? `it has: ${shown}` : 'it lists no tools'})`,
+    { hint: `mcptest tools ${target}` },
+  );
 }
 
 function formatResult(res: Record<string, unknown>): string {

@@ -344,6 +344,17 @@ test('stdio server: tools, call and doctor', async () => {
   const call = await cli(['call', ...stdio, 'echo', '--args', '{"text":"over stdio"}']);
   assert.equal(call.code, 0, call.stderr);
   assert.equal(call.stdout, 'over stdio\n');
+  const unknown = await cli(['call', ...stdio, 'ehco', '--args', '{"text":"typo"}']);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /^error: the server has no tool named `ehco` \(it has: echo, add, /m);
+  assert.match(unknown.stderr, /^hint: mcptest tools --command \S+ --arg \S+stdio-server\.js$/m);
+  const failing = await cli(['call', ...stdio, 'fail', '--args', '{"message":"on purpose"}']);
+  assert.equal(failing.code, 1);
+  assert.match(
+    failing.stderr,
+    /^error: tool fail answered with isError: true$/m,
+    'a listed tool keeps its own error',
+  );
   const doctor = await cli(['doctor', ...stdio, '--json']);
   assert.equal(doctor.code, 0, doctor.stdout);
   assert.deepEqual(
