@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { McptestError } from '../../shared/errors.js';
-import type { ServerTarget } from '../mcp/connect.js';
+import type { ServerTarget } from '../mcp/target.js';
 import { targetFromOptions } from '../mcp/target-options.js';
 
 const EnvName = z

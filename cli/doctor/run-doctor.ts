@@ -8,13 +8,8 @@ import { ERROR_CATALOGUE, McptestError, toMcptestError } from '../../shared/erro
 import { fingerprint } from '../../shared/fingerprint.js';
 import { assertSecureUrl, canonicalServerUrl } from '../../shared/server-url.js';
 import type { AuthErrorDetails, AuthState } from '../mcp/auth-error.js';
-import {
-  type ConnectIo,
-  connectToServer,
-  DEFAULT_TIMEOUT_MS,
-  type McpConnection,
-  type ServerTarget,
-} from '../mcp/connect.js';
+import { connectToServer, DEFAULT_TIMEOUT_MS, type McpConnection } from '../mcp/connect.js';
+import type { ConnectIo, ServerTarget } from '../mcp/target.js';
 import { probeEndpoint } from '../mcp/probe.js';
 import { parseWwwAuthenticate, primaryChallenge } from '../../shared/www-authenticate.js';
 import { checkNetwork } from './network.js';

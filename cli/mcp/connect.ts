@@ -20,41 +20,10 @@ import { assertSecureUrl, canonicalServerUrl } from '../../shared/server-url.js'
 import { VERSION } from '../../shared/version.js';
 import { type AuthFailure, buildAuthError, stateForResponse } from './auth-error.js';
 import { resolveTokenSource, type TokenSource } from './credentials.js';
+import { insufficientScope } from './scope-challenge.js';
+import type { ConnectIo, ServerTarget } from './target.js';
 import { networkError, probeEndpoint } from './probe.js';
-import {
-  approveStepUp,
-  browserAvailable,
-  insufficientScope,
-  MAX_STEP_UPS,
-  stepUpRequiredError,
-} from './step-up.js';
-
-/** What to connect to and how to authenticate. Only names of env vars travel, never secrets. */
-export interface ServerTarget {
-  /** Streamable HTTP endpoint (legacy HTTP+SSE is tried when the server only speaks that). */
-  url?: string;
-  /** A stdio server to spawn (no auth). */
-  command?: string;
-  args?: string[];
-  env?: Record<string, string>;
-  cwd?: string;
-  /** Name of the env var holding a bearer token. */
-  bearerTokenEnv?: string;
-  oauth?: {
-    grant: 'client_credentials';
-    clientId: string;
-    clientSecretEnv?: string;
-    tokenUrl?: string;
-    scope?: string;
-    resource?: string;
-    authMethod?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
-    privateKeyFile?: string;
-    privateKeyEnv?: string;
-  };
-  /** Extra non-secret headers sent to the server. */
-  headers?: Record<string, string>;
-  timeoutMs?: number;
-}
+import { approveStepUp, browserAvailable, MAX_STEP_UPS, stepUpRequiredError } from './step-up.js';
 
 export type AuthSource = 'bearer_token_env' | 'client_credentials' | 'login' | 'none';
 
@@ -74,21 +43,6 @@ export interface McpConnection {
    */
   explain(err: unknown): McptestError;
   close(): Promise<void>;
-}
-
-export interface ConnectIo {
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  signal?: AbortSignal;
-  /** Where step-up progress goes (the CLI's stderr); nothing is written when absent. */
-  stderr?: (text: string) => void;
-  /** Rewrite the step-up countdown in place. */
-  stderrIsTTY?: boolean;
-  /**
-   * A human can approve a wider scope in a browser (see `cliConnectIo` in step-up.ts). False or
-   * absent (agents, CI): a 403 `insufficient_scope` fails with `step_up_required` instead.
-   */
-  interactive?: boolean;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;

@@ -11,8 +11,8 @@ import { fingerprint } from '../../shared/fingerprint.js';
 import type { ClientCredentialsSpec } from '../../shared/ipc-schemas.js';
 import { resolvePaths } from '../../shared/paths.js';
 import { type AuthInput, type AuthState, doctorCommand } from './auth-error.js';
-import { insufficientScope, stepUpScopes } from './step-up.js';
-import type { ServerTarget } from './connect.js';
+import { insufficientScope, stepUpScopes } from './scope-challenge.js';
+import type { ServerTarget } from './target.js';
 
 export interface TokenSource {
   input: AuthInput;

@@ -10,40 +10,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { McptestError } from '../../shared/errors.js';
-import { bearerChallengeParams } from '../../shared/www-authenticate.js';
 import type { CliIo } from '../io.js';
-import type { ConnectIo } from './connect.js';
+import { insufficientScope, stepUpScopes } from './scope-challenge.js';
+import type { ConnectIo } from './target.js';
 
 /** Browser approvals one connection may ask for before a server that keeps asking gets the error. */
 export const MAX_STEP_UPS = 2;
 
 /** How long a step-up waits for the human to approve in the browser. */
 export const STEP_UP_TIMEOUT_SECONDS = 300;
-
-/** The scope challenge of a 403, or null when the header is not `error="insufficient_scope"`. */
-export function insufficientScope(
-  wwwAuthenticate: string | null | undefined,
-): { required: string | null } | null {
-  const params = bearerChallengeParams(wwwAuthenticate);
-  if (params.error !== 'insufficient_scope') return null;
-  const required = params.scope?.trim();
-  return { required: required ? required : null };
-}
-
-/**
- * The scopes to ask for: what the login holds plus what the server requires, order kept.
- * `offline_access` is left out: the daemon adds it by itself when the server offers it.
- */
-export function stepUpScopes(
-  granted: string | null | undefined,
-  required: string | null | undefined,
-): string {
-  const out: string[] = [];
-  for (const s of [granted, required])
-    for (const part of (s ?? '').split(/\s+/))
-      if (part && part !== 'offline_access' && !out.includes(part)) out.push(part);
-  return out.join(' ');
-}
 
 /**
  * `step_up_required`: names the scopes the server requires, the ones granted, and the exact

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { McptestError } from '../../shared/errors.js';
-import type { ServerTarget } from './connect.js';
+import type { ServerTarget } from './target.js';
 
 export interface TargetFlags {
   url?: string;

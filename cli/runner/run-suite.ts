@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ExitCode, McptestError, toMcptestError } from '../../shared/errors.js';
 import { type AssertionFailure, checkExpectations, type ToolResult } from './assertions.js';
 import type { LoadedSuite } from './load-suite.js';
-import type { ServerTarget } from '../mcp/connect.js';
+import type { ServerTarget } from '../mcp/target.js';
 import type { ServerSpec, TestSpec } from './suite-schema.js';
 
 /** The slice of the SDK `Client` the runner uses. */
