@@ -5,7 +5,7 @@ import type { LoginInfo } from '../../shared/ipc-schemas.js';
 import { canonicalServerUrl } from '../../shared/server-url.js';
 import { isoTime } from '../format.js';
 import type { CliIo, CommandResult } from '../io.js';
-import { loginError, waitForLogin } from '../login/wait-for-login.js';
+import { type LoginWaitIo, loginError, waitForLogin } from '../login/wait-for-login.js';
 
 interface LoginOptions {
   url?: string;
@@ -153,7 +153,7 @@ Exit codes: 0 logged in (or --no-wait started), 3 denied or expired, 4 still pen
           let info = await client.getLogin(opts.wait);
           if (info.status === 'pending') {
             if (info.kind === 'device' && !json) io.stderr(deviceInstructions(info));
-            info = await waitForLogin(io, client, info, timeout);
+            info = await waitForLogin(resumable(io), client, info, timeout);
           }
           if (info.status !== 'complete') throw loginError(info);
           await printSuccess(io, client, info, json);
@@ -243,7 +243,7 @@ Exit codes: 0 logged in (or --no-wait started), 3 denied or expired, 4 still pen
           }
         }
 
-        const info = await waitForLogin(io, client, started, timeout);
+        const info = await waitForLogin(resumable(io), client, started, timeout);
         if (info.status !== 'complete') throw loginError(info);
         await printSuccess(io, client, info, json);
         result.exitCode = ExitCode.ok;
@@ -252,4 +252,14 @@ Exit codes: 0 logged in (or --no-wait started), 3 denied or expired, 4 still pen
         await client.close();
       }
     });
+}
+
+/** The CLI's IO for waiting on a login, able to start the daemon again should it go away. */
+function resumable(io: CliIo): LoginWaitIo {
+  return {
+    stderr: io.stderr,
+    stderrIsTTY: io.stderrIsTTY,
+    signal: io.signal,
+    reconnect: async () => (await import('../../client/ensure-daemon.js')).ensureDaemon({ env: io.env }),
+  };
 }

@@ -15,7 +15,15 @@ export interface LoginWaitIo {
   stderr: (text: string) => void;
   stderrIsTTY: boolean;
   signal: AbortSignal;
+  /**
+   * Reaches the daemon again (starting it) after it went away during the wait: the daemon
+   * keeps pending logins in its store and resumes device polling, so the wait goes on.
+   */
+  reconnect?: () => Promise<DaemonClient>;
 }
+
+/** Times the wait reconnects to a daemon that went away before it gives up. */
+const MAX_RECONNECTS = 3;
 
 /** The error for a login that ended other than `complete` (denied, expired, cancelled). */
 export function loginError(info: LoginInfo): McptestError {
@@ -56,6 +64,8 @@ export async function waitForLogin(
   const ticker = setInterval(tick, tty ? 1_000 : 30_000);
   ticker.unref();
   let info = start;
+  let current = client;
+  let reconnects = 0;
   try {
     while (info.status === 'pending') {
       const left = Math.ceil((deadline - Date.now()) / 1000);
@@ -67,12 +77,28 @@ export async function waitForLogin(
         );
       }
       try {
-        info = await client.getLogin(info.id, Math.min(LONG_POLL_SECONDS, left), { signal: io.signal });
+        info = await current.getLogin(info.id, Math.min(LONG_POLL_SECONDS, left), { signal: io.signal });
       } catch (err) {
-        if (!io.signal.aborted) throw err;
+        if (io.signal.aborted) {
+          // cancelled below
+        } else if (
+          err instanceof McptestError &&
+          err.code === 'daemon_unreachable' &&
+          io.reconnect &&
+          reconnects < MAX_RECONNECTS
+        ) {
+          reconnects++;
+          if (tty) io.stderr('\r\x1b[2K');
+          io.stderr('The auth daemon stopped; starting it again and resuming the wait ...\n');
+          if (current !== client) await current.close();
+          current = await io.reconnect();
+          continue;
+        } else {
+          throw err;
+        }
       }
       if (io.signal.aborted) {
-        await client.cancelLogin(info.id).catch(() => undefined);
+        await current.cancelLogin(info.id).catch(() => undefined);
         throw new McptestError(
           'login_cancelled',
           `login for ${info.serverUrl} cancelled; nothing was stored`,
@@ -86,6 +112,7 @@ export async function waitForLogin(
       }
     }
   } finally {
+    if (current !== client) await current.close();
     clearInterval(ticker);
     if (tty) io.stderr('\r\x1b[2K');
   }

@@ -119,6 +119,39 @@ describe('mcptest login --device (CLI + daemon + IdP)', () => {
     assert.match(stderr, /Waiting for approval of code /);
   });
 
+  test('the daemon killed (-9) while the CLI waits: the CLI starts it again and the login completes', async () => {
+    const e = env();
+    const child = spawn(process.execPath, [CLI, 'login', '--device', '--url', mcp.url], {
+      env: Object.fromEntries(Object.entries(e).filter(([k]) => k !== 'cleanup')) as NodeJS.ProcessEnv,
+      cwd: e.MCPTEST_HOME,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    const code = await new Promise<string>((resolve) => {
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        const m = /and enter the code: ([A-Z]{4}-[A-Z]{4})/.exec(stderr);
+        if (m && stderr.includes('Waiting for approval')) resolve(m[1]);
+      });
+    });
+    const status = await runCli(['daemon', 'status', '--json'], { env: e });
+    const { pid } = JSON.parse(status.stdout);
+    process.kill(pid, 'SIGKILL');
+    await idp.approveDevice(code);
+    const exit = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(exit, 0, stderr);
+    assert.match(stderr, /The auth daemon stopped; starting it again and resuming the wait/);
+    assert.match(stdout, /Logged in to /);
+    const after = await runCli(['daemon', 'status', '--json'], { env: e });
+    assert.notEqual(JSON.parse(after.stdout).pid, pid, 'a new daemon serves the login');
+    const token = await runCli(['auth', 'token', '--url', mcp.url], { env: e });
+    assert.equal(token.code, 0, token.stderr);
+  });
+
   test('Ctrl-C while waiting cancels the login in the daemon and exits 130', async () => {
     const e = env();
     const child = spawn(process.execPath, [CLI, 'login', '--device', '--url', mcp.url], {
