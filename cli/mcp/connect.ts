@@ -460,7 +460,8 @@ function withStepUp(
           const replaced = r.fingerprint;
           stepUps.pending = stepUp(r.wwwAuthenticate)
             .then((stepped) => {
-              if (stepped && replaced) stepUps.replaced.add(replaced);
+              if (!stepped) stepUps.count--; // nothing was approved or minted: not a step-up
+              else if (replaced) stepUps.replaced.add(replaced);
               return stepped;
             })
             .finally(() => {
