@@ -185,7 +185,13 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
           () => {
             const ctx = app.ctx;
             const quietFor = systemClock.now() - ctx.lastActivity;
-            if (quietFor >= idle * 1000 && ctx.tokens.inflightCount === 0 && ctx.pendingLogins() === 0) {
+            // Idle: no request for a while, and nothing left to refresh or poll.
+            if (
+              quietFor >= idle * 1000 &&
+              ctx.tokens.inflightCount === 0 &&
+              ctx.tokens.scheduledLoginRefreshes === 0 &&
+              ctx.pendingLogins() === 0
+            ) {
               stopReason = `idle for ${idle}s`;
               resolveStopped();
             }

@@ -27,7 +27,10 @@ Examples:
   daemon
     .command('run')
     .description('run the daemon in the foreground (what systemd starts)')
-    .option('--idle-exit <seconds>', 'exit after this many idle seconds; 0 never exits (default 900)')
+    .option(
+      '--idle-exit <seconds>',
+      'exit after this many seconds without requests once nothing is left to refresh or poll; 0 never exits (default 900)',
+    )
     .addOption(
       new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']),
     )

@@ -111,6 +111,17 @@ export class TokenService {
     return this.inflight.size;
   }
 
+  /**
+   * Logins with a refresh (or a retry after a failed one) scheduled: work that keeps the daemon
+   * from its idle exit. Client-credentials re-mints do not count: their secret comes with every
+   * request, so minting on the next request is as good as minting for nobody now.
+   */
+  get scheduledLoginRefreshes(): number {
+    let n = 0;
+    for (const key of this.timers.keys()) if (!this.clientCredentials.has(key)) n++;
+    return n;
+  }
+
   async getToken(req: ParsedTokenRequest): Promise<TokenResponse> {
     const serverUrl = canonicalServerUrl(req.serverUrl);
     const minTtl = req.minTtlSeconds === undefined ? DEFAULT_MIN_TTL_MS : req.minTtlSeconds * 1000;

@@ -287,3 +287,27 @@ test('daemon status shows scheduled refreshes and the last refresh error', async
     await d.cleanup();
   }
 });
+
+test('idle exit waits while a login has a refresh scheduled, and comes once nothing is left to refresh', async () => {
+  const d = await startTestDaemon({ args: ['--idle-exit', '1'] });
+  try {
+    const { seedLogin } = await import('../helpers/seed.js');
+    await seedLogin(idp, d.client, 'http://127.0.0.1:1/keeps-alive', { expiresIn: 3600 });
+    const status = JSON.parse((await runCli(['daemon', 'status', '--json'], { env: d.env })).stdout);
+    assert.equal(status.refreshes.length, 1, 'a refresh is scheduled');
+    // Three idle periods with a refresh to do: still running.
+    await new Promise((r) => setTimeout(r, 3_500));
+    assert.equal(d.process.exitCode, null, 'the daemon stays while a login awaits its refresh');
+    // Nothing left to refresh: the next idle period ends it.
+    const out = await runCli(['logout', '--all', '--no-revoke'], { env: d.env });
+    assert.equal(out.code, 0, out.stderr);
+    const exited = await Promise.race([
+      new Promise<number | null>((r) => d.process.once('exit', (code) => r(code))),
+      new Promise<'still running'>((r) => setTimeout(() => r('still running'), 10_000)),
+    ]);
+    assert.equal(exited, 0, 'idle exit, status 0');
+    assert.match(await d.flushedLog(), /"reason":"idle for 1s"/);
+  } finally {
+    await d.cleanup();
+  }
+});
