@@ -23,6 +23,32 @@ async function startNoWait(env: Env, url: string) {
   return login as { id: string; userCode: string; verificationUri: string };
 }
 
+/**
+ * `mcptest login --device --url URL` in the foreground, as a child process. Resolves once it is
+ * waiting for approval, with the code it shows; `done()` resolves with its exit code.
+ */
+async function foregroundLogin(env: Env, url: string) {
+  const child = spawn(process.execPath, [CLI, 'login', '--device', '--url', url], {
+    env: Object.fromEntries(Object.entries(env).filter(([k]) => k !== 'cleanup')) as NodeJS.ProcessEnv,
+    cwd: env.MCPTEST_HOME,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d) => {
+    out.stdout += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const code = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      out.stderr += d;
+      const m = /and enter the code: ([A-Z]{4}-[A-Z]{4})/.exec(out.stderr);
+      if (m && out.stderr.includes('Waiting for approval')) resolve(m[1]);
+    });
+    void exited.then((c) => reject(new Error(`login exited (${c}) before waiting: ${out.stderr}`)));
+  });
+  return { child, code, out, done: () => exited };
+}
+
 describe('mcptest login --device (CLI + daemon + IdP)', () => {
   let idp: Idp;
   let mcp: McpExampleServer;
@@ -91,61 +117,27 @@ describe('mcptest login --device (CLI + daemon + IdP)', () => {
 
   test('waiting in the foreground prints the code block and ends when approved', async () => {
     const e = env();
-    const child = spawn(process.execPath, [CLI, 'login', '--device', '--url', mcp.url], {
-      env: Object.fromEntries(Object.entries(e).filter(([k]) => k !== 'cleanup')) as NodeJS.ProcessEnv,
-      cwd: e.MCPTEST_HOME,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    let stdout = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    const code = await new Promise<string>((resolve) => {
-      child.stderr.on('data', (d) => {
-        stderr += d;
-        const m = /and enter the code: ([A-Z]{4}-[A-Z]{4})/.exec(stderr);
-        if (m) resolve(m[1]);
-      });
-    });
+    const login = await foregroundLogin(e, mcp.url);
     assert.match(
-      stderr,
+      login.out.stderr,
       /To sign in, open this URL on any device:\n {2}http:\/\/127\.0\.0\.1:\d+\/device\nand enter the code: /,
     );
-    await idp.approveDevice(code);
-    const exit = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    assert.equal(exit, 0, stderr);
-    assert.match(stdout, /Logged in to /);
-    assert.match(stderr, /Waiting for approval of code /);
+    assert.match(login.out.stderr, /Waiting for approval of code /);
+    await idp.approveDevice(login.code);
+    assert.equal(await login.done(), 0, login.out.stderr);
+    assert.match(login.out.stdout, /Logged in to /);
   });
 
   test('the daemon killed (-9) while the CLI waits: the CLI starts it again and the login completes', async () => {
     const e = env();
-    const child = spawn(process.execPath, [CLI, 'login', '--device', '--url', mcp.url], {
-      env: Object.fromEntries(Object.entries(e).filter(([k]) => k !== 'cleanup')) as NodeJS.ProcessEnv,
-      cwd: e.MCPTEST_HOME,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    let stdout = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    const code = await new Promise<string>((resolve) => {
-      child.stderr.on('data', (d) => {
-        stderr += d;
-        const m = /and enter the code: ([A-Z]{4}-[A-Z]{4})/.exec(stderr);
-        if (m && stderr.includes('Waiting for approval')) resolve(m[1]);
-      });
-    });
+    const login = await foregroundLogin(e, mcp.url);
     const status = await runCli(['daemon', 'status', '--json'], { env: e });
     const { pid } = JSON.parse(status.stdout);
     process.kill(pid, 'SIGKILL');
-    await idp.approveDevice(code);
-    const exit = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    assert.equal(exit, 0, stderr);
-    assert.match(stderr, /The auth daemon stopped; starting it again and resuming the wait/);
-    assert.match(stdout, /Logged in to /);
+    await idp.approveDevice(login.code);
+    assert.equal(await login.done(), 0, login.out.stderr);
+    assert.match(login.out.stderr, /The auth daemon stopped; starting it again and resuming the wait/);
+    assert.match(login.out.stdout, /Logged in to /);
     const after = await runCli(['daemon', 'status', '--json'], { env: e });
     assert.notEqual(JSON.parse(after.stdout).pid, pid, 'a new daemon serves the login');
     const token = await runCli(['auth', 'token', '--url', mcp.url], { env: e });
@@ -154,22 +146,10 @@ describe('mcptest login --device (CLI + daemon + IdP)', () => {
 
   test('Ctrl-C while waiting cancels the login in the daemon and exits 130', async () => {
     const e = env();
-    const child = spawn(process.execPath, [CLI, 'login', '--device', '--url', mcp.url], {
-      env: Object.fromEntries(Object.entries(e).filter(([k]) => k !== 'cleanup')) as NodeJS.ProcessEnv,
-      cwd: e.MCPTEST_HOME,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    await new Promise<void>((resolve) => {
-      child.stderr.on('data', (d) => {
-        stderr += d;
-        if (stderr.includes('Waiting for approval')) resolve();
-      });
-    });
-    child.kill('SIGINT');
-    const exit = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    assert.equal(exit, 130, stderr);
-    assert.match(stderr, /cancelled/);
+    const login = await foregroundLogin(e, mcp.url);
+    login.child.kill('SIGINT');
+    assert.equal(await login.done(), 130, login.out.stderr);
+    assert.match(login.out.stderr, /cancelled/);
     const list = await runCli(['auth', 'status', '--json'], { env: e });
     assert.deepEqual(JSON.parse(list.stdout).pendingLogins, []);
   });
