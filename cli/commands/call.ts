@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { McptestError } from '../../shared/errors.js';
 import type { CliIo, CommandResult } from '../io.js';
-import { addTargetOptions, type TargetFlags } from '../mcp/target-options.js';
+import { addTargetOptions, type TargetFlags, targetFlags } from '../mcp/target-options.js';
 
 /** Reads the tool arguments from `--args JSON` or `--args-file PATH` (`-` for stdin is not offered). */
 export function parseToolArgs(
@@ -133,16 +133,7 @@ async function unknownTool(
   }
   if (names.includes(tool)) return null;
   const shown = names.length > 12 ? `${names.slice(0, 12).join(', ')}, ...` : names.join(', ');
-  const t = conn.target;
-  const q = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
-  const target = t.url
-    ? [
-        `--url ${q(t.url)}`,
-        t.bearerTokenEnv ? ` --bearer-token-env ${t.bearerTokenEnv}` : '',
-        t.oauth ? ` --client-id ${q(t.oauth.clientId)}` : '',
-        t.oauth?.clientSecretEnv ? ` --client-secret-env ${t.oauth.clientSecretEnv}` : '',
-      ].join('')
-    : `--command ${q(t.command ?? '')}${(t.args ?? []).map((a) => ` --arg ${q(a)}`).join('')}`;
+  const target = targetFlags(conn.target);
   return new McptestError(
     'not_found',
     `the server has no tool named \`${tool}\` (${names.length ? `it has: ${shown}` : 'it lists no tools'})`,

@@ -23,6 +23,7 @@ import { resolveTokenSource, type TokenSource } from './credentials.js';
 import { insufficientScope } from './scope-challenge.js';
 import type { ConnectIo, ServerTarget } from './target.js';
 import { networkError, probeEndpoint } from './probe.js';
+import { targetFlags } from './target-options.js';
 import { approveStepUp, browserAvailable, MAX_STEP_UPS, stepUpRequiredError } from './step-up.js';
 
 export type AuthSource = 'bearer_token_env' | 'client_credentials' | 'login' | 'none';
@@ -100,7 +101,7 @@ export async function connectToServer(target: ServerTarget, io: ConnectIo): Prom
       }
       return failure(r.status, r.wwwAuthenticate, r.fingerprint, r.fingerprint !== null);
     }
-    return explainError(err, serverUrl);
+    return explainError(err, serverUrl, `mcptest doctor --url ${serverUrl}`);
   };
 
   const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
@@ -276,8 +277,11 @@ function refuseCrossOriginRedirect(from: URL, res: Response): void {
   );
 }
 
-/** Non-auth failures: network, HTTP status, JSON-RPC error, timeout. */
-export function explainError(err: unknown, where: string): McptestError {
+/**
+ * Non-auth failures: network, HTTP status, JSON-RPC error, timeout. `where` names the server in
+ * the message; `doctor` is the command line that diagnoses it.
+ */
+function explainError(err: unknown, where: string, doctor: string): McptestError {
   if (err instanceof McptestError) return err;
   const e = err as { name?: string; code?: unknown; message?: string };
   const message = e?.message ?? String(err);
@@ -286,7 +290,7 @@ export function explainError(err: unknown, where: string): McptestError {
   }
   if (e?.code === -32001 || /timed out/i.test(message)) {
     return new McptestError('timeout', `${where} did not answer in time: ${message}`, {
-      hint: `mcptest doctor --url ${where}`,
+      hint: doctor,
       cause: err,
     });
   }
@@ -298,7 +302,7 @@ export function explainError(err: unknown, where: string): McptestError {
   }
   if (typeof e?.code === 'number') {
     return new McptestError('server_error', `${where} answered HTTP ${e.code}: ${message}`, {
-      hint: `mcptest doctor --url ${where}`,
+      hint: doctor,
       details: { status: e.code },
       cause: err,
     });
@@ -306,7 +310,7 @@ export function explainError(err: unknown, where: string): McptestError {
   const cause = (err as { cause?: { code?: string } })?.cause;
   if (cause?.code || /fetch failed|ECONN|ENOTFOUND|socket/i.test(message)) return networkError(where, err);
   return new McptestError('server_error', `talking to ${where} failed: ${message}`, {
-    hint: `mcptest doctor --url ${where}`,
+    hint: doctor,
     cause: err,
   });
 }
@@ -314,6 +318,7 @@ export function explainError(err: unknown, where: string): McptestError {
 async function connectStdio(target: ServerTarget, io: ConnectIo): Promise<McpConnection> {
   const command = target.command as string;
   const where = [command, ...(target.args ?? [])].join(' ');
+  const doctor = `mcptest doctor ${targetFlags(target)}`;
   const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
   const { StdioClientTransport, getDefaultEnvironment } = await import(
     '@modelcontextprotocol/sdk/client/stdio.js'
@@ -332,7 +337,7 @@ async function connectStdio(target: ServerTarget, io: ConnectIo): Promise<McpCon
   const negotiated = watchProtocolVersion(transport);
   const client = new Client({ name: 'mcptest', version: VERSION });
   const explain = (err: unknown) => {
-    const e = explainError(err, `stdio server \`${where}\``);
+    const e = explainError(err, `stdio server \`${where}\``, doctor);
     if (stderr.trim() && e.code !== 'server_error') {
       return new McptestError(e.code, `${e.message}; its stderr ends: ${stderr.trim().slice(-500)}`, {
         hint: e.hint,
@@ -352,12 +357,23 @@ async function connectStdio(target: ServerTarget, io: ConnectIo): Promise<McpCon
         cause: err,
       });
     }
-    const e = explain(err);
+    // The server's own last words say most when it exits early: let its stderr drain first.
+    await new Promise<void>((resolve) => {
+      const done = () => resolve();
+      const timer = setTimeout(done, 300);
+      transport.stderr?.once('end', () => {
+        clearTimeout(timer);
+        done();
+      });
+    });
+    const e = explainError(err, `stdio server \`${where}\``, doctor);
+    const exited = /connection closed/i.test(e.message);
+    const tail = stderr.trim().slice(-500);
     throw new McptestError(
       e.code === 'server_error' ? 'connection_failed' : e.code,
-      `stdio server \`${where}\` did not initialize: ${e.message}`,
+      `stdio server \`${where}\` ${exited ? 'exited before it initialized' : `did not initialize: ${e.message}`}${tail ? `; its stderr ends: ${tail}` : ''}`,
       {
-        hint: e.hint,
+        hint: exited ? `run it by hand to see why: ${targetFlags(target, 'shell')}` : e.hint,
         cause: err,
       },
     );
@@ -460,7 +476,8 @@ function withStepUp(
           const replaced = r.fingerprint;
           stepUps.pending = stepUp(r.wwwAuthenticate)
             .then((stepped) => {
-              if (!stepped) stepUps.count--; // nothing was approved or minted: not a step-up
+              if (!stepped)
+                stepUps.count--; // nothing was approved or minted: not a step-up
               else if (replaced) stepUps.replaced.add(replaced);
               return stepped;
             })

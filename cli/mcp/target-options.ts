@@ -175,3 +175,28 @@ function describe(value: string): string {
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
+
+/** Quotes a word for a POSIX shell when it needs it. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The flags that name `target` again on a command line, for hints: `--url` with the names of
+ * the credential env vars (never a value), or `--command`/`--arg`. With `'shell'`, a stdio
+ * target is given as the plain command line that starts it.
+ */
+export function targetFlags(target: ServerTarget, form: 'flags' | 'shell' = 'flags'): string {
+  if (!target.url) {
+    const words = [target.command ?? '', ...(target.args ?? [])].map(shellWord);
+    if (form === 'shell') return words.join(' ');
+    return [`--command ${words[0]}`, ...words.slice(1).map((a) => `--arg ${a}`)].join(' ');
+  }
+  const parts = [`--url ${shellWord(target.url)}`];
+  if (target.bearerTokenEnv) parts.push(`--bearer-token-env ${target.bearerTokenEnv}`);
+  if (target.oauth) {
+    parts.push(`--client-id ${shellWord(target.oauth.clientId)}`);
+    if (target.oauth.clientSecretEnv) parts.push(`--client-secret-env ${target.oauth.clientSecretEnv}`);
+  }
+  return parts.join(' ');
+}

@@ -364,6 +364,22 @@ test('stdio server: tools, call and doctor', async () => {
   const missing = await cli(['tools', '--command', 'no-such-mcp-server-binary']);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /cannot start stdio server `no-such-mcp-server-binary`/);
+  // A server that dies at start: its own last words, and the command to run it by hand.
+  const dies = await cli([
+    'tools',
+    '--command',
+    'sh',
+    '--arg',
+    '-c',
+    '--arg',
+    'echo "fatal: bad config" >&2; exit 3',
+  ]);
+  assert.equal(dies.code, 1);
+  assert.match(dies.stderr, /exited before it initialized; its stderr ends: fatal: bad config/);
+  assert.match(
+    dies.stderr,
+    /^hint: run it by hand to see why: sh -c 'echo "fatal: bad config" >&2; exit 3'$/m,
+  );
 });
 
 test('a redirect to another origin is refused and the token never follows it', async () => {
