@@ -8,6 +8,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { ERROR_CATALOGUE, toMcptestError } from '../../shared/errors.js';
 import type { AuthErrorDetails } from '../mcp/auth-error.js';
+import { withheldAskHuman } from './env-allowlist.js';
 
 /** The `error` object of a failed verb. */
 export const ErrorOut = z
@@ -128,9 +129,18 @@ export function errorInfoOut(info: {
   return out;
 }
 
-/** The failure answer: the CLI's message as text, the fields as data. */
-export function errorResult(err: unknown): CallToolResult {
+/**
+ * The failure answer: the CLI's message as text, the fields as data. `withheld` holds the env
+ * vars an `--allow-env` server keeps from its verbs: a failure naming one of them says so.
+ */
+export function errorResult(err: unknown, withheld?: ReadonlySet<string>): CallToolResult {
   const error = errorOut(err);
+  const envVar = toMcptestError(err).details?.envVar;
+  const named = error.env_var ?? (typeof envVar === 'string' ? envVar : undefined);
+  if (named && withheld?.has(named)) {
+    error.message = `${error.message} (this mcp-server may not read ${named}: it is not in --allow-env)`;
+    error.ask_human = withheldAskHuman(named);
+  }
   const lines = [error.message];
   if (error.hint && !error.message.includes(error.hint)) lines.push(`hint: ${error.hint}`);
   const content: CallToolResult['content'] = [{ type: 'text', text: lines.join('\n') }];

@@ -8,6 +8,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { DaemonClient } from '../../client/daemon-client.js';
 import { VERSION } from '../../shared/version.js';
+import { restrictEnv } from './env-allowlist.js';
 import { errorResult, okResult, outputShape } from './results.js';
 import type { AgentContext, Verb } from './verb.js';
 import { authStatus } from './verbs/auth-status.js';
@@ -36,6 +37,8 @@ export interface AgentServerIo {
   env: NodeJS.ProcessEnv;
   cwd: string;
   signal: AbortSignal;
+  /** `--allow-env`: the only credential env vars the verbs may read (null: any). */
+  allowEnv?: ReadonlySet<string> | null;
 }
 
 /** Builds the MCP server carrying the verbs; not yet connected to a transport. */
@@ -47,9 +50,12 @@ export function buildAgentServer(io: AgentServerIo): McpServer {
         'mcptest tests other MCP servers, including ones behind OAuth. Start with list_tools or doctor on a server URL; scaffold_suite writes a test suite and run_suite runs it. Tokens are never passed as values: name an env var of this server process in bearer_token_env, or rely on a cached login (login_device_start). When a result has isError, read error.ask_human: it is the one thing to ask the human for.',
     },
   );
+  const { env, withheld } = io.allowEnv
+    ? restrictEnv(io.env, io.allowEnv)
+    : { env: io.env, withheld: undefined };
   const withDaemon = async <T>(fn: (client: DaemonClient) => Promise<T>): Promise<T> => {
     const { ensureDaemon } = await import('../../client/ensure-daemon.js');
-    const client = await ensureDaemon({ env: io.env });
+    const client = await ensureDaemon({ env });
     try {
       return await fn(client);
     } finally {
@@ -69,12 +75,12 @@ export function buildAgentServer(io: AgentServerIo): McpServer {
       (async (args: Record<string, unknown>, extra: { signal: AbortSignal }) => {
         // The request's own signal (aborted when the agent cancels the call), not a process-wide
         // one: a long-lived server must not pile listeners onto a signal that lives forever.
-        const ctx: AgentContext = { env: io.env, cwd: io.cwd, signal: extra.signal, withDaemon };
+        const ctx: AgentContext = { env, cwd: io.cwd, signal: extra.signal, withDaemon };
         try {
           const answer = await verb.run(args as never, ctx);
           return okResult(answer.data, answer.text);
         } catch (err) {
-          return errorResult(err);
+          return errorResult(err, withheld);
         }
       }) as never,
     );

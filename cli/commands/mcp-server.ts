@@ -8,6 +8,10 @@ export function registerMcpServer(program: Command, io: CliIo, result: CommandRe
     .description(
       'serve mcptest to AI agents as an MCP server over stdio: list_tools, call_tool, scaffold_suite, propose_assertions, run_suite, doctor, auth_status, login_device_start, login_status',
     )
+    .option(
+      '--allow-env <names...>',
+      'the only env vars verbs may read as credentials (comma or space separated; also MCPTEST_AGENT_ALLOW_ENV); default: any',
+    )
     .addHelpText(
       'after',
       `
@@ -22,11 +26,20 @@ read from this process's environment; only their names travel in requests):
 
 A verb call looks like: list_tools { "url": "https://mcp.example.com/mcp", "bearer_token_env": "MCP_TOKEN" }
 Auth failures come back as isError results with the CLI's message and error.ask_human: the one
-thing the agent should ask its human for. Docs: docs/agents.md`,
+thing the agent should ask its human for.
+
+An agent may name any env var of this process; to keep it to the ones meant for it (so that a
+misled agent cannot send, say, a cloud key to a server of its choosing):
+
+  mcptest mcp-server --allow-env MCP_TOKEN,MCP_CLIENT_SECRET
+
+Verbs then see only those plus PATH, HOME, locale, proxy and MCPTEST_* variables. Docs: docs/agents.md`,
     )
-    .action(async () => {
+    .action(async (opts: { allowEnv?: string[] }) => {
+      const { parseAllowEnv } = await import('../agent/env-allowlist.js');
+      const allowEnv = parseAllowEnv(opts.allowEnv, io.env.MCPTEST_AGENT_ALLOW_ENV);
       const { serveStdio } = await import('../agent/server.js');
-      await serveStdio({ env: io.env, cwd: io.cwd, signal: io.signal });
+      await serveStdio({ env: io.env, cwd: io.cwd, signal: io.signal, allowEnv });
       result.exitCode = 0;
     });
 }
