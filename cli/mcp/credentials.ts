@@ -188,10 +188,12 @@ export async function resolveTokenSource(
         const held = spec.scope ?? granted ?? '';
         const union = stepUpScopes(held, required);
         if (!required || union === stepUpScopes(held, null)) return null;
+        const before = spec.scope;
         spec.scope = union; // a new cache key in the daemon: one mint, shared by every process asking the same
         try {
           await ask();
         } catch (err) {
+          spec.scope = before; // later requests keep the token that works for them
           if (!(err instanceof McptestError)) throw err;
           // Say why a scope the user never asked for was requested.
           throw new McptestError(

@@ -297,6 +297,33 @@ test('client credentials step up on 403 insufficient_scope: one mint with the un
   assert.match(error.message, /requires scope `mcp:read mcp:admin` \(HTTP 403 insufficient_scope\)/);
   assert.match(error.message, /refused scope "mcp:read mcp:admin" for client `ci`/);
   assert.ok(error.hint, 'a hint comes with the refusal');
+
+  // In a suite, a refused widening fails that test only; the next ones keep the working token.
+  const suite = path.join(env.MCPTEST_HOME as string, 'cc-widen.yaml');
+  fs.writeFileSync(
+    suite,
+    [
+      'servers:',
+      '  api:',
+      `    url: ${mcp.url}`,
+      `    auth: { oauth: { grant: client_credentials, client_id: ci, client_secret_env: CI_SECRET, token_url: ${JSON.stringify(idp.tokenEndpoint)}, scope: "mcp:read" } }`,
+      'tests:',
+      '  - { name: needs admin, tool: admin_reset }',
+      '  - { name: echo after, tool: echo, arguments: { text: still fine } }',
+      '',
+    ].join('\n'),
+  );
+  const suiteRun = await cli(['run', suite, '--reporter', 'json', '--concurrency', '1'], { CI_SECRET });
+  const report = JSON.parse(suiteRun.stdout);
+  assert.deepEqual(
+    report.tests.map((t: { name: string; status: string }) => [t.name, t.status]),
+    [
+      ['needs admin', 'failed'],
+      ['echo after', 'passed'],
+    ],
+    suiteRun.stdout,
+  );
+  assert.match(JSON.stringify(report.tests[0]), /invalid_scope/);
 });
 
 test('client credentials with the secret env var unset: an error naming the env var', async () => {
