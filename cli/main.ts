@@ -3,6 +3,7 @@
  * The CLI entry point: loads .env, builds the command tree, runs it, maps the outcome to an exit
  * code. The only place in mcptest that calls process.exit.
  */
+import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import { CommanderError } from 'commander';
 import { ExitCode } from '../shared/errors.js';
@@ -11,6 +12,9 @@ import { buildProgram } from './program.js';
 
 async function main(): Promise<number> {
   const controller = new AbortController();
+  // Every request of a run (token fetches, MCP calls, retries after a step-up) listens on this one
+  // signal while in flight and lets go when done; up to 256 tests run at once.
+  setMaxListeners(1024, controller.signal);
   let interrupts = 0;
   const onSigint = () => {
     interrupts += 1;

@@ -73,6 +73,11 @@ export function runNode(
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
+      // A listener leak warning is a defect a user would see; no test run may print one.
+      if (/MaxListenersExceededWarning/.test(stderr)) {
+        reject(new Error(`${path.basename(script)} ${args.join(' ')} warned of a listener leak: ${stderr}`));
+        return;
+      }
       resolve({ code: code ?? -1, stdout, stderr });
     });
     child.stdin.end(options.input ?? '');

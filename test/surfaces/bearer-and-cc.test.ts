@@ -324,6 +324,26 @@ test('client credentials step up on 403 insufficient_scope: one mint with the un
     suiteRun.stdout,
   );
   assert.match(JSON.stringify(report.tests[0]), /invalid_scope/);
+
+  // Twelve tests refused at once share one widening, then all pass (and no listener warning).
+  const many = path.join(env.MCPTEST_HOME as string, 'cc-many.yaml');
+  fs.writeFileSync(
+    many,
+    [
+      'servers:',
+      '  api:',
+      `    url: ${mcp.url}`,
+      `    auth: { oauth: { grant: client_credentials, client_id: ci-admin, client_secret_env: CI_SECRET, token_url: ${JSON.stringify(idp.tokenEndpoint)}, scope: "mcp:read" } }`,
+      'tests:',
+      ...Array.from({ length: 12 }, (_, i) => `  - { name: admin ${i}, tool: admin_reset }`),
+      '',
+    ].join('\n'),
+  );
+  const mintsBefore = mints();
+  const manyRun = await cli(['run', many, '--reporter', 'json', '--concurrency', '12'], { CI_SECRET });
+  assert.equal(manyRun.code, 0, manyRun.stdout + manyRun.stderr);
+  assert.deepEqual(JSON.parse(manyRun.stdout).summary, { total: 12, passed: 12, failed: 0, skipped: 0 });
+  assert.ok(mints() - mintsBefore <= 1, 'the union token was already cached, or minted once');
 });
 
 test('client credentials with the secret env var unset: an error naming the env var', async () => {
