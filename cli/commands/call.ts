@@ -118,16 +118,10 @@ async function unknownTool(
   conn: Awaited<ReturnType<typeof import('../mcp/connect.js').connectToServer>>,
   tool: string,
 ): Promise<McptestError | null> {
-  const names: string[] = [];
+  const { pagedTools } = await import('../mcp/list-tools.js');
+  let names: string[];
   try {
-    let cursor: string | undefined;
-    do {
-      const page = await conn.client.listTools(cursor ? { cursor } : undefined, {
-        timeout: conn.target.timeoutMs,
-      });
-      names.push(...page.tools.map((t) => t.name));
-      cursor = page.nextCursor;
-    } while (cursor && names.length < 10_000);
+    names = (await pagedTools(conn.client, { timeoutMs: conn.target.timeoutMs })).map((t) => t.name);
   } catch {
     return null; // cannot tell: keep the call's own error
   }

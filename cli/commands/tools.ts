@@ -59,12 +59,8 @@ fix and prints a \`mcptest doctor\` line), 1 other failures.`,
       const { cliConnectIo } = await import('../mcp/step-up.js');
       const conn = await connectToServer(targetFromOptions(opts), cliConnectIo(io));
       try {
-        let tools: Awaited<ReturnType<typeof conn.client.listTools>>['tools'];
-        try {
-          tools = await listAllTools(conn, io.signal);
-        } catch (err) {
-          throw conn.explain(err);
-        }
+        const { listAllTools } = await import('../mcp/list-tools.js');
+        const tools = await listAllTools(conn, { signal: io.signal });
         if (opts.json) {
           const out = tools.map((t) => ({ ...t, params: toolParams(t.inputSchema) }));
           io.stdout(`${JSON.stringify({ server: conn.serverInfo ?? null, tools: out }, null, 2)}\n`);
@@ -76,22 +72,6 @@ fix and prints a \`mcptest doctor\` line), 1 other failures.`,
         await conn.close();
       }
     });
-}
-
-/** Follows `nextCursor` pages (bounded) and returns every tool. */
-async function listAllTools(conn: import('../mcp/connect.js').McpConnection, signal: AbortSignal) {
-  const tools = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < 100; page++) {
-    const res = await conn.client.listTools(cursor ? { cursor } : {}, {
-      timeout: conn.target.timeoutMs,
-      signal,
-    });
-    tools.push(...res.tools);
-    cursor = res.nextCursor;
-    if (!cursor) break;
-  }
-  return tools;
 }
 
 function formatTools(tools: Array<{ name: string; description?: string; inputSchema: unknown }>): string {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ExitCode, McptestError, toMcptestError } from '../../shared/errors.js';
 import { type AssertionFailure, checkExpectations, type ToolResult } from './assertions.js';
 import type { LoadedSuite } from './load-suite.js';
+import { pagedTools } from '../mcp/list-tools.js';
 import type { ServerTarget } from '../mcp/target.js';
 import type { ServerSpec, TestSpec } from './suite-schema.js';
 
@@ -257,19 +258,7 @@ export async function runSuite(
   const tools = (name: string, client: RunnerClient, timeout: number): Promise<ToolInfo[]> => {
     let pending = toolLists.get(name);
     if (!pending) {
-      pending = (async () => {
-        const all: ToolInfo[] = [];
-        let cursor: string | undefined;
-        do {
-          const page = await client.listTools(cursor ? { cursor } : undefined, {
-            timeout,
-            signal: deps.signal,
-          });
-          all.push(...page.tools);
-          cursor = page.nextCursor;
-        } while (cursor);
-        return all;
-      })();
+      pending = pagedTools(client, { timeoutMs: timeout, signal: deps.signal });
       pending.catch(() => undefined);
       toolLists.set(name, pending);
     }

@@ -7,10 +7,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { Document } from 'yaml';
 import { McptestError } from '../../shared/errors.js';
 import type { McpConnection } from '../mcp/connect.js';
+import { listAllTools } from '../mcp/list-tools.js';
 import type { ServerTarget } from '../mcp/target.js';
 import type { ToolResult } from '../runner/assertions.js';
 import { Suite, type ServerSpec, type TestSpec } from '../runner/suite-schema.js';
@@ -41,29 +41,6 @@ export interface ScaffoldResult {
   yaml: string;
   suite: Suite;
   tests: ScaffoldedTest[];
-}
-
-/** Lists every tool (following cursors, bounded). */
-export async function listAllTools(
-  conn: McpConnection,
-  options: { timeoutMs?: number; signal?: AbortSignal } = {},
-): Promise<Tool[]> {
-  const tools: Tool[] = [];
-  let cursor: string | undefined;
-  try {
-    for (let page = 0; page < 100; page++) {
-      const res = await conn.client.listTools(cursor ? { cursor } : {}, {
-        timeout: options.timeoutMs ?? conn.target.timeoutMs,
-        signal: options.signal,
-      });
-      tools.push(...res.tools);
-      cursor = res.nextCursor;
-      if (!cursor) break;
-    }
-  } catch (err) {
-    throw conn.explain(err);
-  }
-  return tools;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { listAllTools } from '../../scaffold/scaffold-suite.js';
+import { listAllTools } from '../../mcp/list-tools.js';
 import { withConnection } from '../connection.js';
 import { TargetInput } from '../target-input.js';
 import { defineVerb } from '../verb.js';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { McptestError } from '../../../shared/errors.js';
 import { proposeAssertions } from '../../scaffold/propose-assertions.js';
-import { listAllTools, renderSuite, serverSpecFor, timedCall } from '../../scaffold/scaffold-suite.js';
+import { listAllTools } from '../../mcp/list-tools.js';
+import { renderSuite, serverSpecFor, timedCall } from '../../scaffold/scaffold-suite.js';
 import type { Suite } from '../../runner/suite-schema.js';
 import { withConnection } from '../connection.js';
 import { TargetInput } from '../target-input.js';
