@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
-import { CLI, isolatedEnv, runCli } from '../helpers/cli.js';
+import { startAgent } from '../helpers/agent.js';
+import { isolatedEnv, runCli } from '../helpers/cli.js';
 
 type Answer = { isError?: boolean; content: Array<{ type: string; text?: string }>; structuredContent?: any };
 
@@ -32,17 +32,11 @@ before(async () => {
   const other = (await idp.obtainTokenSet({ resource: mcp.url, scope: 'mcp:read' })).access_token;
   tokens = [allowed, other];
   env = isolatedEnv({ MCP_TOKEN: allowed, OTHER_SECRET: other });
-  const { cleanup: _c, ...plain } = env;
-  agent = new Client({ name: 'allow-env-test', version: '1.0.0' });
-  await agent.connect(
-    new StdioClientTransport({
-      command: process.execPath,
-      args: [CLI, 'mcp-server', '--allow-env', 'MCP_TOKEN'],
-      env: plain as Record<string, string>,
-      cwd: env.MCPTEST_HOME as string,
-      stderr: 'pipe',
-    }),
-  );
+  agent = await startAgent(env, {
+    cwd: env.MCPTEST_HOME as string,
+    args: ['--allow-env', 'MCP_TOKEN'],
+    name: 'allow-env-test',
+  });
   await agent.listTools();
 });
 

@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { parse as parseYaml } from 'yaml';
 import { DaemonClient } from '../../client/daemon-client.js';
 import { type Idp, startIdp, clientCredentialsClient } from '../../examples/oauth-server/idp.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
-import { CLI, isolatedEnv, runCli } from '../helpers/cli.js';
+import { startAgent } from '../helpers/agent.js';
+import { isolatedEnv, runCli } from '../helpers/cli.js';
 
 let idp: Idp;
 let mcp: McpExampleServer;
@@ -51,17 +51,7 @@ before(async () => {
   if (set.refresh_token) secrets.push(set.refresh_token);
   env = isolatedEnv({ MCP_TOKEN: set.access_token, CI_SECRET });
   home = env.MCPTEST_HOME as string;
-  const { cleanup: _c, ...plain } = env;
-  agent = new Client({ name: 'agent-test', version: '1.0.0' });
-  await agent.connect(
-    new StdioClientTransport({
-      command: process.execPath,
-      args: [CLI, 'mcp-server'],
-      env: plain as Record<string, string>,
-      cwd: home,
-      stderr: 'pipe',
-    }),
-  );
+  agent = await startAgent(env, { cwd: home });
   // Listing first lets the SDK client validate every structuredContent against its outputSchema.
   await agent.listTools();
 });

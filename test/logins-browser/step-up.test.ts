@@ -7,12 +7,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { DaemonClient } from '../../client/daemon-client.js';
 import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
-import { CLI, runCli } from '../helpers/cli.js';
+import { startAgent } from '../helpers/agent.js';
+import { runCli } from '../helpers/cli.js';
 import { browserEnv, browserVisits, type Env } from './stand-in-browser.js';
 
 /** The same env with no browser: $BROWSER empty, and runCli's pipes are no TTY. */
@@ -85,16 +84,7 @@ describe('step-up on 403 insufficient_scope', () => {
 
     test('the agent server never opens a browser, even with $BROWSER set: step_up_required as data', async () => {
       const authsBefore = authRequests();
-      const agent = new Client({ name: 'step-up-test', version: '1.0.0' });
-      await agent.connect(
-        new StdioClientTransport({
-          command: process.execPath,
-          args: [CLI, 'mcp-server'],
-          env: withEnv(e, {}) as Record<string, string>,
-          cwd: e.MCPTEST_HOME as string,
-          stderr: 'pipe',
-        }),
-      );
+      const agent = await startAgent(withEnv(e, {}), { cwd: e.MCPTEST_HOME as string, name: 'step-up-test' });
       try {
         const res = (await agent.callTool({
           name: 'call_tool',

@@ -298,21 +298,30 @@ test('client credentials step up on 403 insufficient_scope: one mint with the un
   assert.match(error.message, /refused scope "mcp:read mcp:admin" for client `ci`/);
   assert.ok(error.hint, 'a hint comes with the refusal');
 
+  /** A suite of `tests` against the example server, authenticated as `clientId` with scope mcp:read. */
+  const ccSuite = (file: string, clientId: string, tests: string[]) => {
+    const suitePath = path.join(env.MCPTEST_HOME as string, file);
+    const oauth = `{ grant: client_credentials, client_id: ${clientId}, client_secret_env: CI_SECRET, token_url: ${JSON.stringify(idp.tokenEndpoint)}, scope: "mcp:read" }`;
+    fs.writeFileSync(
+      suitePath,
+      [
+        'servers:',
+        '  api:',
+        `    url: ${mcp.url}`,
+        `    auth: { oauth: ${oauth} }`,
+        'tests:',
+        ...tests,
+        '',
+      ].join('\n'),
+    );
+    return suitePath;
+  };
+
   // In a suite, a refused widening fails that test only; the next ones keep the working token.
-  const suite = path.join(env.MCPTEST_HOME as string, 'cc-widen.yaml');
-  fs.writeFileSync(
-    suite,
-    [
-      'servers:',
-      '  api:',
-      `    url: ${mcp.url}`,
-      `    auth: { oauth: { grant: client_credentials, client_id: ci, client_secret_env: CI_SECRET, token_url: ${JSON.stringify(idp.tokenEndpoint)}, scope: "mcp:read" } }`,
-      'tests:',
-      '  - { name: needs admin, tool: admin_reset }',
-      '  - { name: echo after, tool: echo, arguments: { text: still fine } }',
-      '',
-    ].join('\n'),
-  );
+  const suite = ccSuite('cc-widen.yaml', 'ci', [
+    '  - { name: needs admin, tool: admin_reset }',
+    '  - { name: echo after, tool: echo, arguments: { text: still fine } }',
+  ]);
   const suiteRun = await cli(['run', suite, '--reporter', 'json', '--concurrency', '1'], { CI_SECRET });
   const report = JSON.parse(suiteRun.stdout);
   assert.deepEqual(
@@ -326,18 +335,10 @@ test('client credentials step up on 403 insufficient_scope: one mint with the un
   assert.match(JSON.stringify(report.tests[0]), /invalid_scope/);
 
   // Twelve tests refused at once share one widening, then all pass (and no listener warning).
-  const many = path.join(env.MCPTEST_HOME as string, 'cc-many.yaml');
-  fs.writeFileSync(
-    many,
-    [
-      'servers:',
-      '  api:',
-      `    url: ${mcp.url}`,
-      `    auth: { oauth: { grant: client_credentials, client_id: ci-admin, client_secret_env: CI_SECRET, token_url: ${JSON.stringify(idp.tokenEndpoint)}, scope: "mcp:read" } }`,
-      'tests:',
-      ...Array.from({ length: 12 }, (_, i) => `  - { name: admin ${i}, tool: admin_reset }`),
-      '',
-    ].join('\n'),
+  const many = ccSuite(
+    'cc-many.yaml',
+    'ci-admin',
+    Array.from({ length: 12 }, (_, i) => `  - { name: admin ${i}, tool: admin_reset }`),
   );
   const mintsBefore = mints();
   const manyRun = await cli(['run', many, '--reporter', 'json', '--concurrency', '12'], { CI_SECRET });
@@ -347,36 +348,15 @@ test('client credentials step up on 403 insufficient_scope: one mint with the un
 });
 
 test('client credentials with the secret env var unset: an error naming the env var', async () => {
-  const run = await cli([
-    'tools',
-    '--url',
-    mcp.url,
-    '--client-id',
-    'ci',
-    '--client-secret-env',
-    'UNSET_SECRET',
-    '--token-url',
-    idp.tokenEndpoint,
-    '--json',
-  ]);
+  const unset = ['--url', mcp.url, '--client-id', 'ci', '--client-secret-env', 'UNSET_SECRET'];
+  const run = await cli(['tools', ...unset, '--token-url', idp.tokenEndpoint, '--json']);
   assert.equal(run.code, 3);
   const { error } = JSON.parse(run.stdout);
   assert.equal(error.code, 'env_var_missing');
   assert.match(error.message, /`UNSET_SECRET` \(named by `client_secret_env`\)/);
   assert.equal(error.details.envVar, 'UNSET_SECRET');
   assert.match(error.hint, /--client-secret-env UNSET_SECRET/);
-  const doctor = await cli([
-    'doctor',
-    '--url',
-    mcp.url,
-    '--client-id',
-    'ci',
-    '--client-secret-env',
-    'UNSET_SECRET',
-    '--token-url',
-    idp.tokenEndpoint,
-    '--json',
-  ]);
+  const doctor = await cli(['doctor', ...unset, '--token-url', idp.tokenEndpoint, '--json']);
   assert.equal(doctor.code, 3);
   const auth = JSON.parse(doctor.stdout).layers.find((l: any) => l.layer === 'auth');
   assert.equal(auth.details.state, 'env_unset');
