@@ -287,6 +287,14 @@ export async function runSuite(
       };
     }
     const t0 = performance.now();
+    /** The result of a test that ran to its verdict. */
+    const finished = (failures: AssertionFailure[]): TestResult => ({
+      ...base,
+      status: failures.length ? 'failed' : 'passed',
+      durationMs: Math.round(performance.now() - t0),
+      failures,
+      error: null,
+    });
     try {
       if (kind !== 'tool') {
         const listed = (await tools(server, conn.client, timeout)).some((t) => t.name === tool);
@@ -296,13 +304,7 @@ export async function runSuite(
             : kind === 'tool_absent' && listed
               ? [{ assertion: 'tool_absent', message: `tools/list offers "${tool}", expected it hidden` }]
               : [];
-        return {
-          ...base,
-          status: failures.length ? 'failed' : 'passed',
-          durationMs: Math.round(performance.now() - t0),
-          failures,
-          error: null,
-        };
+        return finished(failures);
       }
       const needsList = test.expect?.output_schema === true;
       const listing = needsList ? await tools(server, conn.client, timeout) : undefined;
@@ -322,13 +324,7 @@ export async function runSuite(
         outputSchema: info?.outputSchema,
         toolListed: listing ? info !== undefined : true,
       });
-      return {
-        ...base,
-        status: failures.length ? 'failed' : 'passed',
-        durationMs: Math.round(performance.now() - t0),
-        failures,
-        error: null,
-      };
+      return finished(failures);
     } catch (raw) {
       const err = conn.explain ? conn.explain(raw) : raw;
       if (isAuthError(err)) servers.get(server)!.authFailed = true;
