@@ -113,7 +113,7 @@ async function startAndWait(
 ) {
   const deadline = Date.now() + timeoutMs;
   let lock: HeldLock | null = null;
-  let failure: McptestError | null = null;
+  let spawned: SpawnedDaemon | null = null;
   let delay = 20;
   try {
     while (Date.now() < deadline) {
@@ -121,13 +121,19 @@ async function startAndWait(
       if (health && compatible(health)) return;
       if (!lock) {
         lock = await tryAbstractLock(abstractLockName('spawn', paths.socketPath));
-        if (lock) failure = await spawnDaemon(paths, env);
-        if (failure) throw failure;
+        if (lock) spawned = spawnDaemon(paths, env);
       }
+      const failure = spawned?.failure();
+      if (failure) throw failure;
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 1.5, 200);
     }
+    // Out of time: a daemon that is still loading on a slow machine may have written its
+    // refusal after our last look; that says more than "did not start".
+    const late = spawned?.failure() ?? spawned?.writtenError();
+    if (late) throw late;
   } finally {
+    spawned?.release();
     await lock?.release();
   }
   throw new McptestError('daemon_unreachable', `the auth daemon did not start within ${timeoutMs / 1000}s`, {
@@ -135,11 +141,22 @@ async function startAndWait(
   });
 }
 
+interface SpawnedDaemon {
+  /** The error the child printed, once it has exited non-zero (or could not be spawned). */
+  failure(): McptestError | null;
+  /** A JSON error the child wrote to its start log, whether or not it has exited yet. */
+  writtenError(): McptestError | null;
+  /** Stops watching the child and lets this process exit without it. */
+  release(): void;
+}
+
 /**
- * Spawns `mcptest daemon run` detached. Resolves null once the child is on its way, or the
- * error it printed when it exits at once (a damaged store, an unsafe socket folder).
+ * Spawns `mcptest daemon run` detached and watches it for as long as the caller waits for its
+ * socket: a child that exits at once (a damaged store, an unsafe socket folder) is reported
+ * with the error it printed, however long a loaded machine takes it to get there. Exit code 0
+ * means another daemon won the race, which is no failure.
  */
-function spawnDaemon(paths: McptestPaths, env: NodeJS.ProcessEnv): Promise<McptestError | null> {
+function spawnDaemon(paths: McptestPaths, env: NodeJS.ProcessEnv): SpawnedDaemon {
   ensureDir(paths.logDir);
   const errFile = path.join(paths.logDir, 'authd.start.err');
   const errFd = fs.openSync(errFile, 'w', 0o600);
@@ -149,29 +166,35 @@ function spawnDaemon(paths: McptestPaths, env: NodeJS.ProcessEnv): Promise<Mcpte
     env,
   });
   fs.closeSync(errFd);
-  return new Promise((resolve) => {
-    const settle = (value: McptestError | null) => {
-      clearTimeout(timer);
-      child.removeAllListeners();
-      child.unref();
-      resolve(value);
-    };
-    const timer = setTimeout(() => settle(null), 1_500);
-    child.once('error', (err) =>
-      settle(
-        new McptestError('daemon_unreachable', `cannot start the auth daemon: ${err.message}`, {
-          cause: err,
-        }),
-      ),
-    );
-    child.once('exit', (code) => {
-      if (code === 0) return settle(null); // another daemon won the race
-      settle(startupError(fs.readFileSync(errFile, 'utf8'), code, paths));
+  let failure: McptestError | null = null;
+  child.once('error', (err) => {
+    failure = new McptestError('daemon_unreachable', `cannot start the auth daemon: ${err.message}`, {
+      cause: err,
     });
   });
+  child.once('exit', (code) => {
+    if (code !== 0) failure = startupError(readErrFile(errFile), code, paths);
+  });
+  return {
+    failure: () => failure,
+    writtenError: () => jsonError(readErrFile(errFile)),
+    release: () => {
+      child.removeAllListeners();
+      child.unref();
+    },
+  };
 }
 
-function startupError(stderr: string, code: number | null, paths: McptestPaths): McptestError {
+function readErrFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** The last JSON error line a daemon printed with --json-errors, as an error of ours. */
+function jsonError(stderr: string): McptestError | null {
   for (const line of stderr.split('\n').reverse()) {
     let parsed: unknown;
     try {
@@ -179,14 +202,22 @@ function startupError(stderr: string, code: number | null, paths: McptestPaths):
     } catch {
       continue; // not a JSON line
     }
+    if (typeof (parsed as { error?: { message?: unknown } } | null)?.error?.message !== 'string') continue;
     const e = errorFromBody(parsed, 500);
     return new McptestError(e.code, `the auth daemon could not start: ${e.message}`, { hint: e.hint });
   }
-  return new McptestError(
-    'daemon_unreachable',
-    `the auth daemon exited at start (code ${code}): ${stderr.trim().slice(-500)}`,
-    {
-      hint: unreachableHint(paths, false),
-    },
+  return null;
+}
+
+function startupError(stderr: string, code: number | null, paths: McptestPaths): McptestError {
+  return (
+    jsonError(stderr) ??
+    new McptestError(
+      'daemon_unreachable',
+      `the auth daemon exited at start (code ${code}): ${stderr.trim().slice(-500)}`,
+      {
+        hint: unreachableHint(paths, false),
+      },
+    )
   );
 }

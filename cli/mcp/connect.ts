@@ -357,17 +357,21 @@ async function connectStdio(target: ServerTarget, io: ConnectIo): Promise<McpCon
         cause: err,
       });
     }
-    // The server's own last words say most when it exits early: let its stderr drain first.
-    await new Promise<void>((resolve) => {
-      const done = () => resolve();
-      const timer = setTimeout(done, 300);
-      transport.stderr?.once('end', () => {
-        clearTimeout(timer);
-        done();
-      });
-    });
     const e = explainError(err, `stdio server \`${where}\``, doctor);
     const exited = /connection closed/i.test(e.message);
+    // The server's own last words say most when it exits early: let its stderr drain first.
+    // 'end' comes as soon as the child closes stderr; the timer only bounds a child that handed
+    // its stderr to a process still running, and is generous for loaded machines.
+    const childStderr = transport.stderr as (NodeJS.ReadableStream & { readableEnded?: boolean }) | null;
+    if (exited && childStderr && !childStderr.readableEnded) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2_000);
+        childStderr.once('end', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
     const tail = stderr.trim().slice(-500);
     throw new McptestError(
       e.code === 'server_error' ? 'connection_failed' : e.code,

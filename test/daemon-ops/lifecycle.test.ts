@@ -97,6 +97,28 @@ test('a socket folder open to others (0777) is refused with a chmod hint', async
   });
 });
 
+test('a daemon that is slow to load still reports why it refused to start', async () => {
+  // On a loaded machine the detached daemon may take seconds to reach its folder check; the
+  // starting client must still report the refusal, not "did not start within 15s".
+  await withEnv(async (env) => {
+    const dir = path.dirname(env.MCPTEST_SOCKET as string);
+    fs.mkdirSync(dir);
+    fs.chmodSync(dir, 0o777);
+    const slow = path.join(env.HOME as string, 'slow-daemon.cjs');
+    fs.writeFileSync(
+      slow,
+      "if (process.argv.includes('daemon') && process.argv.includes('run'))\n" +
+        '  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);\n',
+    );
+    const r = await runCli(['daemon', 'start'], {
+      env: { ...env, cleanup: undefined, NODE_OPTIONS: `--require ${slow}` },
+    });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`${dir} is open to other users \\(mode 777\\); it must be 700`));
+    assert.doesNotMatch(r.stderr, /did not start within/);
+  });
+});
+
 test('a socket folder owned by another user is refused', async () => {
   await withEnv(async (env) => {
     const dir = path.dirname(env.MCPTEST_SOCKET as string);
