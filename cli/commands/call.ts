@@ -9,6 +9,7 @@ import { addTargetOptions, type TargetFlags, targetFlags } from '../mcp/target-o
 export function parseToolArgs(
   opts: { args?: string; argsFile?: string },
   cwd: string,
+  tool = 'TOOL',
 ): Record<string, unknown> {
   if (opts.args !== undefined && opts.argsFile !== undefined) {
     throw new McptestError('invalid_request', 'give --args or --args-file, not both');
@@ -32,12 +33,12 @@ export function parseToolArgs(
     value = JSON.parse(text);
   } catch (err) {
     throw new McptestError('invalid_request', `${from} is not valid JSON: ${(err as Error).message}`, {
-      hint: `mcptest call --url URL echo --args '{"text":"hi"}'`,
+      hint: `names and strings take double quotes, the whole in single quotes: mcptest call ... ${tool} --args '{"name":"value","n":1}'`,
     });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new McptestError('invalid_request', `${from} must be a JSON object of argument names to values`, {
-      hint: `mcptest call --url URL add --args '{"a":1,"b":2}'`,
+      hint: `mcptest call ... ${tool} --args '{"name":"value","n":1}'   (see its parameters with mcptest tools)`,
     });
   }
   return value as Record<string, unknown>;
@@ -73,7 +74,7 @@ refused our credentials.`,
     )
     .action(
       async (tool: string, opts: TargetFlags & { args?: string; argsFile?: string; json?: boolean }) => {
-        const args = parseToolArgs(opts, io.cwd);
+        const args = parseToolArgs(opts, io.cwd, tool);
         const { targetFromOptions } = await import('../mcp/target-options.js');
         const { connectToServer } = await import('../mcp/connect.js');
         const { cliConnectIo } = await import('../mcp/step-up.js');
@@ -97,7 +98,7 @@ refused our credentials.`,
             io.stderr(
               missing
                 ? `error: ${missing.message}\nhint: ${missing.hint}\n`
-                : `error: tool ${tool} answered with isError: true\n`,
+                : `error: tool ${tool} answered with isError: true\n${argumentsRejected(res) ? `hint: the server rejected the arguments; see what ${tool} takes: mcptest tools ${targetFlags(conn.target)}\n` : ''}`,
             );
             result.exitCode = 1;
           } else {
@@ -151,4 +152,16 @@ function formatResult(res: Record<string, unknown>): string {
   }
   if (res.toolResult !== undefined) out.push(JSON.stringify(res.toolResult, null, 2));
   return out.length ? `${out.join('\n')}\n` : '(empty result)\n';
+}
+
+/** True when an isError result says the arguments did not fit the tool's input schema. */
+function argumentsRejected(res: object): boolean {
+  const content = (res as { content?: unknown }).content;
+  if (!Array.isArray(content)) return false;
+  return content.some(
+    (c: { type?: unknown; text?: unknown }) =>
+      c?.type === 'text' &&
+      typeof c.text === 'string' &&
+      /-32602|invalid arguments|input validation/i.test(c.text),
+  );
 }

@@ -109,6 +109,22 @@ test('call prints text and structuredContent, --json the whole result, isError e
   assert.equal(fail.code, 1);
   assert.match(fail.stdout, /^boom$/m);
   assert.match(fail.stderr, /isError/);
+  assert.doesNotMatch(fail.stderr, /rejected the arguments/);
+  const badArgs = await cli([
+    'call',
+    '--url',
+    mcp.url,
+    '--bearer-token-env',
+    'MCP_TOKEN',
+    'add',
+    '--args',
+    '{"a":1}',
+  ]);
+  assert.equal(badArgs.code, 1);
+  assert.match(
+    badArgs.stderr,
+    new RegExp(`hint: the server rejected the arguments; see what add takes: mcptest tools --url ${mcp.url}`),
+  );
   const badJson = await cli([
     'call',
     '--url',
@@ -121,6 +137,10 @@ test('call prints text and structuredContent, --json the whole result, isError e
   ]);
   assert.equal(badJson.code, 2);
   assert.match(badJson.stderr, /--args is not valid JSON/);
+  assert.match(
+    badJson.stderr,
+    /hint: names and strings take double quotes.*add --args '\{"name":"value","n":1\}'/,
+  );
 });
 
 test('env var named but unset: the auth error, field by field', async () => {
