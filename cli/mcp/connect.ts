@@ -23,6 +23,7 @@ import { resolveTokenSource, type TokenSource } from './credentials.js';
 import { insufficientScope } from './scope-challenge.js';
 import type { ConnectIo, ServerTarget } from './target.js';
 import { networkError, probeEndpoint } from './probe.js';
+import { splitCommandLine } from './command-line.js';
 import { targetFlags } from './target-options.js';
 import { approveStepUp, browserAvailable, MAX_STEP_UPS, stepUpRequiredError } from './step-up.js';
 
@@ -316,8 +317,9 @@ function explainError(err: unknown, where: string, doctor: string): McptestError
 }
 
 async function connectStdio(target: ServerTarget, io: ConnectIo): Promise<McpConnection> {
-  const command = target.command as string;
-  const where = [command, ...(target.args ?? [])].join(' ');
+  const cwd = target.cwd ?? io.cwd;
+  const { command, args } = splitCommandLine(target.command as string, target.args ?? [], cwd);
+  const where = [command, ...args].join(' ');
   const doctor = `mcptest doctor ${targetFlags(target)}`;
   const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
   const { StdioClientTransport, getDefaultEnvironment } = await import(
@@ -325,9 +327,9 @@ async function connectStdio(target: ServerTarget, io: ConnectIo): Promise<McpCon
   );
   const transport = new StdioClientTransport({
     command,
-    args: target.args ?? [],
+    args,
     env: { ...getDefaultEnvironment(), ...target.env },
-    cwd: target.cwd ?? io.cwd,
+    cwd,
     stderr: 'pipe',
   });
   let stderr = '';

@@ -53,7 +53,10 @@ export function addTargetOptions(cmd: Command): Command {
     .option('--auth-method <method>', `client credentials: ${AUTH_METHODS.join(' | ')}`)
     .option('--private-key-file <path>', 'client credentials with private_key_jwt: PKCS#8 PEM key file')
     .option('--private-key-env <VAR>', 'client credentials with private_key_jwt: env var holding the PEM key')
-    .option('--command <cmd>', 'run a stdio MCP server instead of --url (no auth)')
+    .option(
+      '--command <cmd>',
+      'run a stdio MCP server instead of --url (no auth): a program, or a whole command line such as "node server.js"',
+    )
     .option('--arg <arg>', 'an argument for --command (repeat for several)', collect)
     .option('--header <name:value>', 'an extra non-secret HTTP header (repeatable)', collect)
     .option('--timeout <seconds>', 'give up on a request after this many seconds', '30');

@@ -244,6 +244,28 @@ tests:
     assert.equal(long.code, 0, long.stdout);
   });
 
+  it('a whole command line in command: or --command is split into words, as a shell would', async () => {
+    const line = `${JSON.stringify(process.execPath)} '${STDIO_SERVER}'`;
+    const suite = write(
+      'command-line.yaml',
+      `servers:
+  local: { command: ${JSON.stringify(line)} }
+tests:
+  - { name: echo, tool: echo, arguments: { text: split }, expect: { text_contains: split } }
+`,
+    );
+    const run = await runCli(['run', suite, '--reporter', 'json'], { env });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(JSON.parse(run.stdout).tests[0].status, 'passed');
+    const tools = await runCli(['tools', '--command', line, '--json'], { env });
+    assert.equal(tools.code, 0, tools.stderr);
+    assert.ok(JSON.parse(tools.stdout).tools.some((t: { name: string }) => t.name === 'echo'));
+    const unclosed = await runCli(['tools', '--command', `node '${STDIO_SERVER}`], { env });
+    assert.equal(unclosed.code, 2);
+    assert.match(unclosed.stderr, /unclosed ' quote/);
+    assert.match(unclosed.stderr, /hint: close the quote, or give the program and each argument apart/);
+  });
+
   it('mcptest schema prints the JSON Schema and writes it with --output', async () => {
     const out = await runCli(['schema'], { env });
     assert.equal(out.code, 0);
