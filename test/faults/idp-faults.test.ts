@@ -60,9 +60,9 @@ test('IdP hanging: each refresh times out, retries back off, callers keep the ol
       for (const t of got) assert.equal(t.fingerprint, old, 'the old token is served while it is valid');
       await sleep(250);
     }
-    assert.ok(calls >= 400, `callers kept asking (${calls} calls)`);
+    assert.ok(calls >= 100, `callers kept asking (${calls} calls)`);
     // A caller waits at most for one IdP timeout (joined to the single in-flight refresh).
-    assert.ok(slowest < IDP_TIMEOUT_MS + 1500, `slowest batch took ${slowest} ms`);
+    assert.ok(slowest < IDP_TIMEOUT_MS + 2000, `slowest batch took ${slowest} ms`);
     const [summary] = await d.client.listCredentials();
     assert.equal(summary.state, 'refresh_failing');
     assert.match(summary.lastError ?? '', /timed out/);
@@ -75,7 +75,7 @@ test('IdP hanging: each refresh times out, retries back off, callers keep the ol
       (err: unknown) =>
         err instanceof McptestError && err.code === 'idp_unavailable' && /timed out/.test(err.message),
     );
-    assert.ok(Date.now() - started < IDP_TIMEOUT_MS + 1500, 'the error comes within one IdP timeout');
+    assert.ok(Date.now() - started < IDP_TIMEOUT_MS + 2000, 'the error comes within one IdP timeout');
     const cli = await runCli(['auth', 'token', '--url', serverUrl], { env: d.env });
     assert.equal(cli.code, 1);
     assert.match(cli.stderr, /timed out/);
@@ -157,7 +157,7 @@ test('IdP answering slower than the timeout: the daemon gives up per request, an
         (t) => ({ ok: true as const, t }),
         (err: unknown) => ({ ok: false as const, err }),
       );
-    assert.ok(Date.now() - started < IDP_TIMEOUT_MS + 1500, 'the caller is answered within one timeout');
+    assert.ok(Date.now() - started < IDP_TIMEOUT_MS + 2000, 'the caller is answered within one timeout');
     assert.equal(got.ok, false, 'the slow refresh failed');
     assert.ok(
       !got.ok && got.err instanceof McptestError && got.err.code === 'idp_unavailable',
