@@ -9,6 +9,7 @@ import { fingerprint } from '../../shared/fingerprint.js';
 import { assertSecureUrl, canonicalServerUrl } from '../../shared/server-url.js';
 import type { AuthErrorDetails, AuthState } from '../mcp/auth-error.js';
 import { connectToServer, DEFAULT_TIMEOUT_MS, type McpConnection } from '../mcp/connect.js';
+import { bearerTokenFromEnv } from '../mcp/credentials.js';
 import type { ConnectIo, ServerTarget } from '../mcp/target.js';
 import { probeEndpoint } from '../mcp/probe.js';
 import { parseWwwAuthenticate, primaryChallenge } from '../../shared/www-authenticate.js';
@@ -152,9 +153,10 @@ function checkConfig(target: ServerTarget, env: NodeJS.ProcessEnv): { result: La
     assertSecureUrl(target.url, 'server URL');
     const serverUrl = canonicalServerUrl(target.url);
     let auth: string;
-    if (target.bearerTokenEnv)
+    if (target.bearerTokenEnv) {
+      bearerTokenFromEnv(env, target.bearerTokenEnv); // a malformed value fails this layer
       auth = `bearer_token_env \`${target.bearerTokenEnv}\` (${envState(env, target.bearerTokenEnv)})`;
-    else if (target.oauth) {
+    } else if (target.oauth) {
       const secret = target.oauth.clientSecretEnv
         ? `secret in \`${target.oauth.clientSecretEnv}\` (${envState(env, target.oauth.clientSecretEnv)})`
         : target.oauth.authMethod === 'private_key_jwt'
@@ -301,7 +303,7 @@ function authPassLayer(
   let summary: string;
   const source = conn?.authSource ?? authSourceName(target);
   if (target.bearerTokenEnv) {
-    const token = env[target.bearerTokenEnv]?.trim();
+    const token = bearerTokenFromEnv(env, target.bearerTokenEnv);
     summary = `bearer token from \`${target.bearerTokenEnv}\`${token ? ` (fingerprint ${fingerprint(token)})` : ''} accepted`;
   } else if (source === 'client_credentials')
     summary = `client-credentials token for \`${target.oauth?.clientId}\` minted by the daemon and accepted`;

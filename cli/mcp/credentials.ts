@@ -54,6 +54,25 @@ function readSecretEnv(env: NodeJS.ProcessEnv, name: string): string | null {
   return value === undefined || value.trim() === '' ? null : value.trim();
 }
 
+/**
+ * The bearer token held in env var `name`: null when unset or empty. A value pasted with its
+ * scheme (`Bearer eyJ...`, as copied from a curl line) is taken without it; a value that is not
+ * one word of visible ASCII cannot go in an Authorization header and is refused, naming the var
+ * and never showing the value.
+ */
+export function bearerTokenFromEnv(env: NodeJS.ProcessEnv, name: string): string | null {
+  const value = readSecretEnv(env, name)?.replace(/^bearer\s+/i, '') ?? null;
+  if (value === null || value === '') return null;
+  if (!/^[\x21-\x7e]+$/.test(value)) {
+    throw new McptestError(
+      'invalid_request',
+      `env var ${name} does not hold one bearer token: it has spaces, line breaks or non-ASCII characters inside`,
+      { hint: `set it to the token alone: export ${name}="<token>"` },
+    );
+  }
+  return value;
+}
+
 /** The client-credentials spec sent to the daemon, with the secret read from its env var. */
 export function clientCredentialsSpec(
   target: ServerTarget,
@@ -150,7 +169,7 @@ export async function resolveTokenSource(
 ): Promise<TokenSource> {
   if (target.bearerTokenEnv) {
     const name = target.bearerTokenEnv;
-    const token = readSecretEnv(io.env, name);
+    const token = bearerTokenFromEnv(io.env, name);
     return staticSource('bearer_token_env', token, { envVar: name, missing: token ? null : 'env_unset' });
   }
   if (target.oauth) {

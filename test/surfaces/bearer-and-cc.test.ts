@@ -143,6 +143,25 @@ test('call prints text and structuredContent, --json the whole result, isError e
   );
 });
 
+test('a token pasted with its Bearer scheme is used without it; a value that is not one token is refused by name', async () => {
+  const pasted = await cli(['tools', '--url', mcp.url, '--bearer-token-env', 'PASTED', '--json'], {
+    PASTED: `Bearer ${readToken}\n`,
+  });
+  assert.equal(pasted.code, 0, pasted.stderr);
+  assert.ok(JSON.parse(pasted.stdout).tools.length > 0);
+  const broken = `${readToken.slice(0, 10)} ${readToken.slice(10)}`;
+  for (const args of [
+    ['tools', '--url', mcp.url, '--bearer-token-env', 'BROKEN'],
+    ['doctor', '--url', mcp.url, '--bearer-token-env', 'BROKEN'],
+  ]) {
+    const run = await cli(args, { BROKEN: broken });
+    assert.notEqual(run.code, 0);
+    assert.match(run.stdout + run.stderr, /env var BROKEN does not hold one bearer token/);
+    assert.match(run.stdout + run.stderr, /export BROKEN="<token>"/);
+    assert.ok(!(run.stdout + run.stderr).includes(readToken.slice(10)), 'the value is never shown');
+  }
+});
+
 test('env var named but unset: the auth error, field by field', async () => {
   const run = await cli(['tools', '--url', mcp.url, '--bearer-token-env', 'MISSING_TOKEN', '--json']);
   assert.equal(run.code, 3);
