@@ -187,7 +187,7 @@ export class LoginRegistry {
   /** Changes a pending login's public fields or secret data (e.g. a new interval after slow_down). */
   update(id: string, change: { info?: LoginPublicFields; data?: Record<string, unknown> }): void {
     const record = this.records.get(id);
-    if (!record || record.info.status !== 'pending') return;
+    if (record?.info.status !== 'pending') return;
     if (change.info) record.info = { ...record.info, ...stripUndefined(change.info) };
     if (change.data) record.data = { ...record.data, ...change.data };
     this.persist(record);
@@ -278,7 +278,7 @@ export class LoginRegistry {
 
   private finish(id: string, status: Exclude<LoginState, 'pending'>, error?: McptestError): void {
     const record = this.records.get(id);
-    if (!record || record.info.status !== 'pending') return;
+    if (record?.info.status !== 'pending') return;
     record.info = {
       ...record.info,
       status,
