@@ -114,6 +114,9 @@ export function authorizationUrl(
   url.searchParams.set('state', params.state);
   url.searchParams.set('resource', params.resource);
   if (params.scope) url.searchParams.set('scope', params.scope);
+  // OpenID Connect §11: an IdP honours offline_access (and so issues a refresh token) only when
+  // the request asks for consent; without it the login would lapse with its first access token.
+  if (params.scope?.split(' ').includes('offline_access')) url.searchParams.set('prompt', 'consent');
   return url.href;
 }
 

@@ -41,6 +41,12 @@ export interface IdpOptions {
   resources?: string[];
   /** Account the interaction handler logs in; default 'test-user'. */
   accountId?: string;
+  /**
+   * When a refresh token is issued: 'grant-allowed' (the default) whenever the client may use
+   * the refresh_token grant; 'offline_access' by the OpenID Connect rule most IdPs follow, only
+   * when offline_access was granted, which an authorization request gets only with prompt=consent.
+   */
+  refreshTokens?: 'grant-allowed' | 'offline_access';
 }
 
 /**
@@ -286,7 +292,9 @@ export async function startIdp(options: IdpOptions = {}): Promise<Idp> {
         },
       },
     },
-    issueRefreshToken: async (_ctx: unknown, client: any) => client.grantTypeAllowed('refresh_token'),
+    issueRefreshToken: async (_ctx: unknown, client: any, code: any) =>
+      client.grantTypeAllowed('refresh_token') &&
+      (options.refreshTokens !== 'offline_access' || code.scopes.has('offline_access')),
     rotateRefreshToken: () => true,
     expiresWithSession: async () => false,
     ttl: {

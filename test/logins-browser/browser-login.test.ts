@@ -81,6 +81,35 @@ describe('mcptest login URL (browser + PKCE)', () => {
     assert.equal(regCount(), regsBefore + 2, '--force registered a new client');
   });
 
+  test('an IdP that issues refresh tokens only for a consented offline_access still gives a refreshable login', async () => {
+    // OpenID Connect §11: offline_access counts only when the request asks for consent.
+    const strict = await startIdp({ refreshTokens: 'offline_access' });
+    const strictMcp = await startMcpServer({ issuer: strict.issuer });
+    try {
+      const e = env();
+      const started = await runCli(['login', strictMcp.url, '--no-browser', '--no-wait', '--json'], {
+        env: e,
+      });
+      assert.equal(started.code, 0, started.stderr);
+      const { login } = JSON.parse(started.stdout);
+      const auth = new URL(login.authorizationUrl);
+      assert.match(auth.searchParams.get('scope') ?? '', /\boffline_access\b/);
+      assert.equal(auth.searchParams.get('prompt'), 'consent');
+      const ok = await fetch(await approveInBrowser(login.authorizationUrl));
+      assert.equal(ok.status, 200);
+      const waited = await runCli(['login', '--wait', login.id], { env: e });
+      assert.equal(waited.code, 0, waited.stderr);
+      const status = await runCli(['auth', 'status', '--json'], { env: e });
+      const cred = (JSON.parse(status.stdout).credentials as Array<Record<string, unknown>>).find(
+        (c) => c.serverUrl === strictMcp.url,
+      );
+      assert.equal(cred?.refreshable, true, 'a refresh token came back');
+    } finally {
+      await strictMcp.close();
+      await strict.close();
+    }
+  });
+
   test('the listener ignores a wrong state, takes one valid callback, then refuses a second', async () => {
     const e = env();
     const started = await runCli(['login', mcp.url, '--no-browser', '--no-wait', '--json'], { env: e });
