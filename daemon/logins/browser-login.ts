@@ -266,6 +266,29 @@ export function browserLoginFlow(ctx: DaemonContext): LoginFlow {
     });
   }
 
+  /**
+   * The loopback listener for a new login: on `--redirect-port` when given; else on the port of
+   * the redirect URI the cached client registered, when it is free, so an IdP that compares
+   * redirect URIs exactly still accepts it; else on any free port.
+   */
+  async function listenForRedirect(
+    req: ParsedLoginStartRequest,
+    registry: LoginRegistry,
+    getId: () => string | undefined,
+  ): Promise<LoopbackListener> {
+    if (req.redirectPort !== undefined) return listen(req.redirectPort, getId, registry);
+    const registered =
+      req.force || req.clientId ? 0 : registeredRedirectPort(ctx.store.getClient(req.serverUrl));
+    if (registered) {
+      try {
+        return await listen(registered, getId, registry);
+      } catch {
+        ctx.logger.info({ port: registered }, 'the registered redirect port is taken; listening on another');
+      }
+    }
+    return listen(0, getId, registry);
+  }
+
   return {
     kind: 'browser',
 
@@ -277,17 +300,20 @@ export function browserLoginFlow(ctx: DaemonContext): LoginFlow {
         refresh: req.force,
       });
       assertPkceS256(discovered);
-      const client: ResolvedClient = await resolveClient(deps, discovered, {
-        force: req.force,
-        clientId: req.clientId,
-        clientSecret: req.clientSecret,
-        clientMetadataUrl: req.clientMetadataUrl,
-        grantTypes: ['authorization_code', 'refresh_token'],
-        redirectUris: [LOOPBACK_REDIRECT_URI],
-      });
       let id: string | undefined;
-      const listener = await listen(req.redirectPort ?? 0, () => id, registry);
+      const listener = await listenForRedirect(req, registry, () => id);
       try {
+        // Registered with both redirect URIs: the port-less one for IdPs that let a loopback
+        // redirect use any port (RFC 8252 §7.3), the exact one for IdPs that compare whole URIs,
+        // which later logins meet by listening on the same port again.
+        const client: ResolvedClient = await resolveClient(deps, discovered, {
+          force: req.force,
+          clientId: req.clientId,
+          clientSecret: req.clientSecret,
+          clientMetadataUrl: req.clientMetadataUrl,
+          grantTypes: ['authorization_code', 'refresh_token'],
+          redirectUris: [LOOPBACK_REDIRECT_URI, listener.redirectUri],
+        });
         const codeVerifier = oauth.generateRandomCodeVerifier();
         const state = oauth.generateRandomState();
         const scope = discovered.scope ?? null;
@@ -396,4 +422,15 @@ export async function completeBrowserLogin(
     );
   }
   // 'failed' ended the login: the registry holds the error, and the caller returns the login.
+}
+
+/** The port of the first loopback redirect URI with an explicit port a client registered, or 0. */
+function registeredRedirectPort(client: { metadata: Record<string, unknown> } | undefined): number {
+  const uris = client?.metadata.redirect_uris;
+  if (!Array.isArray(uris)) return 0;
+  for (const uri of uris) {
+    const url = typeof uri === 'string' ? URL.parse(uri) : null;
+    if (url?.hostname === '127.0.0.1' && url.port) return Number(url.port);
+  }
+  return 0;
 }

@@ -47,6 +47,11 @@ export interface IdpOptions {
    * when offline_access was granted, which an authorization request gets only with prompt=consent.
    */
   refreshTokens?: 'grant-allowed' | 'offline_access';
+  /**
+   * How a redirect URI is matched: 'loopback-any-port' (the default, RFC 8252 §7.3: a native
+   * client's loopback redirect may use any port) or 'exact', as IdPs that compare whole strings do.
+   */
+  redirectUriMatch?: 'loopback-any-port' | 'exact';
 }
 
 /**
@@ -319,6 +324,15 @@ export async function startIdp(options: IdpOptions = {}): Promise<Idp> {
       else ctx.body.interval = interval;
     }
   });
+
+  if (options.redirectUriMatch === 'exact') {
+    provider.Client.prototype.redirectUriAllowed = function (
+      this: { redirectUris: string[] },
+      value: string,
+    ) {
+      return this.redirectUris.includes(value);
+    };
+  }
 
   const providerCallback: (req: IncomingMessage, res: ServerResponse) => void = provider.callback();
 

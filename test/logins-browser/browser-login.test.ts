@@ -110,6 +110,34 @@ describe('mcptest login URL (browser + PKCE)', () => {
     }
   });
 
+  test('an IdP that matches redirect URIs exactly: the registered port is listened on again at the next login', async () => {
+    const strict = await startIdp({ redirectUriMatch: 'exact' });
+    const strictMcp = await startMcpServer({ issuer: strict.issuer });
+    try {
+      const e = env();
+      const ports: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const started = await runCli(['login', strictMcp.url, '--no-browser', '--no-wait', '--json'], {
+          env: e,
+        });
+        assert.equal(started.code, 0, started.stderr);
+        const { login } = JSON.parse(started.stdout);
+        ports.push(new URL(login.redirectUri).port);
+        const ok = await fetch(await approveInBrowser(login.authorizationUrl));
+        assert.equal(ok.status, 200);
+        const waited = await runCli(['login', '--wait', login.id], { env: e });
+        assert.equal(waited.code, 0, waited.stderr);
+      }
+      assert.equal(ports[1], ports[0], 'the second login listened on the registered port');
+      assert.equal(strict.requests.filter((r) => r.method === 'POST' && r.path === '/reg').length, 1);
+      const tools = await runCli(['tools', '--url', strictMcp.url], { env: e });
+      assert.equal(tools.code, 0, tools.stderr);
+    } finally {
+      await strictMcp.close();
+      await strict.close();
+    }
+  });
+
   test('the listener ignores a wrong state, takes one valid callback, then refuses a second', async () => {
     const e = env();
     const started = await runCli(['login', mcp.url, '--no-browser', '--no-wait', '--json'], { env: e });
