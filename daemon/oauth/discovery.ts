@@ -100,10 +100,14 @@ async function readJsonObject(res: Response, url: string): Promise<Record<string
 
 /**
  * Probes the server unauthenticated (an MCP `initialize` POST) to get its 401 and the
- * WWW-Authenticate header. Returns undefined when the server asks for no auth or has no header.
+ * WWW-Authenticate header: `header` is undefined when the server asks for no auth or has no
+ * header; `status` is the answer's HTTP status.
  * @see MCP authorization spec 2025-11-25 §"Protected Resource Metadata Discovery Requirements"
  */
-async function probeChallenge(deps: DiscoveryDeps, serverUrl: string): Promise<string | undefined> {
+async function probeChallenge(
+  deps: DiscoveryDeps,
+  serverUrl: string,
+): Promise<{ header: string | undefined; status: number }> {
   let res: Response;
   try {
     res = await deps.fetch(serverUrl, {
@@ -133,8 +137,8 @@ async function probeChallenge(deps: DiscoveryDeps, serverUrl: string): Promise<s
     });
   }
   await res.body?.cancel().catch(() => undefined);
-  if (res.status !== 401 && res.status !== 403) return undefined;
-  return res.headers.get('www-authenticate') ?? undefined;
+  if (res.status !== 401 && res.status !== 403) return { header: undefined, status: res.status };
+  return { header: res.headers.get('www-authenticate') ?? undefined, status: res.status };
 }
 
 /** RFC 9728 §3.1: the well-known URL inserted between host and path, then at the root. */
@@ -345,7 +349,8 @@ export async function discoverAuthorization(
     }
   }
 
-  const header = options.wwwAuthenticate ?? (await probeChallenge(deps, serverUrl));
+  const probe = options.wwwAuthenticate === undefined ? await probeChallenge(deps, serverUrl) : null;
+  const header = options.wwwAuthenticate ?? probe?.header;
   const challenge = bearerChallengeParams(header);
   let resourceMetadataUrl: string | undefined;
   if (challenge.resource_metadata) {
@@ -380,6 +385,15 @@ export async function discoverAuthorization(
   }
 
   let as = await fetchAuthorizationServerMetadata(deps, issuer, !found);
+  if (!as && !found && probe && probe.status >= 200 && probe.status < 300) {
+    // No metadata anywhere, and the server answered initialize without a token: the default
+    // endpoints below would only lead to a registration error about a server with no auth.
+    throw new McptestError(
+      'discovery_failed',
+      `${serverUrl} asks for no authorization: it answered initialize without a token (HTTP ${probe.status}) and publishes no OAuth metadata, so there is nothing to log in to`,
+      { hint: `use it without a login: mcptest tools --url ${serverUrl}`, details: { status: probe.status } },
+    );
+  }
   if (!as && !found) {
     // 2025-03-26 §2.3.3: without any metadata, the default endpoints at the server's origin.
     // That revision makes PKCE (S256) mandatory for every AS, so S256 is assumed here rather

@@ -238,6 +238,7 @@ export async function startMcpServer(options: McpServerOptions = {}): Promise<Mc
     });
     const handled = (async () => {
       if (
+        auth &&
         req.method === 'GET' &&
         (path === '/.well-known/oauth-protected-resource/mcp' ||
           path === '/.well-known/oauth-protected-resource')

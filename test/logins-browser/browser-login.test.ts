@@ -138,6 +138,28 @@ describe('mcptest login URL (browser + PKCE)', () => {
     }
   });
 
+  test('a server that asks for no authorization: login says there is nothing to log in to', async () => {
+    const open = await startMcpServer({ auth: false });
+    try {
+      const e = env();
+      for (const args of [
+        ['login', open.url, '--no-browser'],
+        ['login', '--device', '--url', open.url],
+      ]) {
+        const run = await runCli(args, { env: e });
+        assert.notEqual(run.code, 0);
+        assert.match(
+          run.stderr,
+          /asks for no authorization: it answered initialize without a token \(HTTP 200\)/,
+        );
+        assert.match(run.stderr, new RegExp(`hint: use it without a login: mcptest tools --url ${open.url}`));
+      }
+      assert.equal(open.requests.filter((r) => r.path === '/register').length, 0, 'no registration tried');
+    } finally {
+      await open.close();
+    }
+  });
+
   test('the listener ignores a wrong state, takes one valid callback, then refuses a second', async () => {
     const e = env();
     const started = await runCli(['login', mcp.url, '--no-browser', '--no-wait', '--json'], { env: e });
