@@ -143,7 +143,9 @@ export function toIssuedTokens(res: oauth.TokenEndpointResponse, now: number): I
     refreshToken: res.refresh_token ?? null,
     tokenType: res.token_type ?? 'bearer',
     scope: res.scope ?? null,
-    expiresAt: typeof res.expires_in === 'number' ? now + res.expires_in * 1000 : null,
+    // Under a second (expires_in 0, say) is no lifetime a token could be used for; read it as
+    // "not said", like a missing one, rather than as a token to replace at once, forever.
+    expiresAt: typeof res.expires_in === 'number' && res.expires_in >= 1 ? now + res.expires_in * 1000 : null,
   };
 }
 

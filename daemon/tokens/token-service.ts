@@ -58,6 +58,12 @@ export function clientCredentialsKey(serverUrl: string, clientId: string, scope:
   return `${serverUrl}#client_credentials:${clientId}:${scope ?? ''}`;
 }
 
+/**
+ * The least time between two token requests for one credential, however short-lived the IdP's
+ * tokens: a token living a second is replaced about once a second, never once per caller.
+ */
+export const MIN_REFRESH_GAP_MS = 1_000;
+
 /** When to refresh a token proactively: ahead of expiry by a tenth of its life (30 s to 5 min). */
 export function refreshDelay(
   row: Pick<CredentialRow, 'expiresAt' | 'updatedAt'>,
@@ -68,7 +74,7 @@ export function refreshDelay(
   const lifetime = Math.max(0, row.expiresAt - row.updatedAt);
   const margin = Math.min(Math.max(lifetime * 0.1, 30_000), 300_000, lifetime / 2);
   const jitter = random * margin * 0.2;
-  return Math.max(0, row.expiresAt - margin - jitter - now);
+  return Math.max(0, row.expiresAt - margin - jitter - now, row.updatedAt + MIN_REFRESH_GAP_MS - now);
 }
 
 export class TokenService {
@@ -228,7 +234,12 @@ export class TokenService {
     // A caller may ask for more life than a fresh token has; cap the wish at half the token's
     // full life so that a just-refreshed token always satisfies it (no refresh per call).
     const life = row.expiresAt === null ? 0 : row.expiresAt - row.updatedAt;
-    if (row.expiresAt !== null && row.expiresAt - now < Math.min(minTtl, life / 2)) {
+    // An expired token is always replaced; one merely close to expiry not sooner than the gap.
+    if (
+      row.expiresAt !== null &&
+      row.expiresAt - now < Math.min(minTtl, life / 2) &&
+      (row.expiresAt <= now || now - row.updatedAt >= MIN_REFRESH_GAP_MS)
+    ) {
       try {
         return await this.refresh(row.key, row.serverUrl, 'expiring');
       } catch (err) {

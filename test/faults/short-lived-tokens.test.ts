@@ -1,0 +1,70 @@
+/**
+ * An IdP that hands out tokens with almost no life (expires_in 1) or none (expires_in 0): the
+ * real daemon keeps its token requests spaced, whatever the number of callers, instead of
+ * refreshing on every call or in a tight timer loop.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { clientCredentialsClient, type Idp, startIdp } from '../../examples/oauth-server/idp.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+
+const SECRET = 'short-lived-secret-value';
+let idp: Idp;
+let d: TestDaemon;
+before(async () => {
+  idp = await startIdp({
+    accessTokenTtl: 1,
+    clients: [clientCredentialsClient('brief', SECRET, 'mcp:read')],
+  });
+  d = await startTestDaemon();
+});
+after(async () => {
+  await d.cleanup();
+  await idp.close();
+});
+
+const mints = () => idp.requests.filter((r) => r.path === '/token').length;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** 10 callers every 100 ms for `ms`: what a busy parallel suite does. */
+async function hammer(serverUrl: string, ms: number): Promise<number> {
+  const spec = { clientId: 'brief', clientSecret: SECRET, tokenUrl: idp.tokenEndpoint, scope: 'mcp:read' };
+  let served = 0;
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const got = await Promise.all(
+      Array.from({ length: 10 }, () => d.client.getToken({ serverUrl, clientCredentials: spec })),
+    );
+    served += got.length;
+    await sleep(100);
+  }
+  return served;
+}
+
+test('tokens that live one second: token requests stay spaced, not one per call', async (t) => {
+  const before = mints();
+  const served = await hammer('http://127.0.0.1:1/brief', 6_000);
+  const requests = mints() - before;
+  t.diagnostic(`${requests} token requests for ${served} calls`);
+  assert.ok(served >= 200, `callers kept asking (${served} calls)`);
+  // About one request per second (the least gap between two), plus the first mint.
+  assert.ok(requests <= 8, `${requests} token requests for ${served} calls in 6 s`);
+  assert.ok(requests >= 2, 'the token was renewed as it expired');
+});
+
+test('tokens that come with expires_in 0: no storm of token requests', async (t) => {
+  idp.setFault(
+    { status: 200, body: { access_token: 'z'.repeat(40), token_type: 'Bearer', expires_in: 0 } },
+    { path: '/token' },
+  );
+  try {
+    const before = mints();
+    const served = await hammer('http://127.0.0.1:1/no-life', 4_000);
+    const requests = mints() - before;
+    t.diagnostic(`${requests} token requests for ${served} calls`);
+    assert.ok(served >= 100, `callers kept asking (${served} calls)`);
+    assert.ok(requests <= 3, `${requests} token requests for ${served} calls in 4 s`);
+  } finally {
+    idp.setFault(null);
+  }
+});
