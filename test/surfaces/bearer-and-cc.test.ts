@@ -63,78 +63,36 @@ test('tools --bearer-token-env lists the tools with their parameters (human and 
   assert.ok(mcp.requests.some((r) => r.authorization && r.status === 200));
 });
 
+/** `mcptest call --url <server> --bearer-token-env MCP_TOKEN ...rest`. */
+const callWithToken = (...rest: string[]) =>
+  cli(['call', '--url', mcp.url, '--bearer-token-env', 'MCP_TOKEN', ...rest]);
+
 test('call prints text and structuredContent, --json the whole result, isError exits 1', async () => {
-  const add = await cli([
-    'call',
-    '--url',
-    mcp.url,
-    '--bearer-token-env',
-    'MCP_TOKEN',
-    'add',
-    '--args',
-    '{"a":2,"b":3}',
-  ]);
+  const add = await callWithToken('add', '--args', '{"a":2,"b":3}');
   assert.equal(add.code, 0, add.stderr);
   assert.match(add.stdout, /^5$/m);
   assert.match(add.stdout, /"sum": 5/);
   const argsFile = path.join(env.MCPTEST_HOME as string, 'args.json');
   fs.writeFileSync(argsFile, '{"city":"Paris"}');
-  const weather = await cli([
-    'call',
-    '--url',
-    mcp.url,
-    '--bearer-token-env',
-    'MCP_TOKEN',
-    'get_weather',
-    '--args-file',
-    argsFile,
-    '--json',
-  ]);
+  const weather = await callWithToken('get_weather', '--args-file', argsFile, '--json');
   assert.equal(weather.code, 0, weather.stderr);
   assert.deepEqual(JSON.parse(weather.stdout).structuredContent, {
     city: 'Paris',
     temperatureC: 18,
     conditions: 'cloudy',
   });
-  const fail = await cli([
-    'call',
-    '--url',
-    mcp.url,
-    '--bearer-token-env',
-    'MCP_TOKEN',
-    'fail',
-    '--args',
-    '{"message":"boom"}',
-  ]);
+  const fail = await callWithToken('fail', '--args', '{"message":"boom"}');
   assert.equal(fail.code, 1);
   assert.match(fail.stdout, /^boom$/m);
   assert.match(fail.stderr, /isError/);
   assert.doesNotMatch(fail.stderr, /rejected the arguments/);
-  const badArgs = await cli([
-    'call',
-    '--url',
-    mcp.url,
-    '--bearer-token-env',
-    'MCP_TOKEN',
-    'add',
-    '--args',
-    '{"a":1}',
-  ]);
+  const badArgs = await callWithToken('add', '--args', '{"a":1}');
   assert.equal(badArgs.code, 1);
   assert.match(
     badArgs.stderr,
     new RegExp(`hint: the server rejected the arguments; see what add takes: mcptest tools --url ${mcp.url}`),
   );
-  const badJson = await cli([
-    'call',
-    '--url',
-    mcp.url,
-    '--bearer-token-env',
-    'MCP_TOKEN',
-    'add',
-    '--args',
-    '{a:1}',
-  ]);
+  const badJson = await callWithToken('add', '--args', '{a:1}');
   assert.equal(badJson.code, 2);
   assert.match(badJson.stderr, /--args is not valid JSON/);
   assert.match(
