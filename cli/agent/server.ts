@@ -72,10 +72,16 @@ export function buildAgentServer(io: AgentServerIo): McpServer {
         outputSchema: outputShape(verb.output),
         ...(verb.annotations ? { annotations: verb.annotations } : {}),
       },
-      (async (args: Record<string, unknown>, extra: { signal: AbortSignal }) => {
+      (async (args: Record<string, unknown>, extra: RequestExtra) => {
         // The request's own signal (aborted when the agent cancels the call), not a process-wide
         // one: a long-lived server must not pile listeners onto a signal that lives forever.
-        const ctx: AgentContext = { env, cwd: io.cwd, signal: extra.signal, withDaemon };
+        const ctx: AgentContext = {
+          env,
+          cwd: io.cwd,
+          signal: extra.signal,
+          withDaemon,
+          progress: progressReporter(extra),
+        };
         try {
           const answer = await verb.run(args as never, ctx);
           return okResult(answer.data, answer.text);
@@ -86,6 +92,27 @@ export function buildAgentServer(io: AgentServerIo): McpServer {
     );
   }
   return server;
+}
+
+/** What the SDK hands a tool handler besides its arguments (the parts the verbs use). */
+interface RequestExtra {
+  signal: AbortSignal;
+  _meta?: { progressToken?: string | number };
+  sendNotification(notification: { method: string; params: Record<string, unknown> }): Promise<void>;
+}
+
+/** `notifications/progress` for the request's progress token; a no-op when it has none. */
+function progressReporter(extra: RequestExtra): AgentContext['progress'] {
+  const token = extra._meta?.progressToken;
+  if (token === undefined) return () => undefined;
+  return (done, total, message) => {
+    extra
+      .sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken: token, progress: done, ...(total === undefined ? {} : { total }), message },
+      })
+      .catch(() => undefined); // the agent went away: the verb's own result will not reach it either
+  };
 }
 
 /** Serves the verbs on stdin/stdout until stdin closes or the signal aborts. */

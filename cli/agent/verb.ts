@@ -13,6 +13,11 @@ export interface AgentContext {
   signal: AbortSignal;
   /** A daemon client (started if none runs); closed by the caller of `withDaemon`. */
   withDaemon<T>(fn: (client: DaemonClient) => Promise<T>): Promise<T>;
+  /**
+   * Tells the agent how far a long verb has got (MCP `notifications/progress`); does nothing
+   * when the request carried no progress token.
+   */
+  progress(done: number, total: number | undefined, message: string): void;
 }
 
 export interface VerbAnswer {

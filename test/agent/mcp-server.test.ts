@@ -265,6 +265,32 @@ test('run_suite returns per-test results and a summary', async () => {
   assert.equal(wrong.status, 'failed');
   assert.match(wrong.failure, /\$\.sum/);
   assert.equal(out.tests.find((t: { name: string }) => t.name === 'adds').failure, null);
+  // An agent that asks for progress hears of the start and of every finished test.
+  const heard: Array<{ progress: number; total?: number; message?: string }> = [];
+  const withProgress = await agent.callTool(
+    { name: 'run_suite', arguments: { path: 'mixed.yaml' } },
+    undefined,
+    {
+      onprogress: (p) => heard.push(p),
+    },
+  );
+  assert.equal(withProgress.isError, undefined);
+  assert.deepEqual(
+    heard.map((p) => [p.progress, p.total]),
+    [
+      [0, 2],
+      [1, 2],
+      [2, 2],
+    ],
+  );
+  assert.match(heard[0].message ?? '', /^running 2 tests of mixed$/);
+  assert.deepEqual(
+    heard
+      .slice(1)
+      .map((p) => p.message)
+      .sort(),
+    ['adds: passed', 'wrong sum: failed'],
+  );
   const filtered = ok(await call('run_suite', { path: 'mixed.yaml', filter: 'adds' }));
   assert.equal(filtered.summary.total, 1);
   const bad = await call('run_suite', { path: 'no-such-suite.yaml' });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import type { RunEvent } from '../../runner/run-suite.js';
 import { ErrorOut, errorInfoOut } from '../results.js';
-import { defineVerb } from '../verb.js';
+import { type AgentContext, defineVerb } from '../verb.js';
 
 /** `run_suite`: `mcptest run` as data. */
 export const runSuiteVerb = defineVerb({
@@ -57,6 +58,7 @@ export const runSuiteVerb = defineVerb({
         connect: (target, io) => connectToServer(target, { ...io, interactive: false }),
         env: ctx.env,
         signal: ctx.signal,
+        onEvent: progressOf(ctx),
       },
     );
     const data = {
@@ -92,3 +94,18 @@ export const runSuiteVerb = defineVerb({
     return { data, text: `${lines.join('\n')}\n\n${JSON.stringify({ ok: true, ...data }, null, 2)}` };
   },
 });
+
+/** Progress for the agent: one notification as the run starts and one per finished test. */
+function progressOf(ctx: AgentContext): (event: RunEvent) => void {
+  let total: number | undefined;
+  let done = 0;
+  return (event) => {
+    if (event.type === 'start') {
+      total = event.total;
+      ctx.progress(0, total, `running ${total} test${total === 1 ? '' : 's'} of ${event.suite.name}`);
+    } else if (event.type === 'test') {
+      done += 1;
+      ctx.progress(done, total, `${event.result.name}: ${event.result.status}`);
+    }
+  };
+}
