@@ -75,18 +75,22 @@ export function buildAgentServer(io: AgentServerIo): McpServer {
       (async (args: Record<string, unknown>, extra: RequestExtra) => {
         // The request's own signal (aborted when the agent cancels the call), not a process-wide
         // one: a long-lived server must not pile listeners onto a signal that lives forever.
+        const progress = progressReporter(extra);
         const ctx: AgentContext = {
           env,
           cwd: io.cwd,
           signal: extra.signal,
           withDaemon,
-          progress: progressReporter(extra),
+          progress: progress.report,
         };
         try {
           const answer = await verb.run(args as never, ctx);
           return okResult(answer.data, answer.text);
         } catch (err) {
           return errorResult(err, withheld);
+        } finally {
+          // Progress sent after the result would be dropped by the agent: let it go out first.
+          await progress.sent();
         }
       }) as never,
     );
@@ -101,17 +105,35 @@ interface RequestExtra {
   sendNotification(notification: { method: string; params: Record<string, unknown> }): Promise<void>;
 }
 
-/** `notifications/progress` for the request's progress token; a no-op when it has none. */
-function progressReporter(extra: RequestExtra): AgentContext['progress'] {
+/**
+ * `notifications/progress` for the request's progress token (`report` is a no-op when it has
+ * none); `sent()` settles once every notification so far has been handed to the transport.
+ */
+function progressReporter(extra: RequestExtra): { report: AgentContext['progress']; sent(): Promise<void> } {
   const token = extra._meta?.progressToken;
-  if (token === undefined) return () => undefined;
-  return (done, total, message) => {
-    extra
-      .sendNotification({
-        method: 'notifications/progress',
-        params: { progressToken: token, progress: done, ...(total === undefined ? {} : { total }), message },
-      })
-      .catch(() => undefined); // the agent went away: the verb's own result will not reach it either
+  let pending: Promise<void> = Promise.resolve();
+  return {
+    report: (done, total, message) => {
+      if (token === undefined) return;
+      const params = {
+        progressToken: token,
+        progress: done,
+        ...(total === undefined ? {} : { total }),
+        message,
+      };
+      // In order, one after the other; the agent gone away is no error of the verb's.
+      pending = pending.then(() =>
+        extra.sendNotification({ method: 'notifications/progress', params }).catch(() => undefined),
+      );
+    },
+    sent: async () => {
+      if (token === undefined) return;
+      await pending;
+      // The SDK's client handles a notification a microtask after a response read in the same
+      // chunk, and by then has forgotten the request's progress token: a short pause lets the
+      // last notification be read on its own before the result follows.
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    },
   };
 }
 

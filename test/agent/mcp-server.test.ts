@@ -13,7 +13,7 @@ import { parse as parseYaml } from 'yaml';
 import { DaemonClient } from '../../client/daemon-client.js';
 import { type Idp, startIdp, clientCredentialsClient } from '../../examples/oauth-server/idp.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
-import { startAgent } from '../helpers/agent.js';
+import { rawAgentCall, startAgent } from '../helpers/agent.js';
 import { isolatedEnv, runCli } from '../helpers/cli.js';
 
 let idp: Idp;
@@ -286,6 +286,32 @@ test('run_suite returns per-test results and a summary', async () => {
   assert.match(heard[0].message ?? '', /^running 2 tests of mixed$/);
   assert.deepEqual(
     heard
+      .slice(1)
+      .map((p) => p.message)
+      .sort(),
+    ['adds: passed', 'wrong sum: failed'],
+  );
+  // An agent that asks for progress hears of the start and of every finished test, before the
+  // result (an SDK client drops progress that comes after it).
+  const wire = await rawAgentCall(env, home, {
+    id: 7,
+    method: 'tools/call',
+    params: { name: 'run_suite', arguments: { path: 'mixed.yaml' }, _meta: { progressToken: 'suite-1' } },
+  });
+  const progress = wire.filter((m) => m.method === 'notifications/progress').map((m) => m.params);
+  assert.equal(wire.at(-1)?.id, 7, 'the result comes last');
+  assert.equal(wire.at(-1)?.result?.structuredContent?.summary?.total, 2);
+  assert.deepEqual(
+    progress.map((p) => [p.progressToken, p.progress, p.total]),
+    [
+      ['suite-1', 0, 2],
+      ['suite-1', 1, 2],
+      ['suite-1', 2, 2],
+    ],
+  );
+  assert.equal(progress[0].message, 'running 2 tests of mixed');
+  assert.deepEqual(
+    progress
       .slice(1)
       .map((p) => p.message)
       .sort(),

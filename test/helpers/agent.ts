@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CLI } from './cli.js';
@@ -22,4 +24,46 @@ export async function startAgent(
     }),
   );
   return agent;
+}
+
+/**
+ * One tools/call to `mcptest mcp-server` over raw JSON-RPC lines, for checks on the exact order
+ * of what the server writes: initializes, sends `request` (its id must not be 1), and returns
+ * every message the server wrote after the initialize result, up to and including the answer.
+ */
+export async function rawAgentCall(
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  request: { id: number; method: string; params: Record<string, unknown> },
+): Promise<Array<Record<string, any>>> {
+  const { cleanup: _c, ...plain } = env as NodeJS.ProcessEnv & { cleanup?: unknown };
+  const child = spawn(process.execPath, [CLI, 'mcp-server'], {
+    env: plain,
+    cwd,
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
+  const send = (message: object) => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
+  const seen: Array<Record<string, any>> = [];
+  try {
+    const lines = createInterface({ input: child.stdout });
+    send({
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    });
+    for await (const line of lines) {
+      const message = JSON.parse(line);
+      if (message.id === 1) {
+        send({ method: 'notifications/initialized' });
+        send(request);
+        continue;
+      }
+      seen.push(message);
+      if (message.id === request.id) break;
+    }
+    return seen;
+  } finally {
+    child.stdin.end();
+    child.kill();
+  }
 }
