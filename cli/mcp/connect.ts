@@ -296,7 +296,9 @@ function explainError(err: unknown, where: string, doctor: string): McptestError
     });
   }
   if (e?.name === 'McpError' || (typeof e?.code === 'number' && e.code < 0)) {
-    return new McptestError('server_error', `${where} answered with a JSON-RPC error: ${message}`, {
+    // Servers built on the SDK wrap an McpError's message again: say "MCP error -32602:" once.
+    const once = message.replace(/^(MCP error -?\d+: )(?:MCP error -?\d+: )+/, '$1');
+    return new McptestError('server_error', `${where} answered with a JSON-RPC error: ${once}`, {
       details: { rpcCode: e.code },
       cause: err,
     });

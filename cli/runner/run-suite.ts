@@ -46,11 +46,21 @@ export interface ErrorInfo {
 }
 
 export type TestStatus = 'passed' | 'failed' | 'skipped';
+export type TestKind = 'tool' | 'tool_present' | 'tool_absent' | 'prompt' | 'resource';
+
+/** What a test exercises: its kind, and the tool or prompt name or the resource URI. */
+function testTarget(test: TestSpec): { kind: TestKind; tool: string } {
+  if (test.tool !== undefined) return { kind: 'tool', tool: test.tool };
+  if (test.tool_present !== undefined) return { kind: 'tool_present', tool: test.tool_present };
+  if (test.tool_absent !== undefined) return { kind: 'tool_absent', tool: test.tool_absent };
+  if (test.prompt !== undefined) return { kind: 'prompt', tool: test.prompt };
+  return { kind: 'resource', tool: test.resource as string };
+}
 
 export interface TestResult {
   name: string;
   server: string;
-  kind: 'tool' | 'tool_present' | 'tool_absent';
+  kind: TestKind;
   /** The tool called or looked for. */
   tool: string;
   status: TestStatus;
@@ -191,6 +201,28 @@ function isAuthError(err: unknown): boolean {
   return err instanceof McptestError && err.exitCode === ExitCode.auth;
 }
 
+/** A prompts/get answer as the text content the assertions read: its messages' text, in order. */
+function promptAsResult(answer: {
+  messages?: Array<{ content?: { type?: string; text?: string } }>;
+}): ToolResult {
+  return {
+    content: (answer.messages ?? []).flatMap((m) =>
+      m.content?.type === 'text' && typeof m.content.text === 'string'
+        ? [{ type: 'text', text: m.content.text }]
+        : [],
+    ),
+  };
+}
+
+/** A resources/read answer as text content: every text part of its contents, in order. */
+function resourceAsResult(answer: { contents?: Array<{ text?: unknown }> }): ToolResult {
+  return {
+    content: (answer.contents ?? []).flatMap((c) =>
+      typeof c.text === 'string' ? [{ type: 'text', text: c.text }] : [],
+    ),
+  };
+}
+
 /** Runs the suite and returns its report; never throws for test or server failures. */
 export async function runSuite(
   loaded: LoadedSuite,
@@ -265,12 +297,12 @@ export async function runSuite(
     return pending;
   };
 
-  const { CallToolResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
+  const { CallToolResultSchema, GetPromptResultSchema, ReadResourceResultSchema } = await import(
+    '@modelcontextprotocol/sdk/types.js'
+  );
   const runOne = async (test: TestSpec): Promise<TestResult> => {
     const server = test.server ?? serverNames[0];
-    const kind =
-      test.tool !== undefined ? 'tool' : test.tool_present !== undefined ? 'tool_present' : 'tool_absent';
-    const tool = (test.tool ?? test.tool_present ?? test.tool_absent) as string;
+    const { kind, tool } = testTarget(test);
     const base = { name: test.name, server, kind, tool } as const;
     const timeout = test.timeout_ms ?? options.timeoutMs;
     let conn: RunnerConnection;
@@ -296,6 +328,30 @@ export async function runSuite(
       error: null,
     });
     try {
+      if (kind === 'prompt' || kind === 'resource') {
+        const callStart = performance.now();
+        const result =
+          kind === 'prompt'
+            ? promptAsResult(
+                await conn.client.request(
+                  { method: 'prompts/get', params: { name: tool, arguments: test.arguments ?? {} } },
+                  GetPromptResultSchema,
+                  { timeout, signal: deps.signal },
+                ),
+              )
+            : resourceAsResult(
+                await conn.client.request(
+                  { method: 'resources/read', params: { uri: tool } },
+                  ReadResourceResultSchema,
+                  {
+                    timeout,
+                    signal: deps.signal,
+                  },
+                ),
+              );
+        const latencyMs = performance.now() - callStart;
+        return finished(checkExpectations(test.expect, { result, latencyMs, toolListed: true }));
+      }
       if (kind !== 'tool') {
         const listed = (await tools(server, conn.client, timeout)).some((t) => t.name === tool);
         const failures: AssertionFailure[] =
@@ -362,8 +418,7 @@ export async function runSuite(
       results[i] ?? {
         name: t.name,
         server: t.server ?? serverNames[0],
-        kind: t.tool !== undefined ? 'tool' : t.tool_present !== undefined ? 'tool_present' : 'tool_absent',
-        tool: (t.tool ?? t.tool_present ?? t.tool_absent) as string,
+        ...testTarget(t),
         status: 'skipped',
         durationMs: 0,
         failures: [],

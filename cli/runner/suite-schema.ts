@@ -98,18 +98,48 @@ export const TestSpec = z
     name: z.string().min(1),
     server: z.string().min(1).optional().describe('Server name; optional when the suite has one server.'),
     tool: z.string().min(1).optional().describe('Tool to call.'),
-    arguments: z.record(z.string(), z.unknown()).optional(),
+    arguments: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('Arguments of the tool or prompt (prompt arguments are strings).'),
     expect: Expect.optional(),
     tool_present: z.string().min(1).optional().describe('Passes when tools/list offers this tool.'),
     tool_absent: z.string().min(1).optional().describe('Passes when tools/list does not offer this tool.'),
+    prompt: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Prompt to get (prompts/get); expect checks its message text.'),
+    resource: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Resource URI to read (resources/read); expect checks its text.'),
     timeout_ms: z.number().int().positive().optional().describe('Overrides --timeout for this test.'),
   })
-  .refine((t) => [t.tool, t.tool_present, t.tool_absent].filter(Boolean).length === 1, {
-    message: 'a test needs exactly one of tool, tool_present or tool_absent',
+  .refine((t) => [t.tool, t.tool_present, t.tool_absent, t.prompt, t.resource].filter(Boolean).length === 1, {
+    message: 'a test needs exactly one of tool, tool_present, tool_absent, prompt or resource',
   })
-  .refine((t) => t.tool !== undefined || (t.arguments === undefined && t.expect === undefined), {
-    message: 'arguments and expect go with tool, not with tool_present/tool_absent',
-  });
+  .refine((t) => t.tool !== undefined || t.prompt !== undefined || t.arguments === undefined, {
+    message: 'arguments go with tool or prompt',
+  })
+  .refine((t) => (t.tool_present === undefined && t.tool_absent === undefined) || t.expect === undefined, {
+    message: 'expect goes with tool, prompt or resource, not with tool_present/tool_absent',
+  })
+  .refine(
+    (t) => t.prompt === undefined || Object.values(t.arguments ?? {}).every((v) => typeof v === 'string'),
+    {
+      message: 'prompt arguments are strings: quote numbers and booleans ("3", "true")',
+    },
+  )
+  .refine(
+    (t) =>
+      t.tool !== undefined || (t.expect?.output_schema === undefined && t.expect?.is_error === undefined),
+    {
+      message:
+        'is_error and output_schema check tool results; a prompt or resource failing is an error of its own',
+    },
+  );
 
 export const Suite = z
   .strictObject({

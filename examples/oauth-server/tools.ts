@@ -1,5 +1,6 @@
 /**
- * The example tools, registered on every example MCP server (HTTP and stdio) from this one place.
+ * The example tools (and one prompt and one resource), registered on every example MCP server
+ * (HTTP and stdio) from this one place.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -18,7 +19,7 @@ function text(value: string) {
   return { type: 'text' as const, text: value };
 }
 
-/** Builds an MCP server named `mcptest-example` carrying the example tools. */
+/** Builds an MCP server named `mcptest-example` carrying the example tools, prompt and resource. */
 export function createExampleMcpServer(): McpServer {
   const server = new McpServer({ name: 'mcptest-example', version: '1.0.0' });
 
@@ -96,6 +97,37 @@ export function createExampleMcpServer(): McpServer {
     'admin_reset',
     { description: 'Pretends to reset the server; needs the mcp:admin scope over HTTP.' },
     async () => ({ content: [text('reset done')] }),
+  );
+
+  server.registerPrompt(
+    'review_code',
+    {
+      description: 'Asks for a review of a piece of code.',
+      argsSchema: { code: z.string(), language: z.string().optional() },
+    },
+    ({ code, language }) => ({
+      messages: [
+        {
+          role: 'user' as const,
+          content: text(`Please review this ${language ?? 'code'}:\n\n${code}`),
+        },
+      ],
+    }),
+  );
+
+  server.registerResource(
+    'cities',
+    'example://weather/cities',
+    { description: 'The cities get_weather knows, as JSON.', mimeType: 'application/json' },
+    async (uri) => ({
+      contents: [
+        {
+          uri: uri.href,
+          mimeType: 'application/json',
+          text: JSON.stringify({ cities: Object.keys(WEATHER).sort() }),
+        },
+      ],
+    }),
   );
 
   return server;

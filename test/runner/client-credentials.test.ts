@@ -55,7 +55,7 @@ describe('client credentials from the suite (auth.oauth)', () => {
     );
     for (const run of runs) {
       assert.equal(run.code, 0, run.stdout + run.stderr);
-      assert.deepEqual(JSON.parse(run.stdout).summary, { total: 7, passed: 7, failed: 0, skipped: 0 });
+      assert.deepEqual(JSON.parse(run.stdout).summary, { total: 9, passed: 9, failed: 0, skipped: 0 });
       assert.ok(!run.stdout.includes(secret) && !run.stderr.includes(secret));
     }
     assert.equal(ccRequests(example), 1);

@@ -21,9 +21,9 @@ describe('npm run example', () => {
   it('runs the example suite against the example servers and exits 0', async () => {
     const res = await run([]);
     assert.equal(res.code, 0, res.stdout + res.stderr);
-    assert.match(res.stdout, /mcptest run .*examples\/suites\/example\.yaml \(7 tests\)/);
-    assert.equal(res.stdout.match(/✓/g)?.length, 7);
-    assert.match(res.stdout, /^7 passed, 0 failed/m);
+    assert.match(res.stdout, /mcptest run .*examples\/suites\/example\.yaml \(9 tests\)/);
+    assert.equal(res.stdout.match(/✓/g)?.length, 9);
+    assert.match(res.stdout, /^9 passed, 0 failed/m);
     const home = /private MCPTEST_HOME (\S+)/.exec(res.stderr)?.[1];
     assert.ok(home, res.stderr);
     assert.equal(fs.existsSync(home), false, 'the private home was not removed');

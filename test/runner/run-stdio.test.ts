@@ -146,6 +146,67 @@ describe('mcptest run over stdio', () => {
     assert.deepEqual(report.servers[0].connected, true);
   });
 
+  it('prompt and resource tests: prompts/get and resources/read checked with the same assertions', async () => {
+    write(
+      'prompts-resources.yaml',
+      `servers:
+  local: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(STDIO_SERVER)}] }
+tests:
+  - name: pass prompt text
+    prompt: review_code
+    arguments: { code: "let x = 1", language: TypeScript }
+    expect: { text_contains: ["review this TypeScript", "let x = 1"], max_latency_ms: 5000 }
+  - name: pass resource json
+    resource: example://weather/cities
+    expect: { json: { "$.cities": { contains: paris, length: 3 } } }
+  - name: fail prompt text
+    prompt: review_code
+    arguments: { code: "x" }
+    expect: { text_matches: "^Python" }
+  - name: fail unknown prompt
+    prompt: no_such_prompt
+  - name: fail unknown resource
+    resource: example://nothing/here
+`,
+    );
+    const run = await runCli(['run', 'prompts-resources.yaml', '--reporter', 'json'], { env });
+    assert.equal(run.code, 1, run.stderr);
+    const report = JSON.parse(run.stdout);
+    const byName = Object.fromEntries(report.tests.map((t: any) => [t.name, t]));
+    for (const t of report.tests) {
+      assert.equal(
+        t.status,
+        t.name.startsWith('pass') ? 'passed' : 'failed',
+        `${t.name}: ${JSON.stringify(t)}`,
+      );
+    }
+    assert.equal(byName['pass prompt text'].kind, 'prompt');
+    assert.equal(byName['pass prompt text'].tool, 'review_code');
+    assert.equal(byName['pass resource json'].kind, 'resource');
+    assert.equal(byName['pass resource json'].tool, 'example://weather/cities');
+    assert.equal(byName['fail prompt text'].failures[0].assertion, 'text_matches');
+    assert.match(byName['fail prompt text'].failures[0].message, /Please review this code/);
+    assert.match(byName['fail unknown prompt'].error.message, /no_such_prompt/);
+    assert.match(byName['fail unknown resource'].error.message, /example:\/\/nothing\/here/);
+
+    write(
+      'bad-prompt.yaml',
+      `servers:
+  local: { command: node }
+tests:
+  - name: numbers are not prompt arguments
+    prompt: review_code
+    arguments: { code: 3 }
+  - name: resources take no arguments
+    resource: example://weather/cities
+    arguments: { a: "1" }
+`,
+    );
+    const bad = await runCli(['run', 'bad-prompt.yaml'], { env });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /bad-prompt\.yaml:\d+:\d+: .*prompt arguments are strings/);
+  });
+
   it('prints a progress line per test and the summary line (human reporter)', async () => {
     const run = await runCli(['run', 'suite.yaml', '--filter', 'pass '], { env });
     assert.equal(run.code, 0, run.stdout + run.stderr);
