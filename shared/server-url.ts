@@ -6,6 +6,7 @@ import { McptestError } from './errors.js';
  * @see RFC 8707 §2 (resource indicators), MCP authorization spec §"Canonical Server URI"
  */
 export function canonicalServerUrl(input: string): string {
+  assertHasScheme(input, 'server URL');
   let url: URL;
   try {
     url = new URL(input.trim());
@@ -38,8 +39,23 @@ export function isLoopbackHost(hostname: string): boolean {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+/**
+ * `localhost:8080/mcp` parses as a URL of scheme `localhost:`; say what was meant instead of
+ * complaining about that scheme.
+ */
+function assertHasScheme(input: string, what: string): void {
+  const text = input.trim();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || text === '') return;
+  const host = text.split(/[/?#]/, 1)[0].replace(/:\d+$/, '');
+  const scheme = isLoopbackHost(host) ? 'http' : 'https';
+  throw new McptestError('invalid_url', `${what} ${JSON.stringify(text)} has no scheme`, {
+    hint: `use ${scheme}://${text}`,
+  });
+}
+
 /** HTTPS is required for every URL that is not on the loopback interface. */
 export function assertSecureUrl(input: string | URL, what = 'URL'): URL {
+  if (typeof input === 'string') assertHasScheme(input, what);
   let url: URL;
   try {
     url = typeof input === 'string' ? new URL(input) : input;

@@ -230,6 +230,16 @@ test('plain http to a non-loopback host is refused', async () => {
   assert.match(run.stderr, /must use https/);
 });
 
+test('a URL typed without its scheme gets the one it needs in the hint', async () => {
+  const local = await cli(['tools', '--url', 'localhost:8080/mcp']);
+  assert.equal(local.code, 2);
+  assert.match(local.stderr, /server URL "localhost:8080\/mcp" has no scheme/);
+  assert.match(local.stderr, /hint: use http:\/\/localhost:8080\/mcp/);
+  const remote = await cli(['login', 'mcp.example.com/mcp', '--no-browser']);
+  assert.equal(remote.code, 2);
+  assert.match(remote.stderr, /hint: use https:\/\/mcp\.example\.com\/mcp/);
+});
+
 test('client credentials flags: the daemon mints a token at --token-url and tools succeed', async () => {
   const args = [
     '--url',
