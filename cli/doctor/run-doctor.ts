@@ -72,7 +72,11 @@ export async function runDoctor(target: ServerTarget, io: ConnectIo): Promise<Do
         layer: 'initialize',
         status: 'fail',
         summary: e.message,
-        hint: e.hint ?? 'run with MCPTEST_DEBUG=1 for more detail',
+        // Inside doctor, "run doctor" is no hint.
+        hint:
+          e.hint && !e.hint.startsWith('mcptest doctor')
+            ? e.hint
+            : 'run with MCPTEST_DEBUG=1 for more detail',
         errorCode: e.code,
       });
     }

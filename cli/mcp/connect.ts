@@ -279,6 +279,18 @@ function refuseCrossOriginRedirect(from: URL, res: Response): void {
 }
 
 /**
+ * After a 404 or 405: no MCP endpoint at that path. A bare origin most often lacks `/mcp`.
+ * Null when `where` is not a URL (a stdio server).
+ */
+function endpointPathHint(where: string): string | null {
+  const url = URL.parse(where);
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return null;
+  return url.pathname === '/' || url.pathname === ''
+    ? `no MCP endpoint at the root: try --url ${url.origin}/mcp (or /sse for a legacy server)`
+    : `no MCP endpoint at ${url.pathname}: check the path in --url (MCP endpoints are often /mcp, or /sse for legacy servers)`;
+}
+
+/**
  * Non-auth failures: network, HTTP status, JSON-RPC error, timeout. `where` names the server in
  * the message; `doctor` is the command line that diagnoses it.
  */
@@ -305,7 +317,7 @@ function explainError(err: unknown, where: string, doctor: string): McptestError
   }
   if (typeof e?.code === 'number') {
     return new McptestError('server_error', `${where} answered HTTP ${e.code}: ${message}`, {
-      hint: doctor,
+      hint: e.code === 404 || e.code === 405 ? (endpointPathHint(where) ?? doctor) : doctor,
       details: { status: e.code },
       cause: err,
     });

@@ -230,6 +230,25 @@ test('plain http to a non-loopback host is refused', async () => {
   assert.match(run.stderr, /must use https/);
 });
 
+test('a URL without the MCP path: the hint names the path to try, in tools and in doctor', async () => {
+  const origin = new URL(mcp.url).origin;
+  const tools = await cli(['tools', '--url', `${origin}/`, '--bearer-token-env', 'MCP_TOKEN']);
+  assert.equal(tools.code, 1);
+  assert.match(tools.stderr, /answered HTTP 404/);
+  assert.match(tools.stderr, new RegExp(`hint: no MCP endpoint at the root: try --url ${origin}/mcp`));
+  const doctor = await cli([
+    'doctor',
+    '--url',
+    `${origin}/nope`,
+    '--bearer-token-env',
+    'MCP_TOKEN',
+    '--json',
+  ]);
+  const init = JSON.parse(doctor.stdout).layers.find((l: { layer: string }) => l.layer === 'initialize');
+  assert.equal(init.status, 'fail');
+  assert.match(init.hint, /^no MCP endpoint at \/nope: check the path in --url/);
+});
+
 test('a URL typed without its scheme gets the one it needs in the hint', async () => {
   const local = await cli(['tools', '--url', 'localhost:8080/mcp']);
   assert.equal(local.code, 2);
