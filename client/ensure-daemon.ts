@@ -63,6 +63,14 @@ export async function ensureDaemon(options: EnsureDaemonOptions = {}): Promise<D
   if (health) {
     if (compatible(health)) return client;
     await replaceOutdated(client, health);
+  } else {
+    // One daemon per store: when it listens on another socket than ours, use it rather than
+    // start a second one (which the store lock would refuse).
+    const elsewhere = await storeDaemon(paths);
+    if (elsewhere) {
+      await client.close();
+      return elsewhere;
+    }
   }
   const systemd = isSystemdManaged(env, paths);
   if (options.autoStart === false || systemd) {
@@ -75,6 +83,45 @@ export async function ensureDaemon(options: EnsureDaemonOptions = {}): Promise<D
   }
   await startAndWait(client, paths, env, options.startTimeoutMs ?? 15_000);
   return client;
+}
+
+/**
+ * A client for the daemon that serves this store through another socket than `paths.socketPath`
+ * (named in `paths.daemonFile`), when one of this version answers there; else null.
+ */
+export async function storeDaemon(paths: McptestPaths): Promise<DaemonClient | null> {
+  let socketPath: unknown;
+  try {
+    socketPath = JSON.parse(fs.readFileSync(paths.daemonFile, 'utf8'))?.socketPath;
+  } catch {
+    return null; // no daemon has said where it listens
+  }
+  if (typeof socketPath !== 'string' || socketPath === paths.socketPath || !fs.existsSync(socketPath))
+    return null;
+  const other = new DaemonClient(socketPath);
+  const health = await other.health(1_000).catch(() => null);
+  if (health && compatible(health)) return other;
+  await other.close();
+  return null;
+}
+
+/**
+ * A client for the daemon that answers for this environment, on its own socket or (one daemon
+ * per store) on the socket the store names; null when none runs. No version check, no start:
+ * for `daemon stop` and `daemon status`.
+ */
+export async function runningDaemon(
+  paths: McptestPaths,
+): Promise<{ client: DaemonClient; health: HealthResponse } | null> {
+  const own = new DaemonClient(paths.socketPath);
+  const health = await own.health().catch(() => null);
+  if (health) return { client: own, health };
+  await own.close();
+  const other = await storeDaemon(paths);
+  const otherHealth = await other?.health().catch(() => null);
+  if (other && otherHealth) return { client: other, health: otherHealth };
+  await other?.close();
+  return null;
 }
 
 function compatible(health: HealthResponse): boolean {

@@ -51,6 +51,25 @@ async function socketAnswers(socketPath: string): Promise<boolean> {
   });
 }
 
+/**
+ * Says which socket serves this store (written whole, 0600, beside the database). Clients read
+ * it only when their own socket has no daemon; a stale file names a socket nobody answers on.
+ */
+function advertise(file: string, info: { pid: number; socketPath: string }): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(info)}\n`, { mode: 0o600 });
+  fs.renameSync(tmp, file);
+}
+
+/** Removes the advertisement if it is still this daemon's. */
+function withdraw(file: string): void {
+  try {
+    if (JSON.parse(fs.readFileSync(file, 'utf8')).pid === process.pid) fs.unlinkSync(file);
+  } catch {
+    // gone, or another daemon's: leave it
+  }
+}
+
 function listen(app: Daemon, target: { fd: number } | { path: string }): Promise<void> {
   return new Promise((resolve, reject) => {
     app.server.once('error', reject);
@@ -168,6 +187,7 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
     throw err;
   }
 
+  advertise(paths.daemonFile, { pid: process.pid, socketPath: paths.socketPath });
   logger.info({ socketPath: paths.socketPath, managedBy, idleExitSeconds: idle }, 'daemon listening');
   options.onListening?.({ socketPath: paths.socketPath, pid: process.pid, managedBy });
 
@@ -226,6 +246,7 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
       // already gone
     }
   }
+  withdraw(paths.daemonFile);
   await releaseLocks();
   logger.info('daemon stopped');
   logger.flush?.();

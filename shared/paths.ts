@@ -12,6 +12,11 @@ export interface McptestPaths {
   authDir: string;
   /** `<home>/auth/tokens.db` (file 0600). */
   dbPath: string;
+  /**
+   * `<home>/auth/daemon.json`: the pid and socket of the daemon serving this store, so a client
+   * that resolves another socket path (another XDG_RUNTIME_DIR, a cron job without one) finds it.
+   */
+  daemonFile: string;
   /** Folder that holds the socket (0700, owned by the user). */
   socketDir: string;
   /** The daemon's Unix socket. */
@@ -40,6 +45,7 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): McptestPaths
     home,
     authDir,
     dbPath: path.join(authDir, 'tokens.db'),
+    daemonFile: path.join(authDir, 'daemon.json'),
     socketDir: path.dirname(socketPath),
     socketPath,
     logDir,

@@ -109,15 +109,13 @@ Example:
   $ mcptest daemon stop`,
     )
     .action(async () => {
-      const { DaemonClient } = await import('../../client/daemon-client.js');
-      const paths = resolvePaths(io.env);
-      const client = new DaemonClient(paths.socketPath);
-      const health = await client.health().catch(() => null);
-      if (!health) {
+      const { runningDaemon } = await import('../../client/ensure-daemon.js');
+      const running = await runningDaemon(resolvePaths(io.env));
+      if (!running) {
         io.stdout('mcptest auth daemon is not running\n');
-        await client.close();
         return;
       }
+      const { client, health } = running;
       await client.shutdown();
       const deadline = Date.now() + 15_000;
       while (Date.now() < deadline && (await client.health(500).catch(() => null))) {
@@ -147,13 +145,13 @@ Examples:
     )
     .action(async (opts: { json?: boolean }) => {
       const { DaemonClient } = await import('../../client/daemon-client.js');
-      const { isSystemdManaged, systemdUserUnitDir, SYSTEMD_SOCKET_UNIT } = await import(
+      const { isSystemdManaged, runningDaemon, systemdUserUnitDir, SYSTEMD_SOCKET_UNIT } = await import(
         '../../client/ensure-daemon.js'
       );
       const paths = resolvePaths(io.env);
       const unitsInstalled = fs.existsSync(`${systemdUserUnitDir(io.env)}/${SYSTEMD_SOCKET_UNIT}`);
       const systemd = isSystemdManaged(io.env, paths);
-      const client = new DaemonClient(paths.socketPath);
+      const client = (await runningDaemon(paths))?.client ?? new DaemonClient(paths.socketPath);
       try {
         const status = await client.status().catch((err) => {
           if (err instanceof McptestError && err.code === 'daemon_unreachable') return null;

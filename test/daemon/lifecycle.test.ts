@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { DaemonClient } from '../../client/daemon-client.js';
@@ -95,16 +96,41 @@ test('MCPTEST_HOME naming a file is refused with the file named and a hint, by t
   }
 });
 
-test('one daemon per store: a second socket path onto the same MCPTEST_HOME is refused', async () => {
+test('one daemon per store: a client on another socket path uses the daemon serving its MCPTEST_HOME', async () => {
   const d = await startTestDaemon();
   try {
     const { cleanup: _c, ...base } = d.env;
-    const env: NodeJS.ProcessEnv = { ...base, MCPTEST_SOCKET: `${d.env.MCPTEST_HOME}/run2/authd.sock` };
-    const run = await runCli(['auth', 'status'], { env });
-    assert.equal(run.code, 1);
-    assert.match(run.stderr, /another mcptest daemon already serves the token store .*tokens\.db/);
-    assert.match(run.stderr, /hint: use one socket per MCPTEST_HOME/);
+    // A cron job or container shell resolves another socket (no XDG_RUNTIME_DIR, say).
+    const other = `${d.env.MCPTEST_HOME}/run2/authd.sock`;
+    const env: NodeJS.ProcessEnv = { ...base, MCPTEST_SOCKET: other };
+    await d.client.importCredential({ serverUrl: 'http://127.0.0.1:1/shared', accessToken: 'q'.repeat(40) });
+    const run = await runCli(['auth', 'status', '--json'], { env });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(
+      JSON.parse(run.stdout).credentials.map((c: { serverUrl: string }) => c.serverUrl),
+      ['http://127.0.0.1:1/shared'],
+    );
+    assert.ok(!fs.existsSync(other), 'no second daemon listens on the other socket');
+    const status = await runCli(['daemon', 'status', '--json'], { env });
+    assert.equal(status.code, 0, status.stderr);
+    assert.equal(JSON.parse(status.stdout).pid, d.process.pid);
+    assert.equal(JSON.parse(status.stdout).socketPath, d.env.MCPTEST_SOCKET);
+
+    // Starting a second daemon on the store by hand is still refused, with the hint.
+    const second = await runCli(['daemon', 'run'], { env, timeoutMs: 20_000 });
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /another mcptest daemon already serves the token store .*tokens\.db/);
+    assert.match(second.stderr, /hint: use one socket per MCPTEST_HOME/);
     assert.equal((await d.client.health()).pid, d.process.pid, 'the first daemon is untouched');
+
+    // Once it stops, the store names no socket and a client starts its own daemon as usual.
+    const stopped = await runCli(['daemon', 'stop'], { env });
+    assert.match(stopped.stdout, new RegExp(`stopped \\(pid ${d.process.pid}\\)`));
+    assert.ok(!fs.existsSync(path.join(d.env.MCPTEST_HOME as string, 'auth', 'daemon.json')));
+    const again = await runCli(['auth', 'status'], { env });
+    assert.equal(again.code, 0, again.stderr);
+    assert.ok(fs.existsSync(other), 'a daemon now listens on the client socket');
+    await runCli(['daemon', 'stop'], { env });
   } finally {
     await d.cleanup();
   }
