@@ -27,3 +27,16 @@ export function duration(ms: number): string {
 export function isoTime(at: number | null): string | null {
   return at === null ? null : new Date(at).toISOString();
 }
+
+/**
+ * Text that came from a server (tool names and descriptions, results, error messages) made safe
+ * for a terminal: control characters other than newline and tab, and the bidirectional overrides
+ * that reorder what is shown, become visible `\xNN` / `\u{NNNN}` escapes. A hostile server then
+ * cannot move the cursor, retitle the window, write the clipboard (OSC 52) or disguise text.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
+  });
+}

@@ -1,4 +1,5 @@
 import { ExitCode, McptestError, toMcptestError } from '../shared/errors.js';
+import { printable } from './format.js';
 
 /** Everything a command may touch of the outside world, injected so tests run commands in memory. */
 export interface CliIo {
@@ -33,8 +34,9 @@ export function processIo(signal: AbortSignal): CliIo {
 export function reportError(io: CliIo, err: unknown, json = false): number {
   const e = toMcptestError(err);
   if (json) io.stdout(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
-  const lines = [`error: ${e.message}`];
-  if (e.hint && !e.message.includes(e.hint)) lines.push(`hint: ${e.hint}`);
+  // Messages may quote a server or an IdP: shown with their control characters escaped.
+  const lines = [`error: ${printable(e.message)}`];
+  if (e.hint && !e.message.includes(e.hint)) lines.push(`hint: ${printable(e.hint)}`);
   if (e.code === 'internal' && e.cause instanceof Error && e.cause.stack && io.env.MCPTEST_DEBUG) {
     lines.push(e.cause.stack);
   }

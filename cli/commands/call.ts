@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { McptestError } from '../../shared/errors.js';
+import { printable } from '../format.js';
 import type { CliIo, CommandResult } from '../io.js';
 import { addTargetOptions, type TargetFlags, targetFlags } from '../mcp/target-options.js';
 
@@ -92,7 +93,8 @@ refused our credentials.`,
             throw missing ?? explained;
           }
           if (opts.json) io.stdout(`${JSON.stringify(res, null, 2)}\n`);
-          else io.stdout(formatResult(res));
+          // On a terminal, a result cannot steer it; piped, it passes through exactly as it came.
+          else io.stdout(io.stdoutIsTTY ? printable(formatResult(res)) : formatResult(res));
           if (res.isError) {
             const missing = await unknownTool(conn, tool);
             io.stderr(

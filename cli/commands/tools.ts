@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { printable } from '../format.js';
 import type { CliIo, CommandResult } from '../io.js';
 import { addTargetOptions, type TargetFlags } from '../mcp/target-options.js';
 
@@ -65,7 +66,7 @@ fix and prints a \`mcptest doctor\` line), 1 other failures.`,
           const out = tools.map((t) => ({ ...t, params: toolParams(t.inputSchema) }));
           io.stdout(`${JSON.stringify({ server: conn.serverInfo ?? null, tools: out }, null, 2)}\n`);
         } else {
-          io.stdout(formatTools(tools));
+          io.stdout(printable(formatTools(tools)));
         }
         result.exitCode = 0;
       } finally {

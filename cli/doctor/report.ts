@@ -3,6 +3,7 @@
  * says pass, warn, fail or skip, with one hint when something needs doing.
  */
 import { ERROR_CATALOGUE, ExitCode, isErrorCode } from '../../shared/errors.js';
+import { printable } from '../format.js';
 
 export type LayerName = 'config' | 'network' | 'http' | 'auth' | 'initialize' | 'tools';
 export type LayerStatus = 'pass' | 'warn' | 'fail' | 'skip';
@@ -72,5 +73,5 @@ export function formatReport(report: DoctorReport, unicode: boolean): string {
     }
   }
   lines.push(report.ok ? 'All layers passed.' : 'Fix the first failing layer, then run doctor again.');
-  return `${lines.join('\n')}\n`;
+  return printable(`${lines.join('\n')}\n`);
 }

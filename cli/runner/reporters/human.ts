@@ -3,6 +3,7 @@
  * it, a server's connection or auth failure printed in full once, and a `N passed, N failed`
  * summary. Colour only when asked for (a TTY without NO_COLOR).
  */
+import { printable } from '../../format.js';
 import type { RunEvent, ServerResult, SuiteReport, TestResult } from '../run-suite.js';
 
 export interface Palette {
@@ -48,11 +49,12 @@ export function humanTestLine(r: TestResult, c: Palette): string {
   if (r.status === 'passed') return `  ${c.green('✓')} ${r.name} ${ms}\n`;
   if (r.status === 'skipped') return `  ${c.yellow('-')} ${r.name} ${c.dim('(skipped)')}\n`;
   const lines = [`  ${c.red('✗')} ${r.name} ${ms}`];
-  for (const f of r.failures) lines.push(indent(`${f.assertion}: ${f.message}`, '      '));
+  // Failure messages quote what the server answered: its control characters are escaped.
+  for (const f of r.failures) lines.push(indent(printable(`${f.assertion}: ${f.message}`), '      '));
   if (r.error) {
-    lines.push(indent(r.error.message, '      '));
+    lines.push(indent(printable(r.error.message), '      '));
     if (r.error.hint && !r.error.message.includes(r.error.hint) && !r.error.message.startsWith('not run:')) {
-      lines.push(`      hint: ${r.error.hint}`);
+      lines.push(`      hint: ${printable(r.error.hint)}`);
     }
   }
   return `${lines.join('\n')}\n`;
@@ -63,8 +65,9 @@ export function humanServerFailure(s: ServerResult, c: Palette): string {
   const title = s.authFailed
     ? `auth failed for server "${s.name}" (${s.target}):`
     : `cannot use server "${s.name}" (${s.target}):`;
-  const lines = [c.red(c.bold(title)), indent(s.error.message, '  ')];
-  if (s.error.hint && !s.error.message.includes(s.error.hint)) lines.push(`  hint: ${s.error.hint}`);
+  const lines = [c.red(c.bold(title)), indent(printable(s.error.message), '  ')];
+  if (s.error.hint && !s.error.message.includes(s.error.hint))
+    lines.push(`  hint: ${printable(s.error.hint)}`);
   return `${lines.join('\n')}\n`;
 }
 
