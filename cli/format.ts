@@ -1,7 +1,8 @@
 /** Small text helpers for human output: tables, times, durations. */
 
+/** A plain-text table; cells may quote an IdP or a server (a last error), so they are made printable. */
 export function table(rows: string[][], header: string[]): string {
-  const all = [header, ...rows];
+  const all = [header, ...rows.map((r) => r.map((cell) => printable(cell ?? '')))];
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   return `${all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : (c ?? '').padEnd(widths[i]))).join('  ')).join('\n')}\n`;
 }
