@@ -377,7 +377,8 @@ export function deviceLoginFlow(ctx: DaemonContext, deps: DeviceLoginDeps): Logi
       const state: DevicePollState = {
         serverUrl: discovered.serverUrl,
         deviceCode: device.device_code,
-        intervalSeconds: device.interval ?? DEFAULT_INTERVAL_SECONDS,
+        // At least a second between polls, whatever a broken IdP says (0.001 would be a storm).
+        intervalSeconds: Math.max(1, device.interval ?? DEFAULT_INTERVAL_SECONDS),
         expiresAt: now + device.expires_in * 1000,
         issuer: discovered.issuer,
         tokenEndpoint,

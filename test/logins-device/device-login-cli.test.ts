@@ -202,6 +202,33 @@ describe('mcptest login --device: expiry and unsupported servers', () => {
     }
   });
 
+  test('an IdP asking for a poll every 10 ms is polled at most once a second', async () => {
+    const idp = await startIdp({ deviceInterval: 0.01 });
+    const mcp = await startMcpServer({ issuer: idp.issuer });
+    const e = isolatedEnv();
+    envs.push(e);
+    try {
+      const started = await runCli(['login', '--device', '--url', mcp.url, '--no-wait', '--json'], {
+        env: e,
+      });
+      assert.equal(started.code, 0, started.stderr);
+      const t0 = Date.now();
+      await new Promise((r) => setTimeout(r, 3_000));
+      const polls = idp.requests.filter(
+        (r) => r.grantType === 'urn:ietf:params:oauth:grant-type:device_code',
+      );
+      const seconds = (Date.now() - t0) / 1000;
+      assert.ok(polls.length >= 1, 'the daemon polls');
+      assert.ok(polls.length <= Math.ceil(seconds) + 1, `${polls.length} polls in ${seconds.toFixed(1)} s`);
+      const { login } = JSON.parse(started.stdout);
+      assert.equal(login.intervalSeconds, 1);
+    } finally {
+      await runCli(['daemon', 'stop'], { env: e });
+      await mcp.close();
+      await idp.close();
+    }
+  });
+
   test('an authorization server without a device endpoint: device_unsupported, suggests --no-browser', async () => {
     // PRM and AS metadata of a server whose AS offers only the authorization code flow.
     let origin = '';
