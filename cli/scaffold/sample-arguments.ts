@@ -11,36 +11,53 @@ type Schema = Record<string, any>;
 
 /** How deep nested objects and arrays are followed before giving up with a placeholder. */
 const MAX_DEPTH = 8;
+/**
+ * How many values one sample may hold in all, and the longest string or array it builds: a
+ * hostile schema (ten required properties that each refer back to the root; `minItems: 1e9`)
+ * must give a placeholder, not hang or exhaust memory.
+ */
+const MAX_VALUES = 2_000;
+const MAX_LENGTH = 1_000;
+
+interface Budget {
+  left: number;
+}
 
 /** A sample value for `schema`; `root` resolves local `$ref`s (`#/$defs/...`, `#/definitions/...`). */
-export function sampleValue(schema: unknown, root: unknown = schema, variant = 0, depth = 0): unknown {
+export function sampleValue(
+  schema: unknown,
+  root: unknown = schema,
+  variant = 0,
+  depth = 0,
+  budget: Budget = { left: MAX_VALUES },
+): unknown {
   if (schema === true || schema === undefined || schema === null) return 'example';
   if (typeof schema !== 'object' || Array.isArray(schema)) return 'example';
   const s = schema as Schema;
-  if (depth > MAX_DEPTH) return null;
+  if (depth > MAX_DEPTH || --budget.left < 0) return null;
   if (typeof s.$ref === 'string') {
     const target = resolveRef(root, s.$ref);
-    if (target !== undefined) return sampleValue(target, root, variant, depth + 1);
+    if (target !== undefined) return sampleValue(target, root, variant, depth + 1, budget);
   }
   if ('const' in s) return s.const;
   if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[variant % s.enum.length];
   if ('default' in s && s.default !== undefined) return s.default;
   if (Array.isArray(s.examples) && s.examples.length > 0) return s.examples[0];
   if (Array.isArray(s.allOf) && s.allOf.length > 0) {
-    return sampleValue(mergeAllOf(s), root, variant, depth + 1);
+    return sampleValue(mergeAllOf(s), root, variant, depth + 1, budget);
   }
   for (const key of ['anyOf', 'oneOf'] as const) {
     if (Array.isArray(s[key]) && s[key].length > 0) {
       const options = s[key] as unknown[];
       const pick = options.find((o) => (o as Schema)?.type !== 'null') ?? options[0];
-      return sampleValue(pick, root, variant, depth + 1);
+      return sampleValue(pick, root, variant, depth + 1, budget);
     }
   }
   switch (pickType(s)) {
     case 'object':
-      return sampleObject(s, root, depth);
+      return sampleObject(s, root, depth, budget);
     case 'array':
-      return sampleArray(s, root, depth);
+      return sampleArray(s, root, depth, budget);
     case 'string':
       return sampleString(s, variant);
     case 'integer':
@@ -99,32 +116,34 @@ function mergeAllOf(s: Schema): Schema {
   return merged;
 }
 
-function sampleObject(s: Schema, root: unknown, depth: number): Record<string, unknown> {
+function sampleObject(s: Schema, root: unknown, depth: number, budget: Budget): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const props: Record<string, unknown> = s.properties ?? {};
   const required: string[] = Array.isArray(s.required) ? s.required.map(String) : [];
   for (const name of required) {
-    out[name] = sampleValue(props[name] ?? {}, root, 0, depth + 1);
+    out[name] = sampleValue(props[name] ?? {}, root, 0, depth + 1, budget);
   }
   // minProperties beyond the required ones: add optional properties in declaration order.
   const min = typeof s.minProperties === 'number' ? s.minProperties : 0;
   for (const name of Object.keys(props)) {
     if (Object.keys(out).length >= min) break;
-    if (!(name in out)) out[name] = sampleValue(props[name], root, 0, depth + 1);
+    if (!(name in out)) out[name] = sampleValue(props[name], root, 0, depth + 1, budget);
   }
   return out;
 }
 
-function sampleArray(s: Schema, root: unknown, depth: number): unknown[] {
+function sampleArray(s: Schema, root: unknown, depth: number, budget: Budget): unknown[] {
   if (Array.isArray(s.prefixItems)) {
-    return (s.prefixItems as unknown[]).map((item, i) => sampleValue(item, root, i, depth + 1));
+    return (s.prefixItems as unknown[])
+      .slice(0, MAX_LENGTH)
+      .map((item, i) => sampleValue(item, root, i, depth + 1, budget));
   }
   const min = typeof s.minItems === 'number' ? s.minItems : 0;
   const max = typeof s.maxItems === 'number' ? s.maxItems : Number.POSITIVE_INFINITY;
-  const count = Math.min(Math.max(min, 1), max);
+  const count = Math.min(Math.max(min, 1), max, MAX_LENGTH);
   const items = s.items ?? {};
   // Distinct variants, so `uniqueItems` holds for enums, strings and numbers alike.
-  return Array.from({ length: count }, (_, i) => sampleValue(items, root, i, depth + 1));
+  return Array.from({ length: count }, (_, i) => sampleValue(items, root, i, depth + 1, budget));
 }
 
 const FORMATS: Record<string, string> = {
@@ -158,7 +177,7 @@ function sampleString(s: Schema, variant: number): string {
   }
   const min = typeof s.minLength === 'number' ? s.minLength : 0;
   const max = typeof s.maxLength === 'number' ? s.maxLength : Number.POSITIVE_INFINITY;
-  if (value.length < min) value = value + 'x'.repeat(min - value.length);
+  if (value.length < min) value = value + 'x'.repeat(Math.max(0, Math.min(min, MAX_LENGTH) - value.length));
   if (value.length > max) value = value.slice(0, max);
   return value;
 }
@@ -264,6 +283,7 @@ function fromPattern(pattern: string): string | undefined {
       }
     }
     if (pattern[i] === '?') i++; // lazy quantifier
+    if (out.length + piece.length * count > MAX_LENGTH) return undefined; // `a{1000000000}`
     out += piece.repeat(count);
   }
   return out;

@@ -141,3 +141,27 @@ test('proposed assertions pass against the result they came from, and pin volati
   assert.equal(latencyBound(10), 1000);
   assert.equal(latencyBound(1234), 6200);
 });
+
+test('hostile schemas give bounded samples instead of hanging or exhausting memory', () => {
+  const names = 'abcdefghij'.split('');
+  const fanOut = {
+    type: 'object',
+    required: names,
+    properties: Object.fromEntries(names.map((n) => [n, { $ref: '#' }])),
+  };
+  // Ten required properties that each refer back to the root: 10^8 values if followed.
+  const fanned = JSON.stringify(sampleArguments(fanOut));
+  assert.ok(fanned.length < 100_000, `${fanned.length} characters`);
+  const huge = sampleArguments({
+    type: 'object',
+    required: ['list', 'text', 'coded'],
+    properties: {
+      list: { type: 'array', minItems: 1e9, items: { type: 'integer' } },
+      text: { type: 'string', minLength: 1e9 },
+      coded: { type: 'string', pattern: '^a{1000000000}$' },
+    },
+  });
+  assert.ok((huge.list as unknown[]).length <= 1_000);
+  assert.ok((huge.text as string).length <= 1_000);
+  assert.equal(typeof huge.coded, 'string');
+});
