@@ -84,6 +84,12 @@ export async function runDoctor(target: ServerTarget, io: ConnectIo): Promise<Do
   }
   try {
     if (!target.command) layers.push(authPassLayer(target, io.env, null, conn));
+    // The HTTP layer could only guess at a POST answered 4xx; the connection has now told.
+    const http = layers.find((l) => l.layer === 'http');
+    if (conn.transport === 'sse' && http?.status === 'warn') {
+      http.summary = `a legacy HTTP+SSE server (the 2024-11-05 transport): POST answered HTTP ${http.details?.status}, the SSE stream works`;
+      delete http.hint;
+    }
     const caps = Object.keys(conn.capabilities ?? {}).sort();
     layers.push({
       layer: 'initialize',
