@@ -26,29 +26,32 @@ after(async () => {
 const mints = () => idp.requests.filter((r) => r.path === '/token').length;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** 10 callers every 100 ms for `ms`: what a busy parallel suite does. */
-async function hammer(serverUrl: string, ms: number): Promise<number> {
+/** 10 callers every 100 ms for `ms`: what a busy parallel suite does. Returns calls and seconds taken. */
+async function hammer(serverUrl: string, ms: number): Promise<{ served: number; seconds: number }> {
   const spec = { clientId: 'brief', clientSecret: SECRET, tokenUrl: idp.tokenEndpoint, scope: 'mcp:read' };
   let served = 0;
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
+  const started = Date.now();
+  while (Date.now() < started + ms) {
     const got = await Promise.all(
       Array.from({ length: 10 }, () => d.client.getToken({ serverUrl, clientCredentials: spec })),
     );
     served += got.length;
     await sleep(100);
   }
-  return served;
+  return { served, seconds: (Date.now() - started) / 1000 };
 }
 
 test('tokens that live one second: token requests stay spaced, not one per call', async (t) => {
   const before = mints();
-  const served = await hammer('http://127.0.0.1:1/brief', 6_000);
+  const { served, seconds } = await hammer('http://127.0.0.1:1/brief', 6_000);
   const requests = mints() - before;
-  t.diagnostic(`${requests} token requests for ${served} calls`);
-  assert.ok(served >= 200, `callers kept asking (${served} calls)`);
-  // About one request per second (the least gap between two), plus the first mint.
-  assert.ok(requests <= 8, `${requests} token requests for ${served} calls in 6 s`);
+  t.diagnostic(`${requests} token requests for ${served} calls in ${seconds} s`);
+  assert.ok(served >= 60, `callers kept asking (${served} calls)`);
+  // At most one request per second (the least gap between two), plus the first mint.
+  assert.ok(
+    requests <= Math.ceil(seconds) + 1,
+    `${requests} token requests for ${served} calls in ${seconds} s`,
+  );
   assert.ok(requests >= 2, 'the token was renewed as it expired');
 });
 
@@ -59,11 +62,12 @@ test('tokens that come with expires_in 0: no storm of token requests', async (t)
   );
   try {
     const before = mints();
-    const served = await hammer('http://127.0.0.1:1/no-life', 4_000);
+    const { served, seconds } = await hammer('http://127.0.0.1:1/no-life', 4_000);
     const requests = mints() - before;
-    t.diagnostic(`${requests} token requests for ${served} calls`);
-    assert.ok(served >= 100, `callers kept asking (${served} calls)`);
-    assert.ok(requests <= 3, `${requests} token requests for ${served} calls in 4 s`);
+    t.diagnostic(`${requests} token requests for ${served} calls in ${seconds} s`);
+    assert.ok(served >= 40, `callers kept asking (${served} calls)`);
+    // The first mint, and the other credential's renewal that the same fault answers.
+    assert.ok(requests <= 3, `${requests} token requests for ${served} calls in ${seconds} s`);
   } finally {
     idp.setFault(null);
   }
