@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { McptestError } from '../../shared/errors.js';
+import { ExitCode, McptestError } from '../../shared/errors.js';
 import type { CliIo, CommandResult } from '../io.js';
 
 const REPORTERS = ['human', 'json', 'junit'] as const;
@@ -28,14 +28,14 @@ function wholeNumber(flag: string, value: string, min: number, max: number): num
   return n;
 }
 
-/** `mcptest run SUITE.yaml`: runs a suite of MCP tool tests and reports them. */
+/** `mcptest run SUITE.yaml...`: runs suites of MCP tests, one after the other, and reports them. */
 export function registerRun(program: Command, io: CliIo, result: CommandResult): void {
   program
     .command('run')
     .description(
-      'run a YAML suite of MCP tool tests (calls, assertions, tool presence) against one or more servers',
+      'run YAML suites of MCP tests (tool calls, prompts, resources, tool presence) against one or more servers',
     )
-    .argument('<suite>', 'the suite file (YAML; see docs/suite-format.md or `mcptest schema`)')
+    .argument('<suites...>', 'suite files (YAML; see docs/suite-format.md or `mcptest schema`), run in turn')
     .option('--reporter <name>', `report format: ${REPORTERS.join(', ')}`, 'human')
     .option(
       '--output <file>',
@@ -49,7 +49,7 @@ export function registerRun(program: Command, io: CliIo, result: CommandResult):
     .option('--concurrency <n>', 'tests to run at the same time (connections are shared per server)', '4')
     .option(
       '--timeout <seconds>',
-      'time limit for connecting and for each tool call, in seconds like every command (timeout_ms in the suite overrides it)',
+      'time limit for connecting and for each call, in seconds like every command (timeout_ms in the suite overrides it)',
       '30',
     )
     .addHelpText(
@@ -57,23 +57,28 @@ export function registerRun(program: Command, io: CliIo, result: CommandResult):
       `
 Examples:
   mcptest run suite.yaml
-  mcptest run suite.yaml --reporter junit --output reports/mcp.xml
+  mcptest run suites/*.yaml --reporter junit --output reports/mcp.xml
   mcptest run suite.yaml --filter '/^weather/' --bail --concurrency 8
+
+Several suites run one after the other, each with its own connections; every suite is checked
+before the first one starts. JUnit gets one <testsuite> per suite; JSON gets the report of a
+single suite, or { version, suites: [...], summary, exitCode } for several.
 
 Auth per server in the suite: auth.bearer_token_env (a token in an env var), auth.oauth
 (client credentials, minted once by the daemon and shared by parallel runs), or nothing
 (a cached login from \`mcptest login URL\`). Secrets are only ever named by env var.
 
-Exit codes: 0 all passed, 1 a test failed, 2 the suite or flags are invalid,
+Exit codes: 0 all passed, 1 a test failed, 2 a suite or the flags are invalid,
 3 a server refused our credentials (the report says which input to fix).
 Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schema.json`,
     )
-    .action(async (file: string, flags: RunFlags) => {
+    .action(async (files: string[], flags: RunFlags) => {
+      const first = files[0];
       if (!(REPORTERS as readonly string[]).includes(flags.reporter)) {
         throw new McptestError(
           'invalid_request',
           `unknown reporter "${flags.reporter}"; choose one of ${REPORTERS.join(', ')}`,
-          { hint: `mcptest run ${file} --reporter junit` },
+          { hint: `mcptest run ${first} --reporter junit` },
         );
       }
       const reporter = flags.reporter as ReporterName;
@@ -84,56 +89,87 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
           'invalid_request',
           `--timeout takes seconds from 0.001 to 3600, not ${flags.timeout}`,
           {
-            hint: `mcptest run ${file} --timeout 30`,
+            hint: `mcptest run ${first} --timeout 30`,
           },
         );
       }
       const timeoutMs = Math.max(1, Math.round(timeoutSeconds * 1000));
 
-      const [{ loadSuite }, { runSuite, testFilter }, human, { connectToServer }] = await Promise.all([
-        import('../runner/load-suite.js'),
-        import('../runner/run-suite.js'),
-        import('../runner/reporters/human.js'),
-        import('../mcp/connect.js'),
-      ]);
+      const [{ loadSuite }, { combinedExitCode, runSuite, testFilter }, human, { connectToServer }] =
+        await Promise.all([
+          import('../runner/load-suite.js'),
+          import('../runner/run-suite.js'),
+          import('../runner/reporters/human.js'),
+          import('../mcp/connect.js'),
+        ]);
       const { cliConnectIo } = await import('../mcp/step-up.js');
       const stepUpIo = cliConnectIo(io);
-      testFilter(flags.filter); // a bad /regex/ is a usage error before anything starts
-      const loaded = loadSuite(file, io);
+      const match = testFilter(flags.filter); // a bad /regex/ is a usage error before anything starts
+      // Every suite is loaded (and so validated) before the first one runs.
+      const suites = files.map((file) => loadSuite(file, io));
+      // With --filter, a suite without a matching test is left out; none at all is a usage error.
+      const selected = flags.filter ? suites.filter((l) => l.suite.tests.some((t) => match(t.name))) : suites;
+      if (selected.length === 0) {
+        const total = suites.reduce((n, l) => n + l.suite.tests.length, 0);
+        throw new McptestError(
+          'invalid_request',
+          `no test in ${files.join(', ')} matches --filter ${flags.filter} (${total} tests in all)`,
+          { hint: `mcptest run ${files.join(' ')}` },
+        );
+      }
 
       const colour = !flags.output && reporter === 'human' && human.wantsColour(io.stdoutIsTTY, io.env);
       const palette = colour ? human.COLOURS : human.PLAIN;
       const errPalette = human.wantsColour(io.stderrIsTTY, io.env) ? human.COLOURS : human.PLAIN;
       const live = reporter === 'human' && !flags.output ? human.humanLive(io.stdout, palette) : undefined;
 
-      const report = await runSuite(
-        loaded,
-        { filter: flags.filter, bail: flags.bail, concurrency, timeoutMs },
-        {
-          // Step-up (a browser approval of a wider scope) reports on stderr, beside the live report.
-          connect: (target, connectIo) =>
-            connectToServer(target, {
-              ...connectIo,
-              stderr: stepUpIo.stderr,
-              stderrIsTTY: stepUpIo.stderrIsTTY,
-              interactive: stepUpIo.interactive,
-            }),
-          env: io.env,
-          signal: io.signal,
-          onEvent: (e) => {
-            if (live) live(e);
-            // Machine reports still tell the human at the console which server refused us.
-            else if (e.type === 'server' && e.server.error)
-              io.stderr(human.humanServerFailure(e.server, errPalette));
+      const reports = [];
+      for (const loaded of selected) {
+        if (io.signal.aborted) break;
+        const report = await runSuite(
+          loaded,
+          { filter: flags.filter, bail: flags.bail, concurrency, timeoutMs },
+          {
+            // Step-up (a browser approval of a wider scope) reports on stderr, beside the live report.
+            connect: (target, connectIo) =>
+              connectToServer(target, {
+                ...connectIo,
+                stderr: stepUpIo.stderr,
+                stderrIsTTY: stepUpIo.stderrIsTTY,
+                interactive: stepUpIo.interactive,
+              }),
+            env: io.env,
+            signal: io.signal,
+            onEvent: (e) => {
+              if (live) live(e);
+              // Machine reports still tell the human at the console which server refused us.
+              else if (e.type === 'server' && e.server.error)
+                io.stderr(human.humanServerFailure(e.server, errPalette));
+            },
           },
-        },
-      );
+        );
+        reports.push(report);
+        if (live) io.stdout(`${human.humanSummary(report, palette)}${selected.length > 1 ? '\n' : ''}`);
+        if (flags.bail && report.exitCode !== 0) break;
+      }
+      if (reports.length === 0) {
+        result.exitCode = ExitCode.cancel; // interrupted before the first suite started
+        return;
+      }
+      const several = reports.length > 1;
 
       let text: string;
-      if (reporter === 'json') text = (await import('../runner/reporters/json.js')).renderJson(report);
+      if (reporter === 'json') text = (await import('../runner/reporters/json.js')).renderJson(reports);
       else if (reporter === 'junit')
-        text = (await import('../runner/reporters/junit.js')).renderJunit(report);
-      else text = flags.output ? human.renderHuman(report) : human.humanSummary(report, palette);
+        text = (await import('../runner/reporters/junit.js')).renderJunit(reports);
+      else if (flags.output)
+        text =
+          reports.map((r) => human.renderHuman(r)).join('\n') +
+          (several ? human.humanTotal(reports, human.PLAIN) : '');
+      else text = several ? human.humanTotal(reports, palette) : '';
+      const summary = several
+        ? human.humanTotal(reports, errPalette)
+        : human.humanSummary(reports[0], errPalette);
 
       if (flags.output) {
         const fs = await import('node:fs');
@@ -146,13 +182,13 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
           throw new McptestError(
             'invalid_request',
             `cannot write the report to ${flags.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-            { hint: `mcptest run ${file} --output ./report.xml` },
+            { hint: `mcptest run ${files.join(' ')} --output ./report.xml` },
           );
         }
-        io.stderr(`${flags.output}: ${human.humanSummary(report, errPalette)}`);
+        io.stderr(`${flags.output}: ${summary}`);
       } else {
         io.stdout(text);
       }
-      result.exitCode = report.exitCode;
+      result.exitCode = combinedExitCode(reports);
     });
 }

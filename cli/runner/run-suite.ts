@@ -223,6 +223,20 @@ function resourceAsResult(answer: { contents?: Array<{ text?: unknown }> }): Too
   };
 }
 
+/** The test counts of several suites added up. */
+export function combinedSummary(reports: SuiteReport[]): SuiteReport['summary'] {
+  const sum = (key: keyof SuiteReport['summary']) => reports.reduce((n, r) => n + r.summary[key], 0);
+  return { total: sum('total'), passed: sum('passed'), failed: sum('failed'), skipped: sum('skipped') };
+}
+
+/** The exit code of several suites: cancelled, else auth refused, else any failure, else 0. */
+export function combinedExitCode(reports: SuiteReport[]): number {
+  for (const code of [ExitCode.cancel, ExitCode.auth, ExitCode.error]) {
+    if (reports.some((r) => r.exitCode === code)) return code;
+  }
+  return reports.find((r) => r.exitCode !== ExitCode.ok)?.exitCode ?? ExitCode.ok;
+}
+
 /** Runs the suite and returns its report; never throws for test or server failures. */
 export async function runSuite(
   loaded: LoadedSuite,

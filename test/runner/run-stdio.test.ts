@@ -207,6 +207,53 @@ tests:
     assert.match(bad.stderr, /bad-prompt\.yaml:\d+:\d+: .*prompt arguments are strings/);
   });
 
+  it('several suites run in turn: one report per suite, one exit code, every suite checked first', async () => {
+    const server = `servers:\n  local: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(STDIO_SERVER)}] }\n`;
+    write(
+      'many-a.yaml',
+      `name: alpha\n${server}tests:\n  - { name: a echoes, tool: echo, arguments: { text: a } }\n  - { name: a lists echo, tool_present: echo }\n`,
+    );
+    write(
+      'many-b.yaml',
+      `name: beta\n${server}tests:\n  - { name: b fails, tool: echo, arguments: { text: b }, expect: { text_contains: zzz } }\n`,
+    );
+    const human = await runCli(['run', 'many-a.yaml', 'many-b.yaml'], { env });
+    assert.equal(human.code, 1, human.stdout + human.stderr);
+    assert.match(human.stdout, /mcptest run many-a\.yaml \(2 tests\)[\s\S]*^2 passed, 0 failed/m);
+    assert.match(human.stdout, /mcptest run many-b\.yaml \(1 test\)[\s\S]*^0 passed, 1 failed/m);
+    assert.match(human.stdout, /^all suites: 2 passed, 1 failed in 2 suites \(\d+\.\d s\)$/m);
+
+    const junit = await runCli(['run', 'many-a.yaml', 'many-b.yaml', '--reporter', 'junit'], { env });
+    const elements = checkWellFormedXml(junit.stdout);
+    assert.equal(elements.filter((e) => e === 'testsuite').length, 2);
+    assert.match(junit.stdout, /<testsuites name="mcptest" tests="3" failures="1" errors="0" skipped="0"/);
+
+    const json = await runCli(['run', 'many-a.yaml', 'many-b.yaml', '--reporter', 'json'], { env });
+    const combined = JSON.parse(json.stdout);
+    assert.deepEqual(
+      combined.suites.map((r: { suite: { name: string } }) => r.suite.name),
+      ['alpha', 'beta'],
+    );
+    assert.deepEqual(combined.summary, { total: 3, passed: 2, failed: 1, skipped: 0 });
+    assert.equal(combined.exitCode, 1);
+
+    // --filter leaves out a suite with no match; one suite left gives the one-suite shape.
+    const filtered = await runCli(
+      ['run', 'many-a.yaml', 'many-b.yaml', '--filter', 'echoes', '--reporter', 'json'],
+      {
+        env,
+      },
+    );
+    assert.equal(filtered.code, 0, filtered.stdout + filtered.stderr);
+    assert.equal(JSON.parse(filtered.stdout).suite.name, 'alpha');
+
+    write('many-bad.yaml', `${server}tests:\n  - { name: x, tool: echo, expct: {} }\n`);
+    const bad = await runCli(['run', 'many-a.yaml', 'many-bad.yaml'], { env });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /many-bad\.yaml:\d+:\d+: .*expct/);
+    assert.doesNotMatch(bad.stdout, /a echoes/, 'nothing ran before every suite was checked');
+  });
+
   it('prints a progress line per test and the summary line (human reporter)', async () => {
     const run = await runCli(['run', 'suite.yaml', '--filter', 'pass '], { env });
     assert.equal(run.code, 0, run.stdout + run.stderr);

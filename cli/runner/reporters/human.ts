@@ -78,6 +78,17 @@ export function humanSummary(report: SuiteReport, c: Palette): string {
   return `${parts.join(', ')} ${c.dim(`(${(report.durationMs / 1000).toFixed(1)} s)`)}\n`;
 }
 
+/** The closing line of a run of several suites. */
+export function humanTotal(reports: SuiteReport[], c: Palette): string {
+  const passed = reports.reduce((n, r) => n + r.summary.passed, 0);
+  const failed = reports.reduce((n, r) => n + r.summary.failed, 0);
+  const skipped = reports.reduce((n, r) => n + r.summary.skipped, 0);
+  const seconds = reports.reduce((n, r) => n + r.durationMs, 0) / 1000;
+  const parts = [c.green(`${passed} passed`), failed ? c.red(`${failed} failed`) : `${failed} failed`];
+  if (skipped) parts.push(c.yellow(`${skipped} skipped`));
+  return `${c.bold('all suites:')} ${parts.join(', ')} in ${reports.length} suites ${c.dim(`(${seconds.toFixed(1)} s)`)}\n`;
+}
+
 function header(file: string, total: number, c: Palette): string {
   return `${c.bold(`mcptest run ${file}`)} ${c.dim(`(${total} test${total === 1 ? '' : 's'})`)}\n`;
 }

@@ -1,9 +1,20 @@
 /**
- * The JSON reporter: the {@link SuiteReport} as is (shape documented in docs/suite-format.md;
- * `version` changes when a field is removed or changes meaning).
+ * The JSON reporter: one suite's {@link SuiteReport} as is; several suites as
+ * `{ version, suites: [SuiteReport, ...], summary, durationMs, exitCode }` (shape documented in
+ * docs/suite-format.md; `version` changes when a field is removed or changes meaning).
  */
-import type { SuiteReport } from '../run-suite.js';
+import { combinedExitCode, combinedSummary, type SuiteReport } from '../run-suite.js';
 
-export function renderJson(report: SuiteReport): string {
-  return `${JSON.stringify(report, null, 2)}\n`;
+export function renderJson(reports: SuiteReport | SuiteReport[]): string {
+  if (!Array.isArray(reports) || reports.length === 1) {
+    return `${JSON.stringify(Array.isArray(reports) ? reports[0] : reports, null, 2)}\n`;
+  }
+  const combined = {
+    version: 1,
+    suites: reports,
+    summary: combinedSummary(reports),
+    durationMs: reports.reduce((sum, r) => sum + r.durationMs, 0),
+    exitCode: combinedExitCode(reports),
+  };
+  return `${JSON.stringify(combined, null, 2)}\n`;
 }

@@ -37,23 +37,36 @@ function testcase(t: TestResult): string {
   return `${open}>\n${body}    </testcase>\n`;
 }
 
-export function renderJunit(report: SuiteReport): string {
-  const { total, skipped } = report.summary;
-  const errors = report.tests.filter((t) => t.status === 'failed' && t.error && !t.failures.length).length;
-  const failures = report.summary.failed - errors;
-  const counts = `tests="${total}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(report.durationMs)}"`;
+function counts(reports: SuiteReport[]): string {
+  const tests = reports.flatMap((r) => r.tests);
+  const errors = tests.filter((t) => t.status === 'failed' && t.error && !t.failures.length).length;
+  const failures = tests.filter((t) => t.status === 'failed').length - errors;
+  const skipped = tests.filter((t) => t.status === 'skipped').length;
+  const ms = reports.reduce((sum, r) => sum + r.durationMs, 0);
+  return `tests="${tests.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(ms)}"`;
+}
+
+function testsuite(report: SuiteReport): string {
   const name = xmlEscape(report.suite.name);
   const serverErrors = report.servers
     .filter((s) => s.error)
     .map((s) => `server "${s.name}" (${s.target}): ${s.error!.message}`)
     .join('\n\n');
   return (
-    '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    `<testsuites name="mcptest" ${counts}>\n` +
-    `  <testsuite name="${name}" ${counts} timestamp="${report.startedAt}">\n` +
+    `  <testsuite name="${name}" ${counts([report])} timestamp="${report.startedAt}">\n` +
     report.tests.map(testcase).join('') +
     (serverErrors ? `    <system-err>${xmlEscape(serverErrors)}</system-err>\n` : '') +
-    '  </testsuite>\n' +
+    '  </testsuite>\n'
+  );
+}
+
+/** One `<testsuites>` document holding a `<testsuite>` per suite run. */
+export function renderJunit(reports: SuiteReport | SuiteReport[]): string {
+  const all = Array.isArray(reports) ? reports : [reports];
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<testsuites name="mcptest" ${counts(all)}>\n` +
+    all.map(testsuite).join('') +
     '</testsuites>\n'
   );
 }
