@@ -25,6 +25,9 @@ import type { LoginFlow, LoginRecord, LoginRegistry, ParsedLoginStartRequest } f
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 /** @see RFC 8628 §3.2: "If no value is provided, clients MUST use 5 as the default." */
 export const DEFAULT_INTERVAL_SECONDS = 5;
+/** A pending code with less than this left is not handed out again: a fresh one is started. */
+const REUSE_MIN_LEFT_MS = 120_000;
+
 /** @see RFC 8628 §3.5: each `slow_down` adds 5 seconds to the interval for all later requests. */
 export const SLOW_DOWN_STEP_SECONDS = 5;
 /** Longest wait between polls while the AS is unreachable (exponential backoff, RFC 8628 §3.5). */
@@ -305,6 +308,22 @@ export function deviceLoginFlow(ctx: DaemonContext, deps: DeviceLoginDeps): Logi
     kind: 'device',
 
     async start(req: ParsedLoginStartRequest, registry: LoginRegistry): Promise<LoginInfo> {
+      // Asked again while a code for this server is still pending (a lost terminal, an agent
+      // retrying): the same code, not a second one polled beside it. --force, another scope or
+      // a code about to expire start afresh.
+      const reusable = registry
+        .list()
+        .find(
+          (l) =>
+            l.kind === 'device' &&
+            l.status === 'pending' &&
+            l.serverUrl === req.serverUrl &&
+            !req.force &&
+            !req.clientId &&
+            (req.scope === undefined || req.scope === l.scope) &&
+            l.expiresAt - ctx.clock.now() > REUSE_MIN_LEFT_MS,
+        );
+      if (reusable) return reusable;
       const discovered = await deps.discover(req.serverUrl, {
         wwwAuthenticate: req.wwwAuthenticate,
         scope: req.scope,

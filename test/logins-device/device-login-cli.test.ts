@@ -154,6 +154,23 @@ describe('mcptest login --device (CLI + daemon + IdP)', () => {
     assert.deepEqual(JSON.parse(list.stdout).pendingLogins, []);
   });
 
+  test('asked again while a code is pending: the same code; --force starts a new one', async () => {
+    const e = env();
+    const first = await startNoWait(e, mcp.url);
+    const deviceAuths = () => idp.requests.filter((r) => r.path === '/device/auth').length;
+    const before = deviceAuths();
+    const again = await startNoWait(e, mcp.url);
+    assert.equal(again.id, first.id);
+    assert.equal(again.userCode, first.userCode);
+    assert.equal(deviceAuths(), before, 'no second device authorization request');
+    const forced = await runCli(['login', '--device', '--url', mcp.url, '--no-wait', '--json', '--force'], {
+      env: e,
+    });
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.notEqual(JSON.parse(forced.stdout).login.id, first.id);
+    assert.equal(deviceAuths(), before + 1);
+  });
+
   test('denial ends with login_denied (exit 3)', async () => {
     const e = env();
     const login = await startNoWait(e, mcp.url);
