@@ -246,7 +246,9 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
       // already gone
     }
   }
-  withdraw(paths.daemonFile);
+  // A socket systemd listens on outlives the daemon (the next connection starts it again), so
+  // its advertisement stays: a client on another socket path still finds this store's daemon.
+  if (inheritedFd === null) withdraw(paths.daemonFile);
   await releaseLocks();
   logger.info('daemon stopped');
   logger.flush?.();

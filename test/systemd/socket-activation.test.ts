@@ -204,3 +204,26 @@ test('daemon status (human) and daemon logs are readable', async () => {
     follow.kill('SIGINT');
   }
 });
+
+test('a client on another socket path (no XDG_RUNTIME_DIR, say) reaches the socket-activated daemon through the store', async () => {
+  const advertised = JSON.parse(
+    fs.readFileSync(path.join(env.MCPTEST_HOME as string, 'auth', 'daemon.json'), 'utf8'),
+  );
+  assert.equal(advertised.socketPath, sockPath);
+  await waitFor('the idle exit', () => !alive(advertised.pid));
+  assert.ok(
+    fs.existsSync(path.join(env.MCPTEST_HOME as string, 'auth', 'daemon.json')),
+    'kept after the exit',
+  );
+  const elsewhere = path.join(env.HOME as string, 'elsewhere', 'authd.sock');
+  const run = await runCli(['auth', 'status', '--json'], {
+    env: { ...env, cleanup: undefined, MCPTEST_SOCKET: elsewhere },
+  });
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(
+    JSON.parse(run.stdout).credentials.some(
+      (c: { serverUrl: string }) => c.serverUrl === 'https://mcp.example.com/mcp',
+    ),
+  );
+  assert.ok(!fs.existsSync(elsewhere), 'no daemon of its own beside the socket-activated one');
+});
