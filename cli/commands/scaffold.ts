@@ -7,6 +7,8 @@ interface ScaffoldFlags extends TargetFlags {
   force?: boolean;
   call: boolean;
   json?: boolean;
+  prompts?: boolean;
+  resources?: boolean;
 }
 
 /** `mcptest scaffold`: writes a starter suite for a server, one test per tool. */
@@ -23,6 +25,8 @@ export function registerScaffold(program: Command, io: CliIo, result: CommandRes
       '--no-call',
       'do not call the tools; every test then only expects is_error: false (review before running)',
     )
+    .option('--prompts', 'also a test per prompt: prompts/get with its required arguments set to "example"')
+    .option('--resources', 'also a test per listed resource: resources/read (the first 20)')
     .option('--json', 'print { yaml, tests } as JSON: the suite text and what happened per tool')
     .addHelpText(
       'after',
@@ -30,7 +34,9 @@ export function registerScaffold(program: Command, io: CliIo, result: CommandRes
 Scaffolding calls every tool once with the generated arguments (unless --no-call, or the tool is
 annotated destructive) and proposes assertions from the answer. A tool the server refuses to
 these credentials (e.g. 403 insufficient_scope) gets a tool_present test and a comment saying
-which scope it needs, so the suite passes \`mcptest run\` as written.
+which scope it needs, so the suite passes \`mcptest run\` as written. With --prompts and
+--resources it also gets each prompt and reads each listed resource once (20 of each at most);
+one that fails gets no test, and stderr says why.
 
 Examples:
   mcptest scaffold --url https://mcp.example.com/mcp --bearer-token-env MCP_TOKEN --output suite.yaml
@@ -55,6 +61,8 @@ Exit codes: 0 written, 2 --output exists (add --force), 3 the server refused our
       try {
         scaffold = await scaffoldSuite(conn, {
           call: opts.call,
+          prompts: opts.prompts,
+          resources: opts.resources,
           timeoutMs: target.timeoutMs,
           signal: io.signal,
           suiteDir: file ? path.dirname(file) : io.cwd,
@@ -74,13 +82,22 @@ Exit codes: 0 written, 2 --output exists (add --force), 3 the server refused our
         io.stdout(scaffold.yaml);
       }
       const pending = scaffold.tests.filter((t) => t.kind === 'present');
+      const calls = scaffold.tests.filter((t) => t.kind === 'call');
+      const read = scaffold.tests.filter(
+        (t) => (t.kind === 'prompt' || t.kind === 'resource') && t.outcome === 'ok',
+      );
+      const unread = scaffold.tests.filter(
+        (t) => (t.kind === 'prompt' || t.kind === 'resource') && t.outcome !== 'ok',
+      );
       io.stderr(
-        `${file ? `Wrote ${opts.output}: ` : ''}${scaffold.tests.length} tests, ${scaffold.tests.length - pending.length} calling a tool` +
+        `${file ? `Wrote ${opts.output}: ` : ''}${calls.length + pending.length + read.length} tests, ${calls.length} calling a tool` +
+          (read.length ? `, ${read.length} getting a prompt or reading a resource` : '') +
           (pending.length
             ? `; ${pending.length} only check the tool is listed (see the comments): ${pending.map((t) => t.tool).join(', ')}`
             : '') +
           '\n',
       );
+      for (const t of unread) io.stderr(`no test for ${t.kind} ${t.tool}: ${t.note}\n`);
       if (file) io.stderr(`Run it with: mcptest run ${opts.output}\n`);
       result.exitCode = 0;
     });

@@ -202,7 +202,7 @@ function isAuthError(err: unknown): boolean {
 }
 
 /** A prompts/get answer as the text content the assertions read: its messages' text, in order. */
-function promptAsResult(answer: {
+export function promptAsResult(answer: {
   messages?: Array<{ content?: { type?: string; text?: string } }>;
 }): ToolResult {
   return {
@@ -215,11 +215,12 @@ function promptAsResult(answer: {
 }
 
 /** A resources/read answer as text content: every text part of its contents, in order. */
-function resourceAsResult(answer: { contents?: Array<{ text?: unknown }> }): ToolResult {
+export function resourceAsResult(answer: { contents?: Array<object> }): ToolResult {
   return {
-    content: (answer.contents ?? []).flatMap((c) =>
-      typeof c.text === 'string' ? [{ type: 'text', text: c.text }] : [],
-    ),
+    content: (answer.contents ?? []).flatMap((c) => {
+      const text = (c as { text?: unknown }).text;
+      return typeof text === 'string' ? [{ type: 'text', text }] : [];
+    }),
   };
 }
 

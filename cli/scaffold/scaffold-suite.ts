@@ -20,6 +20,10 @@ import { sampleArguments } from './sample-arguments.js';
 export interface ScaffoldOptions {
   /** Call each tool once to learn what passes (default true); otherwise expect only is_error: false. */
   call?: boolean;
+  /** Also a test per prompt (prompts/get with its required arguments), when the server has prompts. */
+  prompts?: boolean;
+  /** Also a test per listed resource (resources/read), when the server has resources. */
+  resources?: boolean;
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Folder the suite will be written to: a stdio server's cwd is made relative to it. */
@@ -31,8 +35,12 @@ export interface ScaffoldOptions {
 export interface ScaffoldedTest {
   name: string;
   tool: string;
-  /** `call`: a tools/call test; `present`: only checks the tool is listed (see note). */
-  kind: 'call' | 'present';
+  /**
+   * `call`: a tools/call test; `present`: only checks the tool is listed (see note); `prompt`,
+   * `resource`: a prompts/get or resources/read test (`tool` then holds the prompt name or the
+   * resource URI; one that failed gets no test, only the note).
+   */
+  kind: 'call' | 'present' | 'prompt' | 'resource';
   outcome: 'ok' | 'tool_error' | 'auth_refused' | 'call_failed' | 'not_called';
   note?: string;
 }
@@ -181,6 +189,12 @@ export async function scaffoldSuite(conn: McpConnection, options: ScaffoldOption
       });
     }
   }
+  if (options.prompts && options.call !== false && conn.capabilities?.prompts) {
+    await scaffoldPrompts(conn, options, { tests, comments, report });
+  }
+  if (options.resources && options.call !== false && conn.capabilities?.resources) {
+    await scaffoldResources(conn, options, { tests, comments, report });
+  }
   const suite: Suite = {
     name: conn.serverInfo?.name ?? key,
     servers: { [key]: serverSpecFor(conn.target, options.suiteDir, options.cwd) },
@@ -194,6 +208,111 @@ export async function scaffoldSuite(conn: McpConnection, options: ScaffoldOption
     );
   }
   return { yaml: renderSuite(suite, comments, describe(conn)), suite, tests: report };
+}
+
+/** How many prompts or resources a scaffold reads at most, and how many list pages it follows. */
+const MAX_SCAFFOLDED = 20;
+const MAX_LIST_PAGES = 10;
+
+interface Collected {
+  tests: TestSpec[];
+  comments: Array<string | undefined>;
+  report: ScaffoldedTest[];
+}
+
+/** Expectations for a prompt or resource: those of a tool result, less the tool-only keys. */
+function textExpectations(result: ToolResult, latencyMs: number): TestSpec['expect'] {
+  const { is_error: _e, output_schema: _o, ...expect } = proposeAssertions({ result, latencyMs }).expect;
+  return expect;
+}
+
+/** Items of a paged list (prompts/list, resources/list), bounded in pages and items. */
+async function listBounded<T>(
+  page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string }>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < MAX_LIST_PAGES && items.length < MAX_SCAFFOLDED; i++) {
+    const res = await page(cursor);
+    items.push(...res.items);
+    if (!res.nextCursor || res.nextCursor === cursor) break;
+    cursor = res.nextCursor;
+  }
+  return items.slice(0, MAX_SCAFFOLDED);
+}
+
+function failureNote(what: string, e: McptestError): { outcome: ScaffoldedTest['outcome']; note: string } {
+  const auth = e.code === 'auth_failed';
+  return {
+    outcome: auth ? 'auth_refused' : 'call_failed',
+    note: `${what} failed (${e.code}: ${firstLine(e.message)}), so the suite has no test for it`,
+  };
+}
+
+async function scaffoldPrompts(conn: McpConnection, options: ScaffoldOptions, out: Collected): Promise<void> {
+  const { promptAsResult } = await import('../runner/run-suite.js');
+  const request = { timeout: options.timeoutMs ?? conn.target.timeoutMs, signal: options.signal };
+  const prompts = await listBounded(async (cursor) => {
+    const res = await conn.client.listPrompts(cursor ? { cursor } : {}, request).catch((err) => {
+      throw conn.explain(err);
+    });
+    return { items: res.prompts, nextCursor: res.nextCursor };
+  });
+  for (const prompt of prompts) {
+    // Required arguments get a dull value; prompts take strings only.
+    const args = Object.fromEntries(
+      (prompt.arguments ?? []).filter((a) => a.required).map((a) => [a.name, 'example']),
+    );
+    const hasArgs = Object.keys(args).length > 0;
+    const name = `${prompt.name} prompt answers`;
+    try {
+      const t0 = performance.now();
+      const answer = await conn.client.getPrompt({ name: prompt.name, arguments: args }, request);
+      const expect = textExpectations(promptAsResult(answer), performance.now() - t0);
+      out.tests.push({ name, prompt: prompt.name, ...(hasArgs ? { arguments: args } : {}), expect });
+      out.comments.push(
+        hasArgs
+          ? ' required arguments filled with "example"; expectations from one real get'
+          : ' expectations from one real get',
+      );
+      out.report.push({ name, tool: prompt.name, kind: 'prompt', outcome: 'ok' });
+    } catch (err) {
+      const failed = failureNote(
+        `getting prompt ${prompt.name} with ${JSON.stringify(args)}`,
+        conn.explain(err),
+      );
+      out.report.push({ name, tool: prompt.name, kind: 'prompt', ...failed });
+    }
+  }
+}
+
+async function scaffoldResources(
+  conn: McpConnection,
+  options: ScaffoldOptions,
+  out: Collected,
+): Promise<void> {
+  const { resourceAsResult } = await import('../runner/run-suite.js');
+  const request = { timeout: options.timeoutMs ?? conn.target.timeoutMs, signal: options.signal };
+  const resources = await listBounded(async (cursor) => {
+    const res = await conn.client.listResources(cursor ? { cursor } : {}, request).catch((err) => {
+      throw conn.explain(err);
+    });
+    return { items: res.resources, nextCursor: res.nextCursor };
+  });
+  for (const resource of resources) {
+    const name = `${resource.name || resource.uri} resource reads`;
+    try {
+      const t0 = performance.now();
+      const answer = await conn.client.readResource({ uri: resource.uri }, request);
+      const expect = textExpectations(resourceAsResult(answer), performance.now() - t0);
+      out.tests.push({ name, resource: resource.uri, expect });
+      out.comments.push(' expectations from one real read');
+      out.report.push({ name, tool: resource.uri, kind: 'resource', outcome: 'ok' });
+    } catch (err) {
+      const failed = failureNote(`reading ${resource.uri}`, conn.explain(err));
+      out.report.push({ name, tool: resource.uri, kind: 'resource', ...failed });
+    }
+  }
 }
 
 function refusalNote(tool: string, e: McptestError): string {

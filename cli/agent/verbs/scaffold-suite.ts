@@ -21,6 +21,14 @@ export const scaffoldSuiteVerb = defineVerb({
       .describe(
         'Call each tool once to learn what passes (default true). false: expect only is_error: false.',
       ),
+    prompts: z
+      .boolean()
+      .optional()
+      .describe('Also a test per prompt (prompts/get, required arguments set to "example"). Default false.'),
+    resources: z
+      .boolean()
+      .optional()
+      .describe('Also a test per listed resource (resources/read, the first 20). Default false.'),
   },
   output: {
     yaml: z.string().describe('The suite file text.'),
@@ -30,7 +38,7 @@ export const scaffoldSuiteVerb = defineVerb({
       z.object({
         name: z.string(),
         tool: z.string(),
-        kind: z.enum(['call', 'present']),
+        kind: z.enum(['call', 'present', 'prompt', 'resource']),
         outcome: z.enum(['ok', 'tool_error', 'auth_refused', 'call_failed', 'not_called']),
         note: z.string().optional(),
       }),
@@ -44,6 +52,8 @@ export const scaffoldSuiteVerb = defineVerb({
     const scaffold = await withConnection(args, ctx, (conn) =>
       scaffoldSuite(conn, {
         call: args.call,
+        prompts: args.prompts,
+        resources: args.resources,
         signal: ctx.signal,
         suiteDir: file ? path.dirname(file) : ctx.cwd,
         cwd: ctx.cwd,
