@@ -14,6 +14,7 @@ export const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Pro
   { names: ['auth', 'logout'], load: async () => (await import('./auth.js')).registerAuth },
   { names: ['login'], load: async () => (await import('./login.js')).registerLogin },
   { names: ['tools'], load: async () => (await import('./tools.js')).registerTools },
+  { names: ['prompts', 'resources'], load: async () => (await import('./catalog.js')).registerCatalog },
   { names: ['call'], load: async () => (await import('./call.js')).registerCall },
   { names: ['doctor'], load: async () => (await import('./doctor.js')).registerDoctor },
   { names: ['run'], load: async () => (await import('./run.js')).registerRun },

@@ -1,24 +1,51 @@
 /**
- * Every tool of a server, following `nextCursor` pages (MCP spec 2025-11-25, "Pagination").
- * Bounded: a server that keeps handing out cursors, or hands out the same one twice, gets a
- * `server_error` instead of a command that never ends.
+ * Every tool (prompt, resource) of a server, following `nextCursor` pages (MCP spec 2025-11-25,
+ * "Pagination"). Bounded: a server that keeps handing out cursors, or hands out the same one
+ * twice, gets a `server_error` instead of a command that never ends.
  */
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Prompt, Resource, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { McptestError } from '../../shared/errors.js';
 import type { McpConnection } from './connect.js';
 
-/** Pages of tools/list followed before giving up on a server whose cursors never run out. */
+/** Pages of a list followed before giving up on a server whose cursors never run out. */
 export const MAX_TOOL_PAGES = 100;
+
+type Page<T> = { items: T[]; nextCursor?: string };
+type RequestOptions = { timeout?: number; signal?: AbortSignal };
 
 /** What paging needs of a client: the SDK Client, or the runner's narrower view of it. */
 export interface ToolLister<T> {
   listTools(
     params?: { cursor?: string },
-    options?: { timeout?: number; signal?: AbortSignal },
+    options?: RequestOptions,
   ): Promise<{
     tools: T[];
     nextCursor?: string;
   }>;
+}
+
+/** Every page of `method` (tools/list, prompts/list, …); errors from `fetchPage` are thrown as they come. */
+async function pagedItems<T>(method: string, noun: string, fetchPage: (cursor?: string) => Promise<Page<T>>) {
+  const items: T[] = [];
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_TOOL_PAGES; page++) {
+    const res = await fetchPage(cursor);
+    items.push(...res.items);
+    cursor = res.nextCursor;
+    if (!cursor) return items;
+    if (seen.has(cursor)) {
+      throw new McptestError(
+        'server_error',
+        `the server's ${method} handed out the cursor ${JSON.stringify(cursor.slice(0, 40))} twice`,
+      );
+    }
+    seen.add(cursor);
+  }
+  throw new McptestError(
+    'server_error',
+    `the server's ${method} still had more after ${MAX_TOOL_PAGES} pages (${items.length} ${noun}); mcptest stops there`,
+  );
 }
 
 /** Every page of tools/list; errors from the client are thrown as they come. */
@@ -26,29 +53,11 @@ export async function pagedTools<T>(
   client: ToolLister<T>,
   options: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<T[]> {
-  const tools: T[] = [];
-  const seen = new Set<string>();
-  let cursor: string | undefined;
-  for (let page = 0; page < MAX_TOOL_PAGES; page++) {
-    const res = await client.listTools(cursor ? { cursor } : undefined, {
-      timeout: options.timeoutMs,
-      signal: options.signal,
-    });
-    tools.push(...res.tools);
-    cursor = res.nextCursor;
-    if (!cursor) return tools;
-    if (seen.has(cursor)) {
-      throw new McptestError(
-        'server_error',
-        `the server's tools/list handed out the cursor ${JSON.stringify(cursor.slice(0, 40))} twice`,
-      );
-    }
-    seen.add(cursor);
-  }
-  throw new McptestError(
-    'server_error',
-    `the server's tools/list still had more after ${MAX_TOOL_PAGES} pages (${tools.length} tools); mcptest stops there`,
-  );
+  const request = { timeout: options.timeoutMs, signal: options.signal };
+  return pagedItems('tools/list', 'tools', async (cursor) => {
+    const res = await client.listTools(cursor ? { cursor } : undefined, request);
+    return { items: res.tools, nextCursor: res.nextCursor };
+  });
 }
 
 /** Every tool of a connected server; a refusal or failure becomes the connection's own error. */
@@ -60,6 +69,38 @@ export async function listAllTools(
     return await pagedTools(conn.client, {
       timeoutMs: options.timeoutMs ?? conn.target.timeoutMs,
       signal: options.signal,
+    });
+  } catch (err) {
+    throw conn.explain(err);
+  }
+}
+
+/** Every prompt of a connected server (prompts/list). */
+export async function listAllPrompts(
+  conn: McpConnection,
+  options: { signal?: AbortSignal } = {},
+): Promise<Prompt[]> {
+  const request = { timeout: conn.target.timeoutMs, signal: options.signal };
+  try {
+    return await pagedItems('prompts/list', 'prompts', async (cursor) => {
+      const res = await conn.client.listPrompts(cursor ? { cursor } : undefined, request);
+      return { items: res.prompts, nextCursor: res.nextCursor };
+    });
+  } catch (err) {
+    throw conn.explain(err);
+  }
+}
+
+/** Every listed resource of a connected server (resources/list). */
+export async function listAllResources(
+  conn: McpConnection,
+  options: { signal?: AbortSignal } = {},
+): Promise<Resource[]> {
+  const request = { timeout: conn.target.timeoutMs, signal: options.signal };
+  try {
+    return await pagedItems('resources/list', 'resources', async (cursor) => {
+      const res = await conn.client.listResources(cursor ? { cursor } : undefined, request);
+      return { items: res.resources, nextCursor: res.nextCursor };
     });
   } catch (err) {
     throw conn.explain(err);

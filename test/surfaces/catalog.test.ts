@@ -1,0 +1,76 @@
+/**
+ * `mcptest prompts` and `mcptest resources` through the real CLI: against the protected example
+ * server with a bearer token, and against a real SDK server that declares neither capability.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
+import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
+import { isolatedEnv, runCli } from '../helpers/cli.js';
+
+let idp: Idp;
+let mcp: McpExampleServer;
+let env: ReturnType<typeof isolatedEnv>;
+let toolsOnly: string[];
+
+before(async () => {
+  idp = await startIdp();
+  mcp = await startMcpServer({ issuer: idp.issuer });
+  const token = (await idp.obtainTokenSet({ resource: mcp.url, scope: 'mcp:read' })).access_token;
+  env = isolatedEnv({ MCP_TOKEN: token });
+  const script = path.join(env.MCPTEST_HOME as string, 'tools-only.mjs');
+  const sdk = (p: string) => import.meta.resolve(`@modelcontextprotocol/sdk/${p}`);
+  fs.writeFileSync(
+    script,
+    `import { Server } from ${JSON.stringify(sdk('server/index.js'))};
+import { StdioServerTransport } from ${JSON.stringify(sdk('server/stdio.js'))};
+import { ListToolsRequestSchema } from ${JSON.stringify(sdk('types.js'))};
+const server = new Server({ name: 'tools-only', version: '1.0.0' }, { capabilities: { tools: {} } });
+server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [] }));
+await server.connect(new StdioServerTransport());
+`,
+  );
+  toolsOnly = ['--command', process.execPath, '--arg', script];
+});
+after(async () => {
+  await env.cleanup();
+  await mcp.close();
+  await idp.close();
+});
+
+test('prompts lists names, descriptions and arguments; --json as the server listed them', async () => {
+  const human = await runCli(['prompts', '--url', mcp.url, '--bearer-token-env', 'MCP_TOKEN'], { env });
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, /^review_code {2}Asks for a review of a piece of code\.$/m);
+  assert.match(human.stdout, /^ {4}code: string \(required\)$/m);
+  assert.match(human.stdout, /^ {4}language: string$/m);
+  const json = await runCli(['prompts', '--url', mcp.url, '--bearer-token-env', 'MCP_TOKEN', '--json'], {
+    env,
+  });
+  assert.deepEqual(
+    JSON.parse(json.stdout).prompts.map((p: { name: string }) => p.name),
+    ['review_code'],
+  );
+});
+
+test('resources lists URI, name and MIME type; the auth error applies as for tools', async () => {
+  const human = await runCli(['resources', '--url', mcp.url, '--bearer-token-env', 'MCP_TOKEN'], { env });
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, /^example:\/\/weather\/cities {2}cities \(application\/json\)/m);
+  const refused = await runCli(['resources', '--url', mcp.url, '--bearer-token-env', 'UNSET_TOKEN'], { env });
+  assert.equal(refused.code, 3);
+  assert.match(refused.stderr, /env var `UNSET_TOKEN`/);
+});
+
+test('a server without the capability says so, in text and in JSON', async () => {
+  const prompts = await runCli(['prompts', ...toolsOnly], { env });
+  assert.equal(prompts.code, 0, prompts.stderr);
+  assert.equal(prompts.stdout, 'The server declares no prompts capability.\n');
+  const resources = await runCli(['resources', ...toolsOnly, '--json'], { env });
+  assert.deepEqual(JSON.parse(resources.stdout), {
+    resources: [],
+    note: 'The server declares no resources capability.',
+  });
+});
