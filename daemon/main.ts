@@ -51,6 +51,9 @@ async function socketAnswers(socketPath: string): Promise<boolean> {
   });
 }
 
+/** How long a starting daemon waits for the store lock of a daemon that is stopping. */
+const STORE_LOCK_WAIT_MS = 5_000;
+
 /**
  * Says which socket serves this store (written whole, 0600, beside the database). Clients read
  * it only when their own socket has no daemon; a stale file names a socket nobody answers on.
@@ -104,7 +107,13 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
   // One daemon per store as well as per socket: two daemons sharing a database (the same
   // MCPTEST_HOME reached through two socket paths) would each refresh the same credential and
   // present rotated-out refresh tokens to the IdP.
-  const storeLock = await tryAbstractLock(abstractLockName('store', paths.dbPath));
+  // A daemon on its way out still holds the lock for a moment (it finishes in-flight work and
+  // closes the store first): wait that out before calling the store taken.
+  let storeLock = await tryAbstractLock(abstractLockName('store', paths.dbPath));
+  for (const deadline = Date.now() + STORE_LOCK_WAIT_MS; !storeLock && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 100));
+    storeLock = await tryAbstractLock(abstractLockName('store', paths.dbPath));
+  }
   if (!storeLock) {
     await lock?.release();
     throw new McptestError(
@@ -227,6 +236,11 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
   process.off('SIGINT', onSignal);
   process.off('SIGHUP', onSignal);
   logger.info({ reason: stopReason }, 'daemon stopping');
+  // No longer the store's daemon: a client that finds no answer on its socket now starts one
+  // of its own (which waits for our store lock) instead of being sent here. A socket systemd
+  // listens on outlives the daemon (the next connection starts it again), so that
+  // advertisement stays.
+  if (inheritedFd === null) withdraw(paths.daemonFile);
   // fastify's close stops accepting, lets in-flight requests finish, then runs onClose hooks
   // (pending refreshes settle). Only then is the store closed.
   // Node's server.close() drops idle keep-alive connections only once, at the start; a
@@ -246,9 +260,6 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
       // already gone
     }
   }
-  // A socket systemd listens on outlives the daemon (the next connection starts it again), so
-  // its advertisement stays: a client on another socket path still finds this store's daemon.
-  if (inheritedFd === null) withdraw(paths.daemonFile);
   await releaseLocks();
   logger.info('daemon stopped');
   logger.flush?.();
