@@ -4,7 +4,13 @@ import type { Command } from 'commander';
 import { McptestError } from '../../shared/errors.js';
 import { printable } from '../format.js';
 import type { CliIo, CommandResult } from '../io.js';
-import { addTargetOptions, type TargetFlags, targetFlags } from '../mcp/target-options.js';
+import type { McpConnection } from '../mcp/connect.js';
+import {
+  addTargetOptions,
+  type TargetFlags,
+  targetFlags,
+  withServerFromFlags,
+} from '../mcp/target-options.js';
 
 /** Reads the tool arguments from `--args JSON` or `--args-file PATH` (`-` for stdin is not offered). */
 export function parseToolArgs(
@@ -76,11 +82,7 @@ refused our credentials.`,
     .action(
       async (tool: string, opts: TargetFlags & { args?: string; argsFile?: string; json?: boolean }) => {
         const args = parseToolArgs(opts, io.cwd, tool);
-        const { targetFromOptions } = await import('../mcp/target-options.js');
-        const { connectToServer } = await import('../mcp/connect.js');
-        const { cliConnectIo } = await import('../mcp/step-up.js');
-        const conn = await connectToServer(targetFromOptions(opts), cliConnectIo(io));
-        try {
+        await withServerFromFlags(opts, io, async (conn) => {
           let res: Awaited<ReturnType<typeof conn.client.callTool>>;
           try {
             res = await conn.client.callTool({ name: tool, arguments: args }, undefined, {
@@ -106,9 +108,7 @@ refused our credentials.`,
           } else {
             result.exitCode = 0;
           }
-        } finally {
-          await conn.close();
-        }
+        });
       },
     );
 }
@@ -117,10 +117,7 @@ refused our credentials.`,
  * After a failed call: `not_found` naming the tools the server does have when `tool` is not
  * among them (servers answer an unknown tool with isError or a JSON-RPC error), else null.
  */
-async function unknownTool(
-  conn: Awaited<ReturnType<typeof import('../mcp/connect.js').connectToServer>>,
-  tool: string,
-): Promise<McptestError | null> {
+async function unknownTool(conn: McpConnection, tool: string): Promise<McptestError | null> {
   const { pagedTools } = await import('../mcp/list-tools.js');
   let names: string[];
   try {

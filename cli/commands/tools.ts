@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { printable } from '../format.js';
 import type { CliIo, CommandResult } from '../io.js';
-import { addTargetOptions, type TargetFlags } from '../mcp/target-options.js';
+import { addTargetOptions, type TargetFlags, withServerFromFlags } from '../mcp/target-options.js';
 
 /** One input parameter of a tool, as `tools` shows it. */
 export interface ToolParam {
@@ -55,11 +55,7 @@ Exit codes: 0 listed, 3 the server refused our credentials (the message says whi
 fix and prints a \`mcptest doctor\` line), 1 other failures.`,
     )
     .action(async (opts: TargetFlags & { json?: boolean }) => {
-      const { targetFromOptions } = await import('../mcp/target-options.js');
-      const { connectToServer } = await import('../mcp/connect.js');
-      const { cliConnectIo } = await import('../mcp/step-up.js');
-      const conn = await connectToServer(targetFromOptions(opts), cliConnectIo(io));
-      try {
+      await withServerFromFlags(opts, io, async (conn) => {
         const { listAllTools } = await import('../mcp/list-tools.js');
         const tools = await listAllTools(conn, { signal: io.signal });
         if (opts.json) {
@@ -68,10 +64,8 @@ fix and prints a \`mcptest doctor\` line), 1 other failures.`,
         } else {
           io.stdout(printable(formatTools(tools)));
         }
-        result.exitCode = 0;
-      } finally {
-        await conn.close();
-      }
+      });
+      result.exitCode = 0;
     });
 }
 

@@ -76,32 +76,38 @@ export async function listAllTools(
 }
 
 /** Every prompt of a connected server (prompts/list). */
-export async function listAllPrompts(
+export function listAllPrompts(
   conn: McpConnection,
   options: { signal?: AbortSignal } = {},
 ): Promise<Prompt[]> {
-  const request = { timeout: conn.target.timeoutMs, signal: options.signal };
-  try {
-    return await pagedItems('prompts/list', 'prompts', async (cursor) => {
-      const res = await conn.client.listPrompts(cursor ? { cursor } : undefined, request);
-      return { items: res.prompts, nextCursor: res.nextCursor };
-    });
-  } catch (err) {
-    throw conn.explain(err);
-  }
+  return listAll(conn, 'prompts/list', 'prompts', options, async (cursor, request) => {
+    const res = await conn.client.listPrompts(cursor ? { cursor } : undefined, request);
+    return { items: res.prompts, nextCursor: res.nextCursor };
+  });
 }
 
 /** Every listed resource of a connected server (resources/list). */
-export async function listAllResources(
+export function listAllResources(
   conn: McpConnection,
   options: { signal?: AbortSignal } = {},
 ): Promise<Resource[]> {
+  return listAll(conn, 'resources/list', 'resources', options, async (cursor, request) => {
+    const res = await conn.client.listResources(cursor ? { cursor } : undefined, request);
+    return { items: res.resources, nextCursor: res.nextCursor };
+  });
+}
+
+/** Every page of one list of a connected server; a refusal or failure becomes the connection's own error. */
+async function listAll<T>(
+  conn: McpConnection,
+  method: string,
+  noun: string,
+  options: { signal?: AbortSignal },
+  fetchPage: (cursor: string | undefined, request: RequestOptions) => Promise<Page<T>>,
+): Promise<T[]> {
   const request = { timeout: conn.target.timeoutMs, signal: options.signal };
   try {
-    return await pagedItems('resources/list', 'resources', async (cursor) => {
-      const res = await conn.client.listResources(cursor ? { cursor } : undefined, request);
-      return { items: res.resources, nextCursor: res.nextCursor };
-    });
+    return await pagedItems(method, noun, (cursor) => fetchPage(cursor, request));
   } catch (err) {
     throw conn.explain(err);
   }

@@ -5,6 +5,8 @@
  */
 import type { Command } from 'commander';
 import { McptestError } from '../../shared/errors.js';
+import type { CliIo } from '../io.js';
+import type { McpConnection } from './connect.js';
 import type { ServerTarget } from './target.js';
 
 export interface TargetFlags {
@@ -202,4 +204,25 @@ export function targetFlags(target: ServerTarget, form: 'flags' | 'shell' = 'fla
     if (target.oauth.clientSecretEnv) parts.push(`--client-secret-env ${target.oauth.clientSecretEnv}`);
   }
   return parts.join(' ');
+}
+
+/**
+ * Connects to the server the flags name, as a command does from a terminal (a wider scope is
+ * approved in a browser when a human is there), runs `fn` and closes the connection.
+ */
+export async function withServerFromFlags<T>(
+  flags: TargetFlags,
+  io: CliIo,
+  fn: (conn: McpConnection) => Promise<T>,
+): Promise<T> {
+  const [{ connectToServer }, { cliConnectIo }] = await Promise.all([
+    import('./connect.js'),
+    import('./step-up.js'),
+  ]);
+  const conn = await connectToServer(targetFromOptions(flags), cliConnectIo(io));
+  try {
+    return await fn(conn);
+  } finally {
+    await conn.close();
+  }
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Document } from 'yaml';
 import { McptestError } from '../../shared/errors.js';
 import type { McpConnection } from '../mcp/connect.js';
-import { listAllTools } from '../mcp/list-tools.js';
+import { listAllPrompts, listAllResources, listAllTools } from '../mcp/list-tools.js';
 import type { ServerTarget } from '../mcp/target.js';
 import type { ToolResult } from '../runner/assertions.js';
 import { Suite, type ServerSpec, type TestSpec } from '../runner/suite-schema.js';
@@ -210,9 +210,8 @@ export async function scaffoldSuite(conn: McpConnection, options: ScaffoldOption
   return { yaml: renderSuite(suite, comments, describe(conn)), suite, tests: report };
 }
 
-/** How many prompts or resources a scaffold reads at most, and how many list pages it follows. */
+/** How many prompts or resources a scaffold gets or reads at most. */
 const MAX_SCAFFOLDED = 20;
-const MAX_LIST_PAGES = 10;
 
 interface Collected {
   tests: TestSpec[];
@@ -226,21 +225,6 @@ function textExpectations(result: ToolResult, latencyMs: number): TestSpec['expe
   return expect;
 }
 
-/** Items of a paged list (prompts/list, resources/list), bounded in pages and items. */
-async function listBounded<T>(
-  page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string }>,
-): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | undefined;
-  for (let i = 0; i < MAX_LIST_PAGES && items.length < MAX_SCAFFOLDED; i++) {
-    const res = await page(cursor);
-    items.push(...res.items);
-    if (!res.nextCursor || res.nextCursor === cursor) break;
-    cursor = res.nextCursor;
-  }
-  return items.slice(0, MAX_SCAFFOLDED);
-}
-
 function failureNote(what: string, e: McptestError): { outcome: ScaffoldedTest['outcome']; note: string } {
   const auth = e.code === 'auth_failed';
   return {
@@ -252,12 +236,7 @@ function failureNote(what: string, e: McptestError): { outcome: ScaffoldedTest['
 async function scaffoldPrompts(conn: McpConnection, options: ScaffoldOptions, out: Collected): Promise<void> {
   const { promptAsResult } = await import('../runner/run-suite.js');
   const request = { timeout: options.timeoutMs ?? conn.target.timeoutMs, signal: options.signal };
-  const prompts = await listBounded(async (cursor) => {
-    const res = await conn.client.listPrompts(cursor ? { cursor } : {}, request).catch((err) => {
-      throw conn.explain(err);
-    });
-    return { items: res.prompts, nextCursor: res.nextCursor };
-  });
+  const prompts = (await listAllPrompts(conn, options)).slice(0, MAX_SCAFFOLDED);
   for (const prompt of prompts) {
     // Required arguments get a dull value; prompts take strings only.
     const args = Object.fromEntries(
@@ -293,12 +272,7 @@ async function scaffoldResources(
 ): Promise<void> {
   const { resourceAsResult } = await import('../runner/run-suite.js');
   const request = { timeout: options.timeoutMs ?? conn.target.timeoutMs, signal: options.signal };
-  const resources = await listBounded(async (cursor) => {
-    const res = await conn.client.listResources(cursor ? { cursor } : {}, request).catch((err) => {
-      throw conn.explain(err);
-    });
-    return { items: res.resources, nextCursor: res.nextCursor };
-  });
+  const resources = (await listAllResources(conn, options)).slice(0, MAX_SCAFFOLDED);
   for (const resource of resources) {
     const name = `${resource.name || resource.uri} resource reads`;
     try {
