@@ -8,30 +8,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { isolatedEnv, runCli } from '../helpers/cli.js';
+import { writeStdioServer } from '../helpers/stdio-server.js';
 
 let env: ReturnType<typeof isolatedEnv>;
 let server: string[];
 
 before(() => {
   env = isolatedEnv();
-  const script = path.join(env.MCPTEST_HOME as string, 'endless.mjs');
-  const sdk = (p: string) => import.meta.resolve(`@modelcontextprotocol/sdk/${p}`);
-  fs.writeFileSync(
-    script,
-    `import { Server } from ${JSON.stringify(sdk('server/index.js'))};
-import { StdioServerTransport } from ${JSON.stringify(sdk('server/stdio.js'))};
-import { CallToolRequestSchema, ListToolsRequestSchema } from ${JSON.stringify(sdk('types.js'))};
-const server = new Server({ name: 'endless', version: '1.0.0' }, { capabilities: { tools: {} } });
-let n = 0;
-server.setRequestHandler(ListToolsRequestSchema, async () => ({
+  server = writeStdioServer(
+    env.MCPTEST_HOME as string,
+    'endless',
+    { tools: {} },
+    `let n = 0;
+server.setRequestHandler(types.ListToolsRequestSchema, async () => ({
   tools: [{ name: 'tool' + n, inputSchema: { type: 'object' } }],
   nextCursor: process.argv[2] === 'same' ? 'same-cursor' : 'c' + ++n,
 }));
-server.setRequestHandler(CallToolRequestSchema, async () => ({ content: [{ type: 'text', text: 'ok' }] }));
-await server.connect(new StdioServerTransport());
-`,
+server.setRequestHandler(types.CallToolRequestSchema, async () => ({ content: [{ type: 'text', text: 'ok' }] }));`,
   );
-  server = ['--command', process.execPath, '--arg', script];
 });
 after(async () => {
   await env.cleanup();

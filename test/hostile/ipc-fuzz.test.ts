@@ -97,6 +97,7 @@ function bodyArb(loopbackOnly: boolean) {
       clientId: maybe(hostileString),
       clientSecret: maybe(hostileString),
       privateKey: maybe(
+        // An obviously fake PEM (four bytes of nothing): the shape of a key, no key.
         fc.constantFrom('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----', 'nope'),
       ),
       authMethod: maybe(

@@ -3,12 +3,11 @@
  * server with a bearer token, and against a real SDK server that declares neither capability.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
 import { isolatedEnv, runCli } from '../helpers/cli.js';
+import { writeStdioServer } from '../helpers/stdio-server.js';
 
 let idp: Idp;
 let mcp: McpExampleServer;
@@ -20,19 +19,12 @@ before(async () => {
   mcp = await startMcpServer({ issuer: idp.issuer });
   const token = (await idp.obtainTokenSet({ resource: mcp.url, scope: 'mcp:read' })).access_token;
   env = isolatedEnv({ MCP_TOKEN: token });
-  const script = path.join(env.MCPTEST_HOME as string, 'tools-only.mjs');
-  const sdk = (p: string) => import.meta.resolve(`@modelcontextprotocol/sdk/${p}`);
-  fs.writeFileSync(
-    script,
-    `import { Server } from ${JSON.stringify(sdk('server/index.js'))};
-import { StdioServerTransport } from ${JSON.stringify(sdk('server/stdio.js'))};
-import { ListToolsRequestSchema } from ${JSON.stringify(sdk('types.js'))};
-const server = new Server({ name: 'tools-only', version: '1.0.0' }, { capabilities: { tools: {} } });
-server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [] }));
-await server.connect(new StdioServerTransport());
-`,
+  toolsOnly = writeStdioServer(
+    env.MCPTEST_HOME as string,
+    'tools-only',
+    { tools: {} },
+    'server.setRequestHandler(types.ListToolsRequestSchema, async () => ({ tools: [] }));',
   );
-  toolsOnly = ['--command', process.execPath, '--arg', script];
 });
 after(async () => {
   await env.cleanup();
