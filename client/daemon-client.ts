@@ -7,6 +7,15 @@
  */
 import http from 'node:http';
 import type { z } from 'zod';
+import {
+  CHALLENGE_HEADER,
+  checkSocketPlace,
+  HOME_HEADER,
+  newChallenge,
+  PROOF_HEADER,
+  proofMatches,
+  readDaemonKey,
+} from '../shared/daemon-identity.js';
 import { errorFromBody, McptestError } from '../shared/errors.js';
 import { readHealthResponse, readTokenResponse } from '../shared/ipc-guards.js';
 import type {
@@ -27,21 +36,47 @@ const schemas = () => import('../shared/ipc-schemas.js');
 interface RawAnswer {
   status: number;
   text: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+/**
+ * What a client checks before it trusts the daemon: the key file the daemon must prove it can
+ * read, and the home the client serves (a daemon of another store refuses it).
+ */
+export interface DaemonTrust {
+  keyFile: string;
+  home: string;
 }
 
 export class DaemonClient {
   private readonly agent: http.Agent;
   private closed = false;
+  /** Set once the daemon has answered a challenge with the key; nothing else is sent before. */
+  private verified = false;
+  private untrusted: McptestError | null = null;
 
-  constructor(readonly socketPath: string) {
+  /**
+   * With `trust` (every client of mcptest's own commands), the socket's place is checked and the
+   * daemon must prove its identity before any request but the health handshake is sent. Without
+   * it (tests and benchmarks that started the daemon themselves), the socket is taken as is.
+   */
+  constructor(
+    readonly socketPath: string,
+    private readonly trust?: DaemonTrust,
+  ) {
     this.agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 10_000, maxSockets: 16 });
+  }
+
+  /** True once the daemon has proven it holds this user's key (always true without `trust`). */
+  get isVerified(): boolean {
+    return !this.trust || this.verified;
   }
 
   private send(
     method: string,
     route: string,
     body: string | undefined,
-    options: { timeoutMs?: number; signal?: AbortSignal },
+    options: { timeoutMs?: number; signal?: AbortSignal; headers?: Record<string, string> },
   ): Promise<RawAnswer> {
     return new Promise((resolve, reject) => {
       const req = http.request(
@@ -51,16 +86,23 @@ export class DaemonClient {
           method,
           agent: this.agent,
           signal: options.signal,
-          headers:
-            body === undefined
+          headers: {
+            ...(body === undefined
               ? {}
-              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
+            ...(this.trust ? { [HOME_HEADER]: this.trust.home } : {}),
+            ...options.headers,
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+            resolve({
+              status: res.statusCode ?? 0,
+              text: Buffer.concat(chunks).toString('utf8'),
+              headers: res.headers,
+            }),
           );
           res.on('error', reject);
         },
@@ -80,8 +122,10 @@ export class DaemonClient {
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     route: string,
     body: unknown,
-    options: { timeoutMs?: number; signal?: AbortSignal },
+    options: { timeoutMs?: number; signal?: AbortSignal; headers?: Record<string, string> },
+    onHeaders?: (headers: http.IncomingHttpHeaders) => void,
   ): Promise<unknown> {
+    if (route !== '/v1/health' && route !== '/v1/shutdown') await this.ensureVerified();
     let res: RawAnswer;
     try {
       res = await this.send(method, route, body === undefined ? undefined : JSON.stringify(body), options);
@@ -104,7 +148,43 @@ export class DaemonClient {
       parsed = res.text;
     }
     if (res.status >= 400) throw errorFromBody(parsed, res.status);
+    onHeaders?.(res.headers);
     return parsed;
+  }
+
+  /** Sends a health challenge when the daemon has not yet proven itself; throws if it cannot. */
+  private async ensureVerified(): Promise<void> {
+    if (!this.trust || this.verified) return;
+    if (!this.untrusted) await this.health();
+    if (!this.verified) {
+      throw (
+        this.untrusted ??
+        new McptestError(
+          'daemon_untrusted',
+          `the process on ${this.socketPath} did not prove it is your daemon`,
+        )
+      );
+    }
+  }
+
+  private checkProof(challenge: string, proof: string | string[] | undefined): void {
+    const trust = this.trust as DaemonTrust;
+    const key = readDaemonKey(trust.keyFile);
+    if (key && proofMatches(key, challenge, typeof proof === 'string' ? proof : undefined)) {
+      this.verified = true;
+      this.untrusted = null;
+      return;
+    }
+    this.verified = false;
+    this.untrusted = new McptestError(
+      'daemon_untrusted',
+      key
+        ? `the process on ${this.socketPath} could not prove it is your auth daemon (no valid answer to its challenge with ${trust.keyFile}); nothing was sent to it`
+        : `the process on ${this.socketPath} answered, but there is no daemon key at ${trust.keyFile} for it to prove itself with; nothing was sent to it`,
+      {
+        hint: `find what listens there: fuser ${this.socketPath}; an older mcptest daemon stops with: mcptest daemon stop`,
+      },
+    );
   }
 
   /** Low-level call: the answer validated with `schema`. */
@@ -122,9 +202,36 @@ export class DaemonClient {
     );
   }
 
+  /**
+   * The handshake. With `trust`, the socket's place is checked first and the answer must carry
+   * the daemon's proof; a daemon that cannot give it is still described (so an outdated one can
+   * be told to stop), but every later request is refused (see `ensureVerified`).
+   */
   async health(timeoutMs = 2_000): Promise<HealthResponse> {
-    const answer = await this.answer('GET', '/v1/health', undefined, { timeoutMs });
-    return readHealthResponse(answer, 'daemon answer to GET /v1/health');
+    if (!this.trust) {
+      const answer = await this.answer('GET', '/v1/health', undefined, { timeoutMs });
+      return readHealthResponse(answer, 'daemon answer to GET /v1/health');
+    }
+    checkSocketPlace(this.socketPath);
+    const challenge = newChallenge();
+    let proof: string | string[] | undefined;
+    const answer = await this.answer(
+      'GET',
+      '/v1/health',
+      undefined,
+      { timeoutMs, headers: { [CHALLENGE_HEADER]: challenge } },
+      (headers) => {
+        proof = headers[PROOF_HEADER];
+      },
+    );
+    const health = readHealthResponse(answer, 'daemon answer to GET /v1/health');
+    this.checkProof(challenge, proof);
+    return health;
+  }
+
+  /** The error that says why this daemon is not trusted, or null when it is (or not yet asked). */
+  get untrustedReason(): McptestError | null {
+    return this.untrusted;
   }
 
   /** An access token for a server (from a login, or minted from client credentials). */
@@ -189,6 +296,7 @@ export class DaemonClient {
   }
 
   async metrics(): Promise<string> {
+    await this.ensureVerified();
     const res = await this.send('GET', '/v1/metrics', undefined, {});
     return res.text;
   }

@@ -8,11 +8,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { abstractLockName, type HeldLock, tryAbstractLock } from '../shared/abstract-lock.js';
+import { checkSocketPlace, daemonKeyFile } from '../shared/daemon-identity.js';
 import { errorFromBody, McptestError } from '../shared/errors.js';
+import type { HeldLock } from '../shared/file-lock.js';
 import type { HealthResponse } from '../shared/ipc-schemas.js';
-import { checkSocketPathLength, ensureDir, type McptestPaths, resolvePaths } from '../shared/paths.js';
+import {
+  checkSocketPathLength,
+  ensureDir,
+  ensurePrivateDir,
+  type McptestPaths,
+  resolvePaths,
+} from '../shared/paths.js';
 import { IPC_API_VERSION, VERSION } from '../shared/version.js';
+import { daemonEnvironment } from './daemon-env.js';
 import { DaemonClient } from './daemon-client.js';
 
 export const SYSTEMD_UNIT = 'mcptest-authd.service';
@@ -53,15 +61,58 @@ export function isSystemdManaged(env: NodeJS.ProcessEnv, paths: McptestPaths = r
   return fs.existsSync(path.join(systemdUserUnitDir(env), SYSTEMD_SOCKET_UNIT));
 }
 
+/**
+ * A client of the daemon on `socketPath` that trusts it only once it has proven it is this
+ * user's daemon of this store (`shared/daemon-identity.ts`).
+ */
+export function trustedClient(socketPath: string, paths: McptestPaths): DaemonClient {
+  return new DaemonClient(socketPath, { keyFile: daemonKeyFile(paths.authDir), home: paths.home });
+}
+
+/**
+ * The health answer, or null when nothing answers. Refusals that say what is wrong with the
+ * socket or the daemon (an unsafe place, another store's daemon) are thrown, not taken for
+ * "no daemon".
+ */
+async function healthOrNull(client: DaemonClient, timeoutMs?: number): Promise<HealthResponse | null> {
+  try {
+    return await client.health(timeoutMs);
+  } catch (err) {
+    if (err instanceof McptestError && (err.code === 'socket_unsafe' || err.code === 'daemon_home_mismatch'))
+      throw err;
+    if (err instanceof McptestError && err.code === 'daemon_untrusted') throw err;
+    return null;
+  }
+}
+
+/** A compatible daemon must have proven itself; one of another version is replaced instead. */
+function requireVerified(client: DaemonClient): void {
+  if (!client.isVerified) {
+    throw (
+      client.untrustedReason ??
+      new McptestError(
+        'daemon_untrusted',
+        `the process on ${client.socketPath} did not prove it is your daemon`,
+      )
+    );
+  }
+}
+
 /** Returns a client connected to a daemon of this version, starting or restarting one if needed. */
 export async function ensureDaemon(options: EnsureDaemonOptions = {}): Promise<DaemonClient> {
   const env = options.env ?? process.env;
   const paths = resolvePaths(env);
   checkSocketPathLength(paths.socketPath);
-  const client = new DaemonClient(paths.socketPath);
-  const health = await client.health().catch(() => null);
+  const client = trustedClient(paths.socketPath, paths);
+  const health = await healthOrNull(client).catch(async (err) => {
+    await client.close();
+    throw err;
+  });
   if (health) {
-    if (compatible(health)) return client;
+    if (compatible(health)) {
+      requireVerified(client);
+      return client;
+    }
     await replaceOutdated(client, health);
   } else {
     // One daemon per store: when it listens on another socket than ours, use it rather than
@@ -86,6 +137,31 @@ export async function ensureDaemon(options: EnsureDaemonOptions = {}): Promise<D
 }
 
 /**
+ * The daemon as a token source asks it, for every request. A daemon that went away between two
+ * requests of a long run, or while a request was in flight (killed, or an idle exit racing a
+ * request), is started again and asked once more: logins live in its store, and client
+ * credentials travel with every request.
+ */
+export async function openTokenClient(
+  env: NodeJS.ProcessEnv,
+): Promise<Pick<DaemonClient, 'getToken' | 'close'>> {
+  const client = await ensureDaemon({ env });
+  return {
+    getToken: async (req, options) => {
+      try {
+        return await client.getToken(req, options);
+      } catch (err) {
+        if (!(err instanceof McptestError && err.code === 'daemon_unreachable')) throw err;
+        if (options?.signal?.aborted) throw err;
+        await (await ensureDaemon({ env })).close();
+        return client.getToken(req, options);
+      }
+    },
+    close: () => client.close(),
+  };
+}
+
+/**
  * A client for the daemon that serves this store through another socket than `paths.socketPath`
  * (named in `paths.daemonFile`), when one of this version answers there; else null.
  */
@@ -98,9 +174,10 @@ export async function storeDaemon(paths: McptestPaths): Promise<DaemonClient | n
   }
   if (typeof socketPath !== 'string' || socketPath === paths.socketPath || !fs.existsSync(socketPath))
     return null;
-  const other = new DaemonClient(socketPath);
+  const other = trustedClient(socketPath, paths);
+  // The advertised socket must pass the same checks as our own: its place and the key proof.
   const health = await other.health(1_000).catch(() => null);
-  if (health && compatible(health)) return other;
+  if (health && compatible(health) && other.isVerified) return other;
   await other.close();
   return null;
 }
@@ -113,8 +190,11 @@ export async function storeDaemon(paths: McptestPaths): Promise<DaemonClient | n
 export async function runningDaemon(
   paths: McptestPaths,
 ): Promise<{ client: DaemonClient; health: HealthResponse } | null> {
-  const own = new DaemonClient(paths.socketPath);
-  const health = await own.health().catch(() => null);
+  const own = trustedClient(paths.socketPath, paths);
+  const health = await healthOrNull(own).catch(async (err) => {
+    await own.close();
+    throw err;
+  });
   if (health) return { client: own, health };
   await own.close();
   const other = await storeDaemon(paths);
@@ -162,12 +242,19 @@ async function startAndWait(
   let lock: HeldLock | null = null;
   let spawned: SpawnedDaemon | null = null;
   let delay = 20;
+  // The spawn lock is a file in the socket's private folder (which the daemon would make too).
+  ensurePrivateDir(paths.socketDir);
+  checkSocketPlace(paths.socketPath);
+  const { tryFileLock } = await import('../shared/file-lock.js');
   try {
     while (Date.now() < deadline) {
-      const health = await client.health(1_000).catch(() => null);
-      if (health && compatible(health)) return;
+      const health = await healthOrNull(client, 1_000);
+      if (health && compatible(health)) {
+        requireVerified(client);
+        return;
+      }
       if (!lock) {
-        lock = await tryAbstractLock(abstractLockName('spawn', paths.socketPath));
+        lock = tryFileLock(paths.spawnLock, 'an mcptest client starting the daemon');
         if (lock) spawned = spawnDaemon(paths, env);
       }
       const failure = spawned?.failure();
@@ -183,7 +270,31 @@ async function startAndWait(
     spawned?.release();
     await lock?.release();
   }
-  throw new McptestError('daemon_unreachable', `the auth daemon did not start within ${timeoutMs / 1000}s`, {
+  throw await notStarted(paths, timeoutMs);
+}
+
+/**
+ * Why no daemon answered in time. When a daemon holds the socket's lock (so no other may
+ * start) but does not answer, that daemon is named: stopped by SIGSTOP or a debugger, or busy.
+ */
+async function notStarted(paths: McptestPaths, timeoutMs: number): Promise<McptestError> {
+  const { describeHolder, processState, readLockHolder } = await import('../shared/file-lock.js');
+  const holder = readLockHolder(paths.socketLock);
+  if (holder) {
+    const state = processState(holder.pid);
+    const stopped = state === 'T' || state === 't';
+    return new McptestError(
+      'daemon_unreachable',
+      `the auth daemon on ${paths.socketPath}, ${describeHolder(holder)}, holds the socket but did not answer within ${timeoutMs / 1000}s`,
+      {
+        hint: stopped
+          ? `let it go on: kill -CONT ${holder.pid}   (or stop it: kill ${holder.pid})`
+          : `see what it does: mcptest daemon logs; restart it: kill ${holder.pid}`,
+        details: { pid: holder.pid, state },
+      },
+    );
+  }
+  return new McptestError('daemon_unreachable', `the auth daemon did not start within ${timeoutMs / 1000}s`, {
     hint: unreachableHint(paths, false),
   });
 }
@@ -210,7 +321,9 @@ function spawnDaemon(paths: McptestPaths, env: NodeJS.ProcessEnv): SpawnedDaemon
   const child = spawn(process.execPath, [CLI_ENTRY, 'daemon', 'run', '--json-errors'], {
     detached: true,
     stdio: ['ignore', 'ignore', errFd],
-    env,
+    // A clean, explicit environment: the daemon holds every refresh token, so nothing a working
+    // folder or a parent process slipped into this one (NODE_OPTIONS, LD_PRELOAD) reaches it.
+    env: daemonEnvironment(env),
   });
   fs.closeSync(errFd);
   let failure: McptestError | null = null;

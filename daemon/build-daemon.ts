@@ -1,6 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Clock } from '../shared/clock.js';
+import { HOME_HEADER } from '../shared/daemon-identity.js';
 import { McptestError } from '../shared/errors.js';
 import type { McptestPaths } from '../shared/paths.js';
 import type { DaemonContext } from './context.js';
@@ -17,6 +20,8 @@ export interface DaemonDeps {
   fetch: FetchLike;
   paths: McptestPaths;
   logger: Logger;
+  /** The key the health route proves itself with (`shared/daemon-identity.ts`); none in some tests. */
+  daemonKey?: Buffer;
   managedBy?: 'self' | 'systemd';
   idleExitSeconds?: number | null;
   /** Timeout of each request to an authorization server, in ms. */
@@ -26,6 +31,26 @@ export interface DaemonDeps {
 }
 
 export type Daemon = FastifyInstance & { ctx: DaemonContext };
+
+/** Whether a client's home is this daemon's, as written or through symbolic links. */
+function homeMatcher(ownHome: string): (home: string) => boolean {
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  const accepted = new Set([ownHome, real(ownHome)]);
+  return (home) => {
+    if (accepted.has(home)) return true;
+    if (accepted.size < 64 && real(home) === real(ownHome)) {
+      accepted.add(home);
+      return true;
+    }
+    return false;
+  };
+}
 
 /**
  * Builds the daemon: a fastify instance with every /v1 route, not listening. Only the entry
@@ -52,6 +77,7 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     metrics,
     logger: deps.logger,
     oauth,
+    daemonKey: deps.daemonKey ?? null,
     startedAt: deps.clock.now(),
     managedBy: deps.managedBy ?? 'self',
     idleExitSeconds: deps.idleExitSeconds ?? null,
@@ -95,8 +121,20 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
   }) as unknown as Daemon;
   app.decorate('ctx', ctx);
 
-  app.addHook('onRequest', async () => {
+  const sameHome = homeMatcher(deps.paths.home);
+  app.addHook('onRequest', async (req) => {
     ctx.lastActivity = deps.clock.now();
+    // A client of another store must not share this one (a logout --all there would empty it).
+    const home = req.headers[HOME_HEADER];
+    if (typeof home === 'string' && !sameHome(home)) {
+      throw new McptestError(
+        'daemon_home_mismatch',
+        `the auth daemon on this socket serves MCPTEST_HOME=${deps.paths.home}; this client uses ${home}`,
+        {
+          hint: `give each MCPTEST_HOME its own socket: export MCPTEST_SOCKET=${home}/run/authd.sock (or use MCPTEST_HOME=${deps.paths.home})`,
+        },
+      );
+    }
   });
   app.addHook('onResponse', async (req, reply) => {
     deps.logger.debug({ method: req.method, url: req.url, status: reply.statusCode }, 'ipc request');

@@ -15,6 +15,8 @@ export interface DaemonContext {
   metrics: Metrics;
   logger: Logger;
   oauth: OAuthContext;
+  /** The key the health route answers challenges with; null when none was given (tests). */
+  daemonKey: Buffer | null;
   startedAt: number;
   managedBy: 'self' | 'systemd';
   /** Idle exit period in seconds, or null when the daemon never exits by itself. */

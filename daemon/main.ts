@@ -4,9 +4,10 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
-import { abstractLockName, tryAbstractLock } from '../shared/abstract-lock.js';
 import { systemClock } from '../shared/clock.js';
+import { checkAncestors, daemonKeyFile, loadOrCreateDaemonKey } from '../shared/daemon-identity.js';
 import { McptestError } from '../shared/errors.js';
+import { describeHolder, type HeldLock, readLockHolder, tryFileLock } from '../shared/file-lock.js';
 import {
   checkSocketPathLength,
   ensureDir,
@@ -49,6 +50,26 @@ async function socketAnswers(socketPath: string): Promise<boolean> {
     });
     sock.once('error', () => resolve(false));
   });
+}
+
+/** A symbolic link or a file where the socket goes: the daemon never listens through it. */
+function refuseNonSocket(socketPath: string): void {
+  const existing = lstatOrNull(socketPath);
+  if (existing && !existing.isSocket()) {
+    throw new McptestError(
+      'socket_unsafe',
+      `${socketPath} is ${existing.isSymbolicLink() ? 'a symbolic link' : 'not a socket'}; the daemon will not listen there`,
+      { hint: `remove it and run the command again: rm ${socketPath}` },
+    );
+  }
+}
+
+function lstatOrNull(file: string): fs.Stats | null {
+  try {
+    return fs.lstatSync(file);
+  } catch {
+    return null;
+  }
 }
 
 /** How long a starting daemon waits for the store lock of a daemon that is stopping. */
@@ -96,12 +117,21 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
   }
   const managedBy = inheritedFd !== null || env.MCPTEST_MANAGED_BY === 'systemd' ? 'systemd' : 'self';
 
-  let lock = null;
+  // Both locks are files in the user's private folders (another user cannot open them, so
+  // cannot hold them); the kernel releases them when this process ends, however it ends.
+  let lock: HeldLock | null = null;
   if (inheritedFd === null) {
     checkSocketPathLength(paths.socketPath);
     ensurePrivateDir(paths.socketDir);
-    lock = await tryAbstractLock(abstractLockName('authd', paths.socketPath));
-    if (!lock) return { result: 'already-running', reason: `another daemon serves ${paths.socketPath}` };
+    checkAncestors(paths.socketDir);
+    refuseNonSocket(paths.socketPath);
+    lock = tryFileLock(paths.socketLock, 'the mcptest daemon of this socket');
+    if (!lock) {
+      return {
+        result: 'already-running',
+        reason: `another daemon serves ${paths.socketPath}: ${describeHolder(readLockHolder(paths.socketLock))}`,
+      };
+    }
   }
 
   // One daemon per store as well as per socket: two daemons sharing a database (the same
@@ -109,29 +139,40 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
   // present rotated-out refresh tokens to the IdP.
   // A daemon on its way out still holds the lock for a moment (it finishes in-flight work and
   // closes the store first): wait that out before calling the store taken.
-  let storeLock = await tryAbstractLock(abstractLockName('store', paths.dbPath));
-  for (const deadline = Date.now() + STORE_LOCK_WAIT_MS; !storeLock && Date.now() < deadline; ) {
-    await new Promise((r) => setTimeout(r, 100));
-    storeLock = await tryAbstractLock(abstractLockName('store', paths.dbPath));
+  const storeLockFile = paths.storeLock;
+  let storeLock: HeldLock | null = null;
+  try {
+    ensurePrivateDir(paths.authDir);
+    storeLock = tryFileLock(storeLockFile, `the mcptest daemon of ${paths.socketPath}`);
+    for (const deadline = Date.now() + STORE_LOCK_WAIT_MS; !storeLock && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      storeLock = tryFileLock(storeLockFile, `the mcptest daemon of ${paths.socketPath}`);
+    }
+  } catch (err) {
+    await lock?.release();
+    throw err;
   }
   if (!storeLock) {
     await lock?.release();
     throw new McptestError(
       'store_locked',
-      `another mcptest daemon already serves the token store ${paths.dbPath} (through another socket than ${paths.socketPath})`,
+      `another mcptest daemon already serves the token store ${paths.dbPath}: ${describeHolder(readLockHolder(storeLockFile))}`,
       {
         hint: `use one socket per MCPTEST_HOME: set MCPTEST_SOCKET the same way (or leave it unset) in every shell that uses ${paths.home}`,
       },
     );
   }
+  const heldStoreLock = storeLock;
   const releaseLocks = async () => {
-    await storeLock.release();
+    await heldStoreLock.release();
     await lock?.release();
   };
 
   let store: TokenStore;
+  let daemonKey: Buffer;
   try {
     store = TokenStore.open(paths.dbPath);
+    daemonKey = loadOrCreateDaemonKey(daemonKeyFile(paths.authDir));
   } catch (err) {
     await releaseLocks();
     throw err;
@@ -157,6 +198,7 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
     fetch: globalThis.fetch,
     paths,
     logger,
+    daemonKey,
     managedBy,
     idleExitSeconds: idle > 0 ? idle : null,
     idpTimeoutMs: Number.isFinite(idpTimeout) && idpTimeout > 0 ? idpTimeout : undefined,
@@ -172,7 +214,8 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
     if (inheritedFd !== null) {
       await listen(app, { fd: inheritedFd });
     } else {
-      if (fs.existsSync(paths.socketPath)) {
+      const existing = lstatOrNull(paths.socketPath);
+      if (existing) {
         // We hold the lock, so whatever answers there is not a daemon of ours.
         if (await socketAnswers(paths.socketPath)) {
           throw new McptestError(

@@ -84,7 +84,21 @@ export const ERROR_CATALOGUE = {
   // The daemon and its store.
   daemon_unreachable: entry(503, 'error', 'The auth daemon could not be reached or started.'),
   daemon_version_mismatch: entry(503, 'error', 'The running daemon speaks another IPC version.'),
-  socket_unsafe: entry(500, 'error', 'The socket folder is owned by another user or open to others.'),
+  socket_unsafe: entry(
+    500,
+    'error',
+    'The socket, its folder or a folder above it is owned by another user or open to others.',
+  ),
+  daemon_untrusted: entry(
+    500,
+    'error',
+    'What answers on the socket could not prove it is your own daemon; nothing was sent to it.',
+  ),
+  daemon_home_mismatch: entry(
+    409,
+    'error',
+    'The daemon on this socket serves another MCPTEST_HOME than the one this process uses.',
+  ),
   socket_path_too_long: entry(500, 'usage', 'The socket path exceeds the limit of Unix socket addresses.'),
   store_corrupt: entry(500, 'error', 'The token database is damaged; it is kept untouched.'),
   store_newer_schema: entry(500, 'error', 'The token database was written by a newer mcptest.'),

@@ -19,6 +19,12 @@ export interface McptestPaths {
   daemonFile: string;
   /** Folder that holds the socket (0700, owned by the user). */
   socketDir: string;
+  /** `<socketDir>/authd.lock`: held by the daemon serving this socket (`shared/file-lock.ts`). */
+  socketLock: string;
+  /** `<socketDir>/spawn.lock`: held by the one client that starts a daemon for this socket. */
+  spawnLock: string;
+  /** `<home>/auth/store.lock`: held by the daemon serving this store. */
+  storeLock: string;
   /** The daemon's Unix socket. */
   socketPath: string;
   /** Folder of the daemon's JSON log. */
@@ -47,6 +53,9 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): McptestPaths
     dbPath: path.join(authDir, 'tokens.db'),
     daemonFile: path.join(authDir, 'daemon.json'),
     socketDir: path.dirname(socketPath),
+    socketLock: path.join(path.dirname(socketPath), 'authd.lock'),
+    spawnLock: path.join(path.dirname(socketPath), 'spawn.lock'),
+    storeLock: path.join(authDir, 'store.lock'),
     socketPath,
     logDir,
     logFile: path.join(logDir, 'authd.log'),
@@ -59,7 +68,10 @@ export function checkSocketPathLength(socketPath: string): void {
     throw new McptestError(
       'socket_path_too_long',
       `socket path is ${bytes} bytes, over the ${MAX_SOCKET_PATH_BYTES}-byte limit of Unix sockets: ${socketPath}`,
-      { hint: 'export MCPTEST_SOCKET=/tmp/mcptest-$(id -u)/authd.sock (or another short path)' },
+      {
+        // Never a shared folder such as /tmp/…: another user could create it first.
+        hint: 'use a short folder of your own: mkdir -m 700 -p ~/.mcptest-run && export MCPTEST_SOCKET=~/.mcptest-run/authd.sock (or $XDG_RUNTIME_DIR/mcptest/authd.sock)',
+      },
     );
   }
 }
@@ -72,7 +84,9 @@ export function checkSocketPathLength(socketPath: string): void {
 export function ensureDir(dir: string): void {
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  } catch (err) {
+  } catch (first) {
+    // Node's recursive mkdir says ENOENT where the file system is read-only: ask step by step.
+    const err = (first as NodeJS.ErrnoException).code === 'ENOENT' ? (mkdirStepwise(dir) ?? first) : first;
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOTDIR' || e.code === 'EEXIST') {
       const blocker = firstNonFolder(dir);
@@ -82,13 +96,29 @@ export function ensureDir(dir: string): void {
       });
     }
     if (['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT'].includes(e.code ?? '')) {
-      throw new McptestError('store_unwritable', `cannot create ${dir}: ${e.code}`, {
+      const why =
+        e.code === 'EROFS' ? ' (a read-only file system)' : e.code === 'ENOSPC' ? ' (no space left)' : '';
+      throw new McptestError('store_unwritable', `cannot create ${dir}: ${e.code}${why}`, {
         hint: `check the permissions of ${path.dirname(dir)}, or set MCPTEST_HOME to a writable folder`,
         cause: err,
       });
     }
     throw err;
   }
+}
+
+/** Creates `dir` one folder at a time; the first error, with its real errno, or null. */
+function mkdirStepwise(dir: string): NodeJS.ErrnoException | null {
+  const parts = path.resolve(dir).split(path.sep);
+  for (let i = 2; i <= parts.length; i++) {
+    const p = parts.slice(0, i).join(path.sep);
+    try {
+      fs.mkdirSync(p, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return err as NodeJS.ErrnoException;
+    }
+  }
+  return null;
 }
 
 /** The first path on the way down to `dir` that exists but is not a folder. */

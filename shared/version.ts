@@ -7,4 +7,5 @@ const pkg = require('../../package.json') as { version: string };
 export const VERSION: string = pkg.version;
 
 /** The IPC contract version. Bump it whenever a /v1 request or response changes incompatibly. */
-export const IPC_API_VERSION = 1;
+// 2: the health route answers a challenge (shared/daemon-identity.ts); clients refuse daemons that cannot.
+export const IPC_API_VERSION = 2;

@@ -110,7 +110,12 @@ Examples:
           `--min-ttl takes whole seconds from 0 to 86400, not ${opts.minTtl}`,
         );
       }
-      const token = await withDaemon(io, (c) => c.getToken({ serverUrl, minTtlSeconds: minTtl }));
+      // A daemon that dies while this request is in flight is started again and asked once more.
+      const { openTokenClient } = await import('../../client/ensure-daemon.js');
+      const client = await openTokenClient(io.env);
+      const token = await client
+        .getToken({ serverUrl, minTtlSeconds: minTtl }, { signal: io.signal })
+        .finally(() => client.close());
       io.stdout(`${token.accessToken}\n`);
       const left = token.expiresAt === null ? null : token.expiresAt - Date.now();
       if (left !== null && left < minTtl * 1000) {

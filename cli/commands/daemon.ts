@@ -144,14 +144,12 @@ Examples:
   $ mcptest daemon status --json | jq .lastErrors`,
     )
     .action(async (opts: { json?: boolean }) => {
-      const { DaemonClient } = await import('../../client/daemon-client.js');
-      const { isSystemdManaged, runningDaemon, systemdUserUnitDir, SYSTEMD_SOCKET_UNIT } = await import(
-        '../../client/ensure-daemon.js'
-      );
+      const { isSystemdManaged, runningDaemon, systemdUserUnitDir, SYSTEMD_SOCKET_UNIT, trustedClient } =
+        await import('../../client/ensure-daemon.js');
       const paths = resolvePaths(io.env);
       const unitsInstalled = fs.existsSync(`${systemdUserUnitDir(io.env)}/${SYSTEMD_SOCKET_UNIT}`);
       const systemd = isSystemdManaged(io.env, paths);
-      const client = (await runningDaemon(paths))?.client ?? new DaemonClient(paths.socketPath);
+      const client = (await runningDaemon(paths))?.client ?? trustedClient(paths.socketPath, paths);
       try {
         const status = await client.status().catch((err) => {
           if (err instanceof McptestError && err.code === 'daemon_unreachable') return null;
@@ -359,8 +357,8 @@ Example:
 async function runningSelfManaged(env: NodeJS.ProcessEnv): Promise<number | null> {
   const paths = resolvePaths(env);
   if (!fs.existsSync(paths.socketPath)) return null;
-  const { DaemonClient } = await import('../../client/daemon-client.js');
-  const client = new DaemonClient(paths.socketPath);
+  const { trustedClient } = await import('../../client/ensure-daemon.js');
+  const client = trustedClient(paths.socketPath, paths);
   try {
     const health = await client.health(1_000).catch(() => null);
     return health && health.managedBy === 'self' ? health.pid : null;

@@ -235,26 +235,8 @@ function reasonOf(err: McptestError): string {
   return at >= 0 ? err.message.slice(at + 2) : err.message;
 }
 
-/**
- * The daemon, as a token source asks it for every request. A daemon that went away between two
- * requests of a long run (killed, or an idle exit racing a request) is started again and asked
- * once more: logins live in its store, and client credentials travel with every request.
- */
 async function openDaemon(env: NodeJS.ProcessEnv): Promise<Pick<DaemonClient, 'getToken' | 'close'>> {
-  const { ensureDaemon } = await import('../../client/ensure-daemon.js');
-  const client = await ensureDaemon({ env });
-  return {
-    getToken: async (req, options) => {
-      try {
-        return await client.getToken(req, options);
-      } catch (err) {
-        if (!(err instanceof McptestError && err.code === 'daemon_unreachable')) throw err;
-        await (await ensureDaemon({ env })).close();
-        return client.getToken(req, options);
-      }
-    },
-    close: () => client.close(),
-  };
+  return (await import('../../client/ensure-daemon.js')).openTokenClient(env);
 }
 
 /** A cached login in the daemon, or no credentials at all. */

@@ -4,6 +4,7 @@
  * Real daemon processes, the real CLI, the real IdP.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
@@ -98,12 +99,15 @@ test('a socket folder open to others (0777) is refused with a chmod hint', async
 });
 
 test('a daemon that is slow to load still reports why it refused to start', async () => {
-  // On a loaded machine the detached daemon may take seconds to reach its folder check; the
-  // starting client must still report the refusal, not "did not start within 15s".
+  // On a loaded machine the detached daemon may take seconds to reach its store check; the
+  // starting client must still report the refusal, not "did not start within 15s". The stall is
+  // given the one way node options reach a self-started daemon: MCPTEST_DAEMON_NODE_OPTIONS.
   await withEnv(async (env) => {
-    const dir = path.dirname(env.MCPTEST_SOCKET as string);
-    fs.mkdirSync(dir);
-    fs.chmodSync(dir, 0o777);
+    const authDir = path.join(env.MCPTEST_HOME as string, 'auth');
+    fs.mkdirSync(authDir, { mode: 0o700 });
+    fs.writeFileSync(path.join(authDir, 'tokens.db'), 'this is not a SQLite database, padded'.repeat(200), {
+      mode: 0o600,
+    });
     const slow = path.join(env.HOME as string, 'slow-daemon.cjs');
     fs.writeFileSync(
       slow,
@@ -111,11 +115,66 @@ test('a daemon that is slow to load still reports why it refused to start', asyn
         '  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);\n',
     );
     const r = await runCli(['daemon', 'start'], {
-      env: { ...env, cleanup: undefined, NODE_OPTIONS: `--require ${slow}` },
+      env: { ...env, cleanup: undefined, MCPTEST_DAEMON_NODE_OPTIONS: `--require ${slow}` },
     });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`${dir} is open to other users \\(mode 777\\); it must be 700`));
+    assert.match(r.stderr, /tokens\.db/);
+    assert.match(r.stderr, /is damaged \(SQLITE_NOTADB\); it was left untouched/);
     assert.doesNotMatch(r.stderr, /did not start within/);
+  });
+});
+
+test('a dangling symbolic link at the socket path is named, by the CLI and by the daemon', async () => {
+  await withEnv(async (env) => {
+    const socketPath = env.MCPTEST_SOCKET as string;
+    fs.mkdirSync(path.dirname(socketPath), { mode: 0o700 });
+    fs.symlinkSync('/nonexistent/elsewhere.sock', socketPath);
+    const cli = await runCli(['auth', 'status'], { env });
+    assert.equal(cli.code, 1);
+    assert.match(
+      cli.stderr,
+      new RegExp(`the daemon socket ${socketPath} is a symbolic link to /nonexistent/elsewhere\\.sock`),
+    );
+    assert.match(cli.stderr, new RegExp(`hint: remove it and run the command again: rm ${socketPath}`));
+    const daemon = await runCli(['daemon', 'run'], { env });
+    assert.equal(daemon.code, 1);
+    assert.match(
+      daemon.stderr,
+      new RegExp(`${socketPath} is a symbolic link; the daemon will not listen there`),
+    );
+    for (const out of [cli.stderr, daemon.stderr])
+      assert.doesNotMatch(out, /\n\s+at |Error: /, 'no stack trace');
+    assert.ok(fs.lstatSync(socketPath).isSymbolicLink(), 'the link is left as it was');
+  });
+});
+
+test('a read-only MCPTEST_HOME is a clear error naming the file system, not ENOENT', async () => {
+  assert.equal(process.getuid?.(), 0, 'mounting a read-only file system needs root (CI runs as root)');
+  await withEnv(async (env) => {
+    const home = path.join(env.MCPTEST_HOME as string, 'ro-home');
+    fs.mkdirSync(home);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,ro', 'tmpfs', home]);
+    try {
+      const ro = { ...env, cleanup: undefined, MCPTEST_HOME: home, MCPTEST_SOCKET: undefined };
+      for (const args of [
+        ['auth', 'status'],
+        ['daemon', 'run'],
+      ]) {
+        const run = await runCli(args, { env: ro });
+        assert.equal(run.code, 1, run.stderr);
+        assert.match(
+          run.stderr,
+          new RegExp(`cannot create ${home}/\\w+: EROFS \\(a read-only file system\\)`),
+        );
+        assert.match(
+          run.stderr,
+          /hint: check the permissions of .*, or set MCPTEST_HOME to a writable folder/,
+        );
+        assert.doesNotMatch(run.stderr, /ENOENT|\n\s+at /);
+      }
+    } finally {
+      execFileSync('umount', [home]);
+    }
   });
 });
 
@@ -139,7 +198,10 @@ test('a socket path over the Unix limit is a clear error before anything starts'
     });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /socket path is \d+ bytes, over the 107-byte limit of Unix sockets/);
-    assert.match(r.stderr, /hint: export MCPTEST_SOCKET=/);
+    assert.match(
+      r.stderr,
+      /hint: use a short folder of your own: mkdir -m 700 -p ~\/\.mcptest-run && export MCPTEST_SOCKET=/,
+    );
     const run = await runCli(['daemon', 'run'], {
       env: { ...env, MCPTEST_SOCKET: long, cleanup: undefined },
     });

@@ -66,7 +66,12 @@ test('a socket path over the Unix limit is refused with a hint', async () => {
     const run = await runCli(['auth', 'status'], { env });
     assert.equal(run.code, 2);
     assert.match(run.stderr, /socket path is \d+ bytes, over the 107-byte limit/);
-    assert.match(run.stderr, /hint: export MCPTEST_SOCKET=/);
+    // A folder of the user's own, never a shared one another user could create first.
+    assert.match(
+      run.stderr,
+      /hint: use a short folder of your own: mkdir -m 700 -p ~\/\.mcptest-run && export MCPTEST_SOCKET=/,
+    );
+    assert.doesNotMatch(run.stderr.split('\n').find((l) => l.startsWith('hint:')) ?? '', /\/tmp\//);
   } finally {
     await env.cleanup();
   }

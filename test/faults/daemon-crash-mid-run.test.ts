@@ -11,7 +11,15 @@ import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
 import { runCli } from '../helpers/cli.js';
 import { startTestDaemon } from '../helpers/daemon.js';
-import { seedLogin } from '../helpers/seed.js';
+import { refreshRequests, seedLogin } from '../helpers/seed.js';
+
+/** Connected (accepted) sockets of the Unix socket at `socketPath`, from /proc/net/unix. */
+function connectionsTo(socketPath: string): number {
+  return fs
+    .readFileSync('/proc/net/unix', 'utf8')
+    .split('\n')
+    .filter((line) => line.endsWith(` ${socketPath}`) && line.split(/\s+/)[5] === '03').length;
+}
 
 let idp: Idp;
 let mcp: McpExampleServer;
@@ -52,6 +60,44 @@ test('kill -9 of the daemon during `mcptest run`: the run starts a new one and e
     const status = await runCli(['daemon', 'status', '--json'], { env: d.env });
     assert.notEqual(JSON.parse(status.stdout).pid, d.process.pid, 'a fresh daemon took over');
   } finally {
+    await d.cleanup();
+  }
+});
+
+test('kill -9 of the daemon while `mcptest auth token` waits on a refresh: a new daemon answers it', async () => {
+  const d = await startTestDaemon();
+  try {
+    const before = refreshRequests(idp);
+    const seen = idp.requests.length;
+    // The IdP holds the first refresh (the daemon starts it as soon as it stores a token that
+    // expires in a second), so the CLI's request waits on it when the daemon dies.
+    await seedLogin(idp, d.client, mcp.url, {
+      expiresIn: 1,
+      beforeImport: () => idp.setFault({ delayMs: 5_000 }, { path: '/token', times: 1 }),
+    });
+    await new Promise((r) => setTimeout(r, 1_100)); // the cached access token has expired
+    const held = () => idp.requests.slice(seen).some((r) => r.path === '/token' && r.status === 0);
+    assert.ok(held(), 'the refresh reached the IdP and is held there');
+    await d.client.close(); // from here on, every connection to the daemon is the CLI's
+    const run = runCli(['auth', 'token', '--url', mcp.url], { env: d.env });
+    const deadline = Date.now() + 20_000;
+    while (connectionsTo(d.env.MCPTEST_SOCKET as string) === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(connectionsTo(d.env.MCPTEST_SOCKET as string) > 0, 'the CLI reached the daemon');
+    // Its handshake and token request follow on that connection within microseconds.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(held(), 'the refresh the CLI waits on is still held');
+    await d.kill();
+    const done = await run;
+    assert.equal(done.code, 0, done.stderr);
+    assert.match(done.stdout, /^\S{20,}\n$/, 'one token on stdout');
+    assert.doesNotMatch(done.stderr, /ECONNRESET|cannot reach the auth daemon/);
+    assert.ok(refreshRequests(idp) > before, 'the new daemon refreshed');
+    const status = await runCli(['daemon', 'status', '--json'], { env: d.env });
+    assert.notEqual(JSON.parse(status.stdout).pid, d.process.pid, 'a fresh daemon took over');
+  } finally {
+    idp.setFault(null);
     await d.cleanup();
   }
 });

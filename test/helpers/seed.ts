@@ -10,9 +10,10 @@ export async function seedLogin(
   idp: Idp,
   client: DaemonClient,
   serverUrl: string,
-  options: { expiresIn?: number; scope?: string } = {},
+  options: { expiresIn?: number; scope?: string; beforeImport?: () => void } = {},
 ) {
   const set = await idp.obtainTokenSet({ resource: serverUrl, scope: options.scope ?? 'mcp:read' });
+  options.beforeImport?.();
   await client.importCredential({
     serverUrl,
     accessToken: set.access_token,
