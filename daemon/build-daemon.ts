@@ -58,6 +58,7 @@ function homeMatcher(ownHome: string): (home: string) => boolean {
  */
 export function buildDaemon(deps: DaemonDeps): Daemon {
   const metrics = new Metrics();
+  deps.store.watch((level, details, msg) => deps.logger[level](details, msg));
   const oauth = { fetch: deps.fetch, timeoutMs: deps.idpTimeoutMs ?? 10_000, now: () => deps.clock.now() };
   const tokens = new TokenService({
     store: deps.store,

@@ -104,6 +104,11 @@ export const ERROR_CATALOGUE = {
   store_newer_schema: entry(500, 'error', 'The token database was written by a newer mcptest.'),
   store_unwritable: entry(500, 'error', 'The token database or its folder cannot be written.'),
   store_locked: entry(503, 'error', 'The token database is locked by another process.'),
+  store_unsafe: entry(
+    500,
+    'error',
+    'A file of the token store is a symbolic link or not a regular file; it is refused and left as it is.',
+  ),
 
   // Talking to MCP servers.
   connection_failed: entry(502, 'error', 'The MCP server could not be reached (DNS, TCP, TLS).'),

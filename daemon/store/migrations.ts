@@ -61,6 +61,16 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       );
     `);
   },
+  // refresh_started_at: a refresh was sent with the stored refresh token and its answer is not
+  // committed yet; still set at start, it means the previous daemon died in that window.
+  // secret_hash: a salted hash of the client-credentials secret (or key) a token was minted
+  // with, so that a token is handed only to a caller presenting that secret. Never the secret.
+  (db) => {
+    db.exec(`
+      ALTER TABLE credentials ADD COLUMN refresh_started_at INTEGER;
+      ALTER TABLE credentials ADD COLUMN secret_hash TEXT;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { McptestError } from '../../shared/errors.js';
 import { ensurePrivateDir } from '../../shared/paths.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { PendingJournal } from './pending-journal.js';
 
 export type CredentialSource = 'browser' | 'device' | 'client_credentials' | 'import';
 
@@ -30,7 +31,17 @@ export interface CredentialRow {
   generation: number;
   createdAt: number;
   updatedAt: number;
+  /** Set while a refresh with `refreshToken` is on its way to the IdP (cleared by its outcome). */
+  refreshStartedAt: number | null;
+  /** Salted hash of the client-credentials secret the token was minted with; never the secret. */
+  secretHash: string | null;
 }
+
+/** A whole credential as a login, an import or a mint writes it. */
+export type NewCredential = Omit<
+  CredentialRow,
+  'generation' | 'createdAt' | 'updatedAt' | 'state' | 'lastError' | 'refreshStartedAt' | 'secretHash'
+> & { secretHash?: string | null };
 
 export interface NewTokenSet {
   accessToken: string;
@@ -83,6 +94,8 @@ const CREDENTIAL_COLUMNS: Record<keyof CredentialRow, string> = {
   generation: 'generation',
   createdAt: 'created_at',
   updatedAt: 'updated_at',
+  refreshStartedAt: 'refresh_started_at',
+  secretHash: 'secret_hash',
 };
 const SELECT_CREDENTIAL = `SELECT ${Object.entries(CREDENTIAL_COLUMNS)
   .map(([prop, col]) => `${col} AS ${prop}`)
@@ -127,29 +140,80 @@ function storeError(err: unknown, dbPath: string): McptestError {
   return new McptestError('internal', `token database error: ${(err as Error).message}`, { cause: err });
 }
 
+function unsafeFile(file: string, what: string): McptestError {
+  return new McptestError('store_unsafe', `${file} is ${what}; it was refused and left as it is`, {
+    hint: `put a regular file of your own there: mv ${file} ${file}.moved`,
+  });
+}
+
+/** Refuses a symlink (or anything but a regular file) where the store keeps a file. */
+function refuseUnsafe(file: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(file);
+  } catch {
+    return; // missing: created as a regular file
+  }
+  if (st.isSymbolicLink()) throw unsafeFile(file, 'a symbolic link');
+  if (!st.isFile()) throw unsafeFile(file, 'not a regular file');
+}
+
+function inode(file: string): number | null {
+  return fs.statSync(file, { throwIfNoEntry: false })?.ino ?? null;
+}
+
+function configure(db: Database.Database): Database.Database {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+/** Something the store noticed and the daemon should log (the store itself has no logger). */
+export type StoreNotice = (level: 'warn' | 'error', details: Record<string, unknown>, msg: string) => void;
+
 /**
  * The daemon's SQLite store: credentials, client registrations, discovery results and pending
  * logins. One file (`tokens.db`, mode 0600, folder 0700) in WAL mode. Only the daemon opens it.
+ * Beside it, the pending journal (`pending.journal`) keeps won token sets SQLite refused.
  */
 export class TokenStore {
-  private readonly db: Database.Database;
+  private db: Database.Database;
   readonly dbPath: string;
+  readonly journal: PendingJournal;
   /** Prepared statements, compiled once: the token route reads a credential on every call. */
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly walPath: string;
+  /** The inode of the WAL this connection writes: another (or none) at the path means trouble. */
+  private walInode: number | null;
+  private watcher: fs.FSWatcher | null = null;
+  private notice: StoreNotice = () => {};
 
-  private constructor(db: Database.Database, dbPath: string) {
+  private constructor(db: Database.Database, dbPath: string, journal: PendingJournal) {
     this.db = db;
     this.dbPath = dbPath;
+    this.journal = journal;
+    this.walPath = `${dbPath}-wal`;
+    this.walInode = inode(this.walPath);
   }
 
   static open(dbPath: string): TokenStore {
     ensurePrivateDir(path.dirname(dbPath));
+    // A symlink would have SQLite (and chmod) work on its target, wherever it points.
+    for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) refuseUnsafe(file);
     let db: Database.Database | undefined;
     try {
       // Create the file with 0600 before SQLite does; SQLite gives -wal/-shm the same mode.
-      const fd = fs.openSync(dbPath, fs.constants.O_CREAT | fs.constants.O_RDWR, 0o600);
-      fs.closeSync(fd);
-      fs.chmodSync(dbPath, 0o600);
+      const fd = fs.openSync(
+        dbPath,
+        fs.constants.O_CREAT | fs.constants.O_RDWR | fs.constants.O_NOFOLLOW,
+        0o600,
+      );
+      try {
+        fs.fchmodSync(fd, 0o600);
+      } finally {
+        fs.closeSync(fd);
+      }
       db = new Database(dbPath, { timeout: 5000 });
       const check = db.pragma('quick_check', { simple: true });
       if (check !== 'ok') {
@@ -171,16 +235,16 @@ export class TokenStore {
           },
         );
       }
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
-      const store = new TokenStore(db, dbPath);
+      configure(db);
+      const journal = PendingJournal.open(path.join(path.dirname(dbPath), 'pending.journal'));
+      const store = new TokenStore(db, dbPath, journal);
       store.migrate(version);
       return store;
     } catch (err) {
       db?.close();
       if (err instanceof McptestError) throw err;
       const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ELOOP') throw unsafeFile(dbPath, 'a symbolic link');
       if (e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'ENOSPC') {
         throw new McptestError('store_unwritable', `cannot open token database ${dbPath}: ${e.code}`, {
           hint: `check permissions and free space of ${path.dirname(dbPath)}`,
@@ -189,6 +253,63 @@ export class TokenStore {
       }
       throw storeError(err, dbPath);
     }
+  }
+
+  /**
+   * Where the store reports what it noticed, and the start of its watch on the WAL file: a WAL
+   * removed under the daemon would take every commit since the last checkpoint with it at the
+   * next crash, so its content is checkpointed into tokens.db at once and a new WAL opened.
+   */
+  watch(notice: StoreNotice): void {
+    this.notice = notice;
+    if (this.watcher) return;
+    try {
+      this.watcher = fs.watch(path.dirname(this.dbPath), { persistent: false }, (event, name) => {
+        if (event === 'rename' && (name === null || name === path.basename(this.walPath))) this.checkWal();
+      });
+      this.watcher.on('error', () => {});
+    } catch {
+      // No watch (inotify exhausted): every write still checks the WAL.
+    }
+  }
+
+  /** Saves the content of a WAL file that is no longer at its path, and opens a new one. */
+  private checkWal(): void {
+    if (!this.db.open) return;
+    const now = inode(this.walPath);
+    if (this.walInode === null) {
+      this.walInode = now;
+      return;
+    }
+    if (now === this.walInode) return;
+    let saved = true;
+    try {
+      // The connection still holds the removed file open: copy every frame into tokens.db.
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (err) {
+      saved = false;
+      this.notice(
+        'error',
+        { walPath: this.walPath, code: sqliteCode(err) },
+        'could not save the removed WAL',
+      );
+    }
+    try {
+      this.db.close();
+      this.statements.clear();
+      this.db = configure(new Database(this.dbPath, { timeout: 5000 }));
+      this.walInode = inode(this.walPath);
+    } catch (err) {
+      this.notice('error', { walPath: this.walPath, code: sqliteCode(err) }, 'could not reopen the store');
+      return;
+    }
+    this.notice(
+      'error',
+      { walPath: this.walPath, saved },
+      saved
+        ? `${this.walPath} was removed while the daemon ran; its commits were saved into ${this.dbPath} and a new WAL opened`
+        : `${this.walPath} was removed while the daemon ran; commits since the last checkpoint may be lost`,
+    );
   }
 
   private migrate(from: number): void {
@@ -217,7 +338,15 @@ export class TokenStore {
     }
   }
 
+  /** A write: the WAL it goes to must still be the one at the path. */
+  private write<T>(fn: () => T): T {
+    this.checkWal();
+    return this.run(fn);
+  }
+
   close(): void {
+    this.watcher?.close();
+    this.watcher = null;
     if (this.db.open) this.db.close();
   }
 
@@ -240,15 +369,14 @@ export class TokenStore {
   }
 
   /** Inserts or replaces a whole credential (a fresh login, an import, a new client-credentials token). */
-  putCredential(
-    row: Omit<CredentialRow, 'generation' | 'createdAt' | 'updatedAt' | 'state' | 'lastError'>,
-    now: number,
-  ): CredentialRow {
-    return this.run(() =>
+  putCredential(row: NewCredential, now: number): CredentialRow {
+    return this.write(() =>
       this.db.transaction(() => {
         const prev = this.getCredential(row.key);
         const full: CredentialRow = {
           ...row,
+          secretHash: row.secretHash ?? null,
+          refreshStartedAt: null,
           state: 'valid',
           lastError: null,
           generation: (prev?.generation ?? 0) + 1,
@@ -269,7 +397,7 @@ export class TokenStore {
    * handed the new token. Fails if another writer moved the generation on in between.
    */
   saveRefreshed(key: string, expectedGeneration: number, tokens: NewTokenSet, now: number): CredentialRow {
-    return this.run(() =>
+    return this.write(() =>
       this.db.transaction(() => {
         const prev = this.getCredential(key);
         if (!prev) throw new McptestError('not_found', `credential ${key} was removed during a refresh`);
@@ -281,7 +409,8 @@ export class TokenStore {
         }
         this.stmt(
           `UPDATE credentials SET access_token = ?, refresh_token = ?, token_type = ?, scope = ?, expires_at = ?,
-               state = 'valid', last_error = NULL, generation = generation + 1, updated_at = ? WHERE key = ?`,
+               state = 'valid', last_error = NULL, refresh_started_at = NULL, generation = generation + 1,
+               updated_at = ? WHERE key = ?`,
         ).run(
           tokens.accessToken,
           tokens.refreshToken === undefined ? prev.refreshToken : tokens.refreshToken,
@@ -296,22 +425,46 @@ export class TokenStore {
     );
   }
 
-  markNeedsLogin(key: string, error: string, now: number): void {
-    this.run(() =>
+  /**
+   * Records that a refresh of generation `generation` is about to be sent (read-then-write, so a
+   * locked store refuses at once instead of waiting for its busy timeout).
+   */
+  markRefreshStarted(key: string, generation: number, now: number): void {
+    this.write(() =>
+      this.db.transaction(() => {
+        const prev = this.getCredential(key);
+        if (prev?.generation !== generation) return;
+        this.stmt('UPDATE credentials SET refresh_started_at = ? WHERE key = ?').run(now, key);
+      })(),
+    );
+  }
+
+  /** The refresh sent has an outcome that is not a token set (a refusal, a timeout). */
+  clearRefreshStarted(key: string): void {
+    this.write(() =>
       this.stmt(
-        `UPDATE credentials SET state = 'needs_login', last_error = ?, updated_at = ? WHERE key = ?`,
+        'UPDATE credentials SET refresh_started_at = NULL WHERE key = ? AND refresh_started_at IS NOT NULL',
+      ).run(key),
+    );
+  }
+
+  markNeedsLogin(key: string, error: string, now: number): void {
+    this.write(() =>
+      this.stmt(
+        `UPDATE credentials SET state = 'needs_login', last_error = ?, refresh_started_at = NULL, updated_at = ?
+           WHERE key = ?`,
       ).run(error, now, key),
     );
   }
 
   setLastError(key: string, error: string | null, now: number): void {
-    this.run(() =>
+    this.write(() =>
       this.stmt('UPDATE credentials SET last_error = ?, updated_at = ? WHERE key = ?').run(error, now, key),
     );
   }
 
   deleteCredential(key: string): boolean {
-    return this.run(() => this.stmt('DELETE FROM credentials WHERE key = ?').run(key).changes > 0);
+    return this.write(() => this.stmt('DELETE FROM credentials WHERE key = ?').run(key).changes > 0);
   }
 
   // ---- client registrations (keyed by server URL) ----
@@ -328,7 +481,7 @@ export class TokenStore {
   }
 
   putClient(row: ClientRegistrationRow): void {
-    this.run(() =>
+    this.write(() =>
       this.stmt(
         `INSERT OR REPLACE INTO clients (server_url, issuer, client_id, client_secret, method, metadata, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -345,7 +498,7 @@ export class TokenStore {
   }
 
   deleteClient(serverUrl: string): void {
-    this.run(() => this.stmt('DELETE FROM clients WHERE server_url = ?').run(serverUrl));
+    this.write(() => this.stmt('DELETE FROM clients WHERE server_url = ?').run(serverUrl));
   }
 
   // ---- discovery results ----
@@ -361,7 +514,7 @@ export class TokenStore {
   }
 
   putDiscovery(serverUrl: string, document: Record<string, unknown>, now: number): void {
-    this.run(() =>
+    this.write(() =>
       this.stmt('INSERT OR REPLACE INTO discovery (server_url, document, fetched_at) VALUES (?, ?, ?)').run(
         serverUrl,
         JSON.stringify(document),
@@ -371,13 +524,13 @@ export class TokenStore {
   }
 
   deleteDiscovery(serverUrl: string): void {
-    this.run(() => this.stmt('DELETE FROM discovery WHERE server_url = ?').run(serverUrl));
+    this.write(() => this.stmt('DELETE FROM discovery WHERE server_url = ?').run(serverUrl));
   }
 
   // ---- pending logins (so device polling resumes after a restart) ----
 
   putPendingLogin(row: PendingLoginRow): void {
-    this.run(() =>
+    this.write(() =>
       this.stmt(
         `INSERT OR REPLACE INTO pending_logins (id, server_url, kind, status, data, error, created_at, expires_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -418,6 +571,6 @@ export class TokenStore {
   }
 
   deletePendingLogin(id: string): void {
-    this.run(() => this.stmt('DELETE FROM pending_logins WHERE id = ?').run(id));
+    this.write(() => this.stmt('DELETE FROM pending_logins WHERE id = ?').run(id));
   }
 }

@@ -3,6 +3,7 @@
  * that for any credential exactly one refresh is in flight at a time (single-flight), whatever
  * the number of callers. A rotated token set is committed to the store before any caller sees it.
  */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../../shared/clock.js';
 import { McptestError } from '../../shared/errors.js';
@@ -18,12 +19,14 @@ import { canonicalServerUrl } from '../../shared/server-url.js';
 import type { Metrics } from '../metrics.js';
 import {
   clientCredentialsGrant,
+  type FetchLike,
   type IssuedTokens,
   type OAuthContext,
   refreshGrant,
   revokeToken,
 } from '../oauth/token-endpoint.js';
-import type { CredentialRow, TokenStore } from '../store/token-store.js';
+import type { JournaledSet } from '../store/pending-journal.js';
+import type { CredentialRow, NewCredential, TokenStore } from '../store/token-store.js';
 
 /** Where to send token requests for a server, found by discovery. */
 export interface AuthServerEndpoints {
@@ -52,6 +55,49 @@ interface Backoff {
   failures: number;
   retryAt: number;
   error: McptestError;
+}
+
+/**
+ * How far the wall clock may stand behind the time a stored token was received before that
+ * token's age counts as unknown (the clock was set back, or a daemon started with a clock behind)
+ * and the token is replaced rather than served.
+ */
+const CLOCK_BEHIND_TOLERANCE_MS = 60_000;
+/** At a graceful stop, how long to keep trying to save token sets neither committed nor journaled. */
+const STOP_RETRY_MS = 500;
+const STOP_RETRIES = 20;
+
+/** A token set won from the IdP that the store has not committed yet. */
+interface WonSet {
+  generation: number;
+  tokens: IssuedTokens;
+  /** Wall time of the IdP's answer. */
+  wonAt: number;
+  /** Monotonic time of the IdP's answer, when won by this process. */
+  wonMono: number | null;
+}
+
+/**
+ * A salted hash of what a client authenticates with (secret or private key, and the method):
+ * stored with a client-credentials token so that only a caller presenting the same secret gets
+ * it, also after a restart, when the secret itself is no longer in memory. Never the secret.
+ */
+function secretDigest(spec: ClientCredentialsSpec, salt: Buffer): string {
+  const material = JSON.stringify([
+    spec.authMethod ?? null,
+    spec.clientSecret ?? null,
+    spec.privateKey ?? null,
+  ]);
+  const mac = createHmac('sha256', salt).update(material).digest('base64url');
+  return `v1.${salt.toString('base64url')}.${mac}`;
+}
+
+function secretMatches(stored: string | null, spec: ClientCredentialsSpec): boolean {
+  const [version, salt] = stored?.split('.') ?? [];
+  if (!stored || version !== 'v1' || !salt) return false;
+  const presented = Buffer.from(secretDigest(spec, Buffer.from(salt, 'base64url')));
+  const kept = Buffer.from(stored);
+  return presented.length === kept.length && timingSafeEqual(presented, kept);
 }
 
 export function clientCredentialsKey(serverUrl: string, clientId: string, scope: string | undefined): string {
@@ -91,7 +137,18 @@ export class TokenService {
    * rotated the refresh token already, so the next attempt commits this set instead of asking
    * again with a refresh token that is now rotated out (which would cost the whole grant).
    */
-  private readonly uncommitted = new Map<string, { generation: number; tokens: IssuedTokens }>();
+  private readonly uncommitted = new Map<string, WonSet>();
+  /** Whether every set in `uncommitted` is also in the pending journal (fsync'ed). */
+  private journaled = true;
+  /** Whether the pending journal holds sets (so that it needs clearing). */
+  private journalHolds = false;
+  /**
+   * When each token's IdP lifetime (`expires_in`) ends on the monotonic clock, for tokens this
+   * process received: a wall clock set back does not make them look younger than they are.
+   */
+  private readonly deadlines = new Map<string, { generation: number; at: number }>();
+  /** Credentials whose last refresh was cut off by a crash of the previous daemon. */
+  private readonly crashInterrupted = new Set<string>();
   /** Generation of each credential for which a 401 report already caused a refresh. */
   private readonly rejectionRefreshed = new Map<string, number>();
   private readonly random: () => number;
@@ -101,16 +158,191 @@ export class TokenService {
     this.random = deps.random ?? Math.random;
   }
 
-  /** Arms refresh timers for every stored credential that can be refreshed. */
+  /**
+   * Before anything is served: commits the token sets the pending journal kept (won while the
+   * store refused them), retries once each refresh the previous daemon was killed in the middle
+   * of, and arms refresh timers for every stored credential that can be refreshed.
+   */
   start(): void {
-    for (const row of this.deps.store.listCredentials()) this.schedule(row);
+    const { store, logger } = this.deps;
+    if (store.journal.unavailable) {
+      logger.warn(
+        { reason: store.journal.unavailable },
+        'no pending journal: a won token set the store refuses is kept in memory only',
+      );
+    }
+    const found = store.journal.pending();
+    if (found.length > 0) {
+      for (const set of found) {
+        this.uncommitted.set(set.key, {
+          generation: set.generation,
+          tokens: set.tokens,
+          wonAt: set.wonAt,
+          wonMono: null,
+        });
+      }
+      this.journaled = true;
+      this.journalHolds = true;
+      const committed = this.commitUncommitted();
+      logger.info(
+        { keys: found.map((s) => s.key), committed, left: this.uncommitted.size },
+        'replayed the pending journal into the store',
+      );
+    }
+    for (const row of store.listCredentials()) {
+      if (
+        row.refreshStartedAt !== null &&
+        row.state === 'valid' &&
+        row.refreshToken &&
+        !this.uncommitted.has(row.key)
+      ) {
+        // The previous daemon sent a refresh and died before committing the answer. If the IdP
+        // rotated the refresh token, the new one is lost; the old one may still be accepted
+        // (IdPs with a reuse grace period, or one whose answer never left): try it once, now.
+        this.crashInterrupted.add(row.key);
+        logger.warn(
+          { key: row.key, serverUrl: row.serverUrl },
+          'a refresh was interrupted by a daemon crash; retrying it',
+        );
+        this.refresh(row.key, row.serverUrl, 'interrupted by a daemon crash', true).catch(() => {
+          // refreshFailed logged it and, on a refusal, marked the login with what happened.
+        });
+        continue;
+      }
+      this.schedule(row);
+    }
   }
 
-  close(): Promise<unknown> {
+  /**
+   * Stops the timers and lets refreshes in flight settle. Token sets still uncommitted are
+   * committed now if the store takes them; if not, they must be in the pending journal, or the
+   * daemon does not stop yet: it says why and keeps trying for a while.
+   */
+  async close(): Promise<unknown> {
     this.closed = true;
     for (const t of this.timers.values()) this.deps.clock.clearTimeout(t.handle);
     this.timers.clear();
-    return Promise.allSettled([...this.inflight.values()]);
+    const settled = await Promise.allSettled([...this.inflight.values()]);
+    await this.settleUncommitted();
+    return settled;
+  }
+
+  private async settleUncommitted(): Promise<void> {
+    const { store, logger } = this.deps;
+    for (let attempt = 0; ; attempt++) {
+      const waiting = this.uncommitted.size;
+      const committed = this.commitUncommitted();
+      if (committed > 0)
+        logger.info({ committed, waiting }, 'committed token sets kept from earlier refreshes');
+      if (this.uncommitted.size === 0) return;
+      if (!this.journaled) this.persistUncommitted();
+      const keys = [...this.uncommitted.keys()];
+      if (this.journaled) {
+        logger.warn(
+          { keys, journal: store.journal.file },
+          `stopping with ${keys.length} token set(s) the store could not commit; they are kept in the pending journal and the next start commits them`,
+        );
+        return;
+      }
+      if (attempt === 0) {
+        logger.error(
+          { keys, dbPath: store.dbPath },
+          `not stopping yet: ${keys.length} token set(s) won from the IdP could be written neither to the store nor to the pending journal, and the login(s) would be lost with them; retrying for ${(STOP_RETRIES * STOP_RETRY_MS) / 1000}s (free space: df -h ${store.dbPath})`,
+        );
+      }
+      if (attempt >= STOP_RETRIES) {
+        logger.error(
+          { keys },
+          `stopping without ${keys.length} token set(s) won from the IdP: the login(s) will need mcptest login`,
+        );
+        return;
+      }
+      // A real, ref'd timer: the daemon must not run out of things to wait for and exit here.
+      await new Promise((resolve) => setTimeout(resolve, STOP_RETRY_MS));
+    }
+  }
+
+  /** Commits what it can of the uncommitted sets; returns how many it committed. */
+  private commitUncommitted(): number {
+    const { store, clock } = this.deps;
+    let committed = 0;
+    let changed = false;
+    for (const [key, won] of [...this.uncommitted]) {
+      try {
+        const row = store.getCredential(key);
+        if (!row || row.generation !== won.generation) {
+          // Committed already (before a crash that kept the journal), replaced, or logged out.
+          this.uncommitted.delete(key);
+          changed = true;
+          continue;
+        }
+        const saved = store.saveRefreshed(key, won.generation, won.tokens, clock.now());
+        this.uncommitted.delete(key);
+        changed = true;
+        committed++;
+        this.noteDeadline(saved, won.wonAt, won.wonMono);
+      } catch {
+        // Still refused: kept (and journaled) for the next attempt.
+      }
+    }
+    if (changed) this.persistUncommitted();
+    return committed;
+  }
+
+  /** Writes the uncommitted sets to the pending journal (an empty list clears it). */
+  private persistUncommitted(): void {
+    const { store, logger } = this.deps;
+    const sets: JournaledSet[] = [...this.uncommitted].map(([key, won]) => ({
+      key,
+      generation: won.generation,
+      tokens: won.tokens,
+      wonAt: won.wonAt,
+    }));
+    if (sets.length === 0 && !this.journalHolds) {
+      this.journaled = true;
+      return;
+    }
+    try {
+      store.journal.write(sets);
+      this.journaled = true;
+      this.journalHolds = sets.length > 0;
+    } catch (err) {
+      this.journaled = sets.length === 0;
+      logger.error(
+        { keys: sets.map((s) => s.key), journal: store.journal.file, err: (err as Error).message },
+        'the pending journal could not be written: a won token set is held in memory only',
+      );
+    }
+  }
+
+  private mono(): number | null {
+    return this.deps.clock.monotonic?.() ?? null;
+  }
+
+  /** Records when a token this process just received ends, on the monotonic clock. */
+  private noteDeadline(row: CredentialRow, receivedAt: number, receivedMono: number | null): void {
+    if (row.expiresAt === null || receivedMono === null) {
+      this.deadlines.delete(row.key);
+      return;
+    }
+    this.deadlines.set(row.key, {
+      generation: row.generation,
+      at: receivedMono + (row.expiresAt - receivedAt),
+    });
+  }
+
+  /**
+   * Milliseconds of life a token has left (null: no expiry given): by the wall clock, and for a
+   * token this process received, by the monotonic clock too; the smaller wins.
+   */
+  private lifeLeft(row: CredentialRow, now: number): number | null {
+    if (row.expiresAt === null) return null;
+    let left = row.expiresAt - now;
+    const deadline = this.deadlines.get(row.key);
+    const mono = this.mono();
+    if (deadline && deadline.generation === row.generation && mono !== null)
+      left = Math.min(left, deadline.at - mono);
+    return left;
   }
 
   get inflightCount(): number {
@@ -134,6 +366,18 @@ export class TokenService {
     const row = req.clientCredentials
       ? await this.clientCredentialsToken(serverUrl, req.clientCredentials, minTtl, req.rejectedFingerprint)
       : await this.loginToken(serverUrl, minTtl, req.rejectedFingerprint);
+    const left = this.lifeLeft(row, this.deps.clock.now());
+    if (left !== null && left <= 0) {
+      // Whatever path led here, a token past its expiry is never handed out.
+      throw new McptestError(
+        'token_expired',
+        `the access token for ${row.serverUrl} expired and no new one could be had`,
+        {
+          hint: `mcptest doctor --url ${row.serverUrl}`,
+          details: { serverUrl: row.serverUrl },
+        },
+      );
+    }
     this.deps.metrics.inc('mcptest_tokens_served_total', 'Access tokens handed to clients', {
       source: row.source,
     });
@@ -170,7 +414,7 @@ export class TokenService {
   ): Promise<CredentialRow> {
     const key = clientCredentialsKey(serverUrl, spec.clientId, spec.scope);
     const known = this.clientCredentials.get(key);
-    const changed =
+    let changed =
       known !== undefined &&
       (known.clientSecret !== spec.clientSecret ||
         known.privateKey !== spec.privateKey ||
@@ -186,6 +430,9 @@ export class TokenService {
       });
     }
     const row = this.deps.store.getCredential(key);
+    // A token goes only to a caller presenting the secret it was minted with: after a restart the
+    // secret is no longer in memory, so the salted hash stored with the token decides.
+    if (!known && row && !secretMatches(row.secretHash, spec)) changed = true;
     if (!row || changed) return this.refresh(key, serverUrl, changed ? 'client secret changed' : 'first use');
     return this.freshEnough(row, minTtl, rejected);
   }
@@ -234,17 +481,21 @@ export class TokenService {
     // A caller may ask for more life than a fresh token has; cap the wish at half the token's
     // full life so that a just-refreshed token always satisfies it (no refresh per call).
     const life = row.expiresAt === null ? 0 : row.expiresAt - row.updatedAt;
+    const left = this.lifeLeft(row, now);
+    // Received "in the future" of the wall clock: the clock was set back (or this daemon started
+    // with one behind), and how old the token really is cannot be told from it.
+    const clockBehind = row.updatedAt - now > CLOCK_BEHIND_TOLERANCE_MS;
     // An expired token is always replaced; one merely close to expiry not sooner than the gap.
     if (
-      row.expiresAt !== null &&
-      row.expiresAt - now < Math.min(minTtl, life / 2) &&
-      (row.expiresAt <= now || now - row.updatedAt >= MIN_REFRESH_GAP_MS)
+      left !== null &&
+      (clockBehind ||
+        (left < Math.min(minTtl, life / 2) && (left <= 0 || now - row.updatedAt >= MIN_REFRESH_GAP_MS)))
     ) {
       try {
-        return await this.refresh(row.key, row.serverUrl, 'expiring');
+        return await this.refresh(row.key, row.serverUrl, clockBehind ? 'wall clock behind' : 'expiring');
       } catch (err) {
         // A transient IdP failure: keep serving the old token for as long as it is valid.
-        if (err instanceof McptestError && err.details?.transient && row.expiresAt > now) return row;
+        if (err instanceof McptestError && err.details?.transient && left > 0) return row;
         throw err;
       }
     }
@@ -277,6 +528,17 @@ export class TokenService {
     }
     const row = store.getCredential(key);
     const started = clock.now();
+    // The moment the IdP's answer arrived (its headers), to measure the answer-to-commit window.
+    let answeredMono: number | null = null;
+    const oauth: OAuthContext = {
+      ...this.deps.oauth,
+      fetch: (async (...args: Parameters<FetchLike>) => {
+        const res = await this.deps.oauth.fetch(...args);
+        answeredMono = this.mono();
+        return res;
+      }) as FetchLike,
+    };
+    let reused = false;
     try {
       const cc = this.clientCredentials.get(key);
       let saved: CredentialRow;
@@ -285,9 +547,12 @@ export class TokenService {
           { tokenEndpoint: cc.tokenEndpoint, issuer: cc.issuer },
           cc,
           { resource: cc.resource ?? serverUrl, scope: cc.scope },
-          this.deps.oauth,
+          oauth,
         );
-        saved = store.putCredential(this.clientCredentialsRow(key, serverUrl, cc, tokens), clock.now());
+        const wonAt = clock.now();
+        const wonMono = this.mono();
+        saved = store.putCredential(this.clientCredentialsRow(key, serverUrl, cc, tokens), wonAt);
+        this.noteDeadline(saved, wonAt, wonMono);
       } else {
         if (!row) throw new McptestError('not_found', `credential for ${serverUrl} was removed`);
         if (row.source === 'client_credentials') {
@@ -300,25 +565,44 @@ export class TokenService {
           throw this.needsLogin(row, 'the token expired and no refresh token was issued');
         }
         const waiting = this.uncommitted.get(key);
-        const tokens =
-          waiting && waiting.generation === row.generation
-            ? waiting.tokens
-            : await refreshGrant(
-                { tokenEndpoint: row.tokenEndpoint, issuer: row.issuer },
-                { clientId: row.clientId ?? '', clientSecret: row.clientSecret, authMethod: row.authMethod },
-                row.refreshToken,
-                { resource: row.resource },
-                this.deps.oauth,
-              );
-        this.uncommitted.delete(key);
+        let won: WonSet;
+        if (waiting && waiting.generation === row.generation) {
+          won = waiting;
+          reused = true;
+        } else {
+          this.markStarted(key, row.generation);
+          const tokens = await refreshGrant(
+            { tokenEndpoint: row.tokenEndpoint, issuer: row.issuer },
+            { clientId: row.clientId ?? '', clientSecret: row.clientSecret, authMethod: row.authMethod },
+            row.refreshToken,
+            { resource: row.resource },
+            oauth,
+          );
+          won = { generation: row.generation, tokens, wonAt: clock.now(), wonMono: this.mono() };
+        }
+        // Commit first, before anything else is done with the answer: until then a crash loses
+        // a refresh token the IdP may already have rotated.
         try {
-          saved = store.saveRefreshed(key, row.generation, tokens, clock.now());
+          saved = store.saveRefreshed(key, row.generation, won.tokens, clock.now());
         } catch (err) {
           if (err instanceof McptestError && err.code.startsWith('store_')) {
-            this.uncommitted.set(key, { generation: row.generation, tokens });
+            this.uncommitted.set(key, won);
+            this.persistUncommitted();
           }
           throw err;
         }
+        this.noteDeadline(saved, won.wonAt, won.wonMono);
+        if (this.uncommitted.delete(key)) this.persistUncommitted();
+        this.crashInterrupted.delete(key);
+      }
+      if (answeredMono !== null) {
+        const commitMs = (this.mono() ?? answeredMono) - answeredMono;
+        metrics.observe(
+          'mcptest_refresh_commit_seconds',
+          'Time from the token endpoint answer to its commit in the store',
+          commitMs / 1000,
+        );
+        logger.debug({ key, commitMs: Math.round(commitMs * 1000) / 1000 }, 'token set committed');
       }
       this.backoff.delete(key);
       metrics.inc('mcptest_refreshes_total', 'Token refreshes and client-credentials mints by outcome', {
@@ -338,12 +622,32 @@ export class TokenService {
           fingerprint: fingerprint(saved.accessToken),
           expiresAt: saved.expiresAt,
         },
-        'token refreshed',
+        reused ? 'token set kept from an earlier refresh committed' : 'token refreshed',
       );
+      const left = this.lifeLeft(saved, clock.now());
+      if (reused && left !== null && left <= 0) {
+        // The set kept while the store refused it has expired meanwhile: its refresh token is
+        // the current one, so refresh again rather than hand out an expired token.
+        return this.runRefresh(key, serverUrl, 'the kept token set expired', true);
+      }
       this.schedule(saved);
       return saved;
     } catch (err) {
       throw this.refreshFailed(key, serverUrl, row, err);
+    }
+  }
+
+  /** Records in the store that a refresh is on its way, so a crash before its commit is known. */
+  private markStarted(key: string, generation: number): void {
+    try {
+      this.deps.store.markRefreshStarted(key, generation, this.deps.clock.now());
+    } catch (err) {
+      // The store refuses writes (full, locked): refresh all the same; the commit of the answer
+      // will meet the same refusal and keep the set in the pending journal.
+      this.deps.logger.warn(
+        { key, err: (err as Error).message },
+        'could not record the refresh in flight; refreshing all the same',
+      );
     }
   }
 
@@ -359,6 +663,14 @@ export class TokenService {
         ? err
         : new McptestError('internal', String((err as Error)?.message ?? err), { cause: err });
     const now = clock.now();
+    if (row && row.source !== 'client_credentials' && !this.uncommitted.has(key)) {
+      // The refresh this process sent has an outcome (no token set): no crash to tell of.
+      try {
+        store.clearRefreshStarted(key);
+      } catch {
+        // the store refuses writes; the marker stays, and says at most one thing too many
+      }
+    }
     if (e.details?.transient) {
       const failures = (this.backoff.get(key)?.failures ?? 0) + 1;
       const delay =
@@ -382,6 +694,26 @@ export class TokenService {
     if (row && row.source !== 'client_credentials' && (oauthError || e.code === 'needs_login')) {
       // invalid_grant (revoked, expired or rotated-out refresh token) and other refusals: a
       // human must log in again. Stop retrying.
+      if (this.crashInterrupted.delete(key) && oauthError) {
+        const message = `a refresh was interrupted by a daemon crash (the IdP's answer never reached the store) and the IdP did not accept the previous refresh token again: ${e.message}`;
+        store.markNeedsLogin(key, message, now);
+        this.cancel(key);
+        metrics.inc('mcptest_refreshes_total', 'Token refreshes and client-credentials mints by outcome', {
+          outcome: 'needs_login',
+        });
+        logger.warn(
+          { key, serverUrl, oauthError, err: e.message },
+          'refresh after a crash refused; credential needs login',
+        );
+        return new McptestError(
+          'needs_login',
+          `the login for ${serverUrl} can no longer be refreshed: ${message}`,
+          {
+            hint: `mcptest login ${serverUrl}`,
+            details: { serverUrl, oauthError },
+          },
+        );
+      }
       store.markNeedsLogin(key, e.message, now);
       this.cancel(key);
       metrics.inc('mcptest_refreshes_total', 'Token refreshes and client-credentials mints by outcome', {
@@ -450,10 +782,11 @@ export class TokenService {
     serverUrl: string,
     cc: ClientCredentialsSpec & { tokenEndpoint: string; issuer: string | null },
     tokens: IssuedTokens,
-  ): Omit<CredentialRow, 'generation' | 'createdAt' | 'updatedAt' | 'state' | 'lastError'> {
+  ): NewCredential {
     return {
       key,
       serverUrl,
+      secretHash: secretDigest(cc, randomBytes(16)),
       source: 'client_credentials',
       accessToken: tokens.accessToken,
       refreshToken: null,
@@ -516,7 +849,7 @@ export class TokenService {
       const state =
         row.state === 'needs_login'
           ? 'needs_login'
-          : row.expiresAt !== null && row.expiresAt <= now
+          : (this.lifeLeft(row, now) ?? 1) <= 0
             ? 'expired'
             : b
               ? 'refresh_failing'
@@ -566,6 +899,8 @@ export class TokenService {
       },
       now,
     );
+    this.noteDeadline(saved, now, this.mono());
+    if (this.uncommitted.delete(serverUrl)) this.persistUncommitted();
     this.backoff.delete(serverUrl);
     this.rejectionRefreshed.delete(serverUrl);
     this.schedule(saved);
@@ -577,10 +912,11 @@ export class TokenService {
   }
 
   /** Stores a token set won by a login flow (browser or device) as the server's credential. */
-  storeLogin(
-    row: Omit<CredentialRow, 'generation' | 'createdAt' | 'updatedAt' | 'state' | 'lastError'>,
-  ): CredentialRow {
-    const saved = this.deps.store.putCredential(row, this.deps.clock.now());
+  storeLogin(row: NewCredential): CredentialRow {
+    const now = this.deps.clock.now();
+    const saved = this.deps.store.putCredential(row, now);
+    this.noteDeadline(saved, now, this.mono());
+    if (this.uncommitted.delete(row.key)) this.persistUncommitted();
     this.backoff.delete(row.key);
     this.rejectionRefreshed.delete(row.key);
     this.schedule(saved);
@@ -627,7 +963,8 @@ export class TokenService {
       this.cancel(row.key);
       this.deps.store.deleteCredential(row.key);
       this.clientCredentials.delete(row.key);
-      this.uncommitted.delete(row.key);
+      if (this.uncommitted.delete(row.key)) this.persistUncommitted();
+      this.deadlines.delete(row.key);
       this.backoff.delete(row.key);
       this.deps.logger.info({ key: row.key, revoked, revokeError }, 'credential removed');
       removed.push({ serverUrl: row.serverUrl, key: row.key, revoked, revokeError });

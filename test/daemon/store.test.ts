@@ -135,3 +135,32 @@ test('a store folder that cannot be created gives store_unwritable with a hint',
   );
   fs.rmSync(dir, { recursive: true });
 });
+
+test('a tokens.db that is a symlink is refused with store_unsafe, and its target is left as it is', () => {
+  const { dir, dbPath } = tempDb();
+  fs.mkdirSync(path.dirname(dbPath), { mode: 0o700 });
+  const target = path.join(dir, 'elsewhere');
+  fs.writeFileSync(target, 'not a database\n');
+  fs.chmodSync(target, 0o644);
+  fs.symlinkSync(target, dbPath);
+  assert.throws(
+    () => TokenStore.open(dbPath),
+    (err: unknown) =>
+      err instanceof McptestError &&
+      err.code === 'store_unsafe' &&
+      /tokens\.db is a symbolic link; it was refused and left as it is/.test(err.message) &&
+      /mv .*tokens\.db/.test(err.hint ?? ''),
+  );
+  assert.equal(fs.statSync(target).mode & 0o777, 0o644, 'the target was not chmod-ed');
+  assert.equal(fs.readFileSync(target, 'utf8'), 'not a database\n');
+  // The same for the WAL and for the pending journal.
+  fs.unlinkSync(dbPath);
+  fs.symlinkSync(target, `${dbPath}-wal`);
+  assert.throws(() => TokenStore.open(dbPath), /tokens\.db-wal is a symbolic link/);
+  fs.unlinkSync(`${dbPath}-wal`);
+  fs.symlinkSync(target, path.join(path.dirname(dbPath), 'pending.journal'));
+  assert.throws(() => TokenStore.open(dbPath), /pending\.journal is a symbolic link/);
+  assert.equal(fs.statSync(target).mode & 0o777, 0o644);
+  assert.equal(fs.readFileSync(target, 'utf8'), 'not a database\n');
+  fs.rmSync(dir, { recursive: true });
+});

@@ -1,6 +1,7 @@
 /**
  * The clock jumps forward (a laptop waking from sleep): every refresh timer is overdue at once and
- * callers arrive before, with, or after the late timers. The daemon is built in-process by
+ * callers arrive before, with, or after the late timers. And the wall clock set back, or behind
+ * at start: a token is not served past its IdP lifetime. The daemon is built in-process by
  * buildDaemon() (the real daemon code, with a FakeClock) against the real IdP; requests go through
  * app.inject(). Each credential must be refreshed once, never once per caller or per timer.
  */
@@ -157,4 +158,56 @@ test('repeated small jumps past each refresh point: one refresh per period, rota
     const res = await app.inject({ method: 'GET', url: '/v1/credentials' });
     assert.equal((res.json() as { credentials: Array<{ state: string }> }).credentials[0].state, 'valid');
   });
+});
+
+test('the wall clock set back an hour after a token was received: its IdP lifetime, on the monotonic clock, still ends it', async () => {
+  await withInProcessDaemon(async (app, clock) => {
+    const urls = await seed(app, 1);
+    const old = await fingerprints(app);
+    const before = refreshRequests(idp);
+    clock.setWallBy(-HOUR); // someone sets the clock back (or NTP steps it)
+    clock.jump(HOUR + 60_000); // an hour and a minute pass: the token's hour is over
+    // By the wall clock the token has 59 minutes left; it is replaced all the same.
+    const res = await app.inject({ method: 'POST', url: '/v1/token', payload: { serverUrl: urls[0] } });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.notEqual((res.json() as { fingerprint: string }).fingerprint, old.get(urls[0]));
+    assert.equal(refreshRequests(idp) - before, 1);
+  });
+});
+
+test('a daemon started with its wall clock an hour behind does not serve a stored token as younger than it is', async () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-clock-'));
+  const paths = resolvePaths({ MCPTEST_HOME: home, MCPTEST_SOCKET: path.join(home, 's.sock') });
+  const build = (clock: FakeClock, store: TokenStore) =>
+    buildDaemon({ store, clock, fetch: globalThis.fetch, paths, logger: pino({ level: 'silent' }) });
+  try {
+    // The first daemon, with a right clock, stores a login.
+    let store = TokenStore.open(paths.dbPath);
+    let app = build(new FakeClock(), store);
+    await app.ready();
+    const [serverUrl] = await seed(app, 1);
+    const old = (await fingerprints(app)).get(serverUrl);
+    await app.close();
+    store.close();
+    // The next one starts with its clock an hour behind: the token's age cannot be told from it.
+    store = TokenStore.open(paths.dbPath);
+    const behind = new FakeClock(Date.now() - HOUR);
+    app = build(behind, store);
+    await app.ready();
+    try {
+      const before = refreshRequests(idp);
+      const res = await app.inject({ method: 'POST', url: '/v1/token', payload: { serverUrl } });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.notEqual((res.json() as { fingerprint: string }).fingerprint, old, 'replaced, not served');
+      assert.equal(refreshRequests(idp) - before, 1);
+      // The new token was received by this clock: served from now on, no refresh per call.
+      await app.inject({ method: 'POST', url: '/v1/token', payload: { serverUrl } });
+      assert.equal(refreshRequests(idp) - before, 1);
+    } finally {
+      await app.close();
+      store.close();
+    }
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
 });

@@ -9,15 +9,25 @@ interface FakeTimer {
 /**
  * A clock that moves only when told. `jump(ms)` moves time without firing anything (the machine
  * slept: timers are overdue); `fireDue()` then fires every overdue timer, late and in order, the
- * way Node fires them when a laptop wakes. `advance(ms)` does both.
+ * way Node fires them when a laptop wakes. `advance(ms)` does both. `setWallBy(ms)` moves the
+ * wall clock alone (someone set it, or NTP stepped it): the monotonic reading stays.
  */
 export class FakeClock implements Clock {
   private readonly timers = new Set<FakeTimer>();
+  private mono = 0;
 
   constructor(public t = Date.now()) {}
 
   now(): number {
     return this.t;
+  }
+
+  monotonic(): number {
+    return this.mono;
+  }
+
+  setWallBy(ms: number): void {
+    this.t += ms;
   }
 
   setTimeout(fn: () => void, ms: number): unknown {
@@ -35,6 +45,7 @@ export class FakeClock implements Clock {
 
   jump(ms: number): void {
     this.t += ms;
+    this.mono += ms;
   }
 
   /** Fires every timer now due; returns how many fired. */
