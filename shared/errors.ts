@@ -68,6 +68,11 @@ export const ERROR_CATALOGUE = {
     'error',
     'The authorization server does not offer the device authorization grant.',
   ),
+  response_too_large: entry(
+    502,
+    'error',
+    'A server or authorization server answered with a body over the size limit of its kind.',
+  ),
 
   // Logins.
   login_pending: entry(202, 'pending', 'A login is waiting for a human to approve it.'),

@@ -3,13 +3,14 @@
  * (2025-11-25): RFC 9728 protected-resource metadata (PRM), then RFC 8414 / OpenID Connect
  * discovery of the authorization server (AS) in the spec's order, with the `resource` and
  * `issuer` checks the spec asks for. Redirects are never followed; every non-loopback URL must be
- * HTTPS. Results are cached in the store (`discovery` table) keyed by the canonical server URL.
+ * HTTPS; bodies are read within a size limit. Results are cached in the store (`discovery` table) keyed by the canonical server URL.
  */
 import * as oauth from 'oauth4webapi';
 import { McptestError } from '../../shared/errors.js';
 import { assertSecureUrl, canonicalServerUrl, isLoopbackHost } from '../../shared/server-url.js';
 import { bearerChallengeParams } from '../../shared/www-authenticate.js';
 import type { TokenStore } from '../store/token-store.js';
+import { BODY_LIMITS, boundedFetch, readBoundedBody } from './bounded-body.js';
 
 /** What discovery found for one server. Everything a login or token request needs. */
 export interface DiscoveredAuth {
@@ -81,9 +82,16 @@ async function getJson(deps: DiscoveryDeps, url: string): Promise<Response> {
 }
 
 async function readJsonObject(res: Response, url: string): Promise<Record<string, unknown>> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBoundedBody(res, BODY_LIMITS.metadata, 'metadata document', url);
+  } catch (err) {
+    if (err instanceof McptestError) throw err;
+    throw unreachable(url, err);
+  }
   let body: unknown;
   try {
-    body = await res.json();
+    body = JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
     throw new McptestError('discovery_failed', `${url} answered HTTP ${res.status} but not with JSON`, {
       hint: `look at it: curl -s ${url}`,
@@ -441,15 +449,20 @@ export async function discoverAuthorization(
   return result;
 }
 
-/** Request options for oauth4webapi calls: injected fetch, timeout, plain HTTP on loopback only. */
+/**
+ * Request options for oauth4webapi calls: injected fetch with its answer read within `limit`
+ * bytes, timeout, plain HTTP on loopback only.
+ */
 export function oauthRequestOptions(
   deps: Pick<DiscoveryDeps, 'fetch' | 'timeoutMs'>,
   url: string,
+  limit: number = BODY_LIMITS.token,
+  what = 'answer',
 ): Record<string | symbol, unknown> {
   const u = assertSecureUrl(url, 'authorization server endpoint');
   return {
     signal: AbortSignal.timeout(deps.timeoutMs),
-    [oauth.customFetch]: deps.fetch,
+    [oauth.customFetch]: boundedFetch(deps.fetch, limit, what),
     ...(u.protocol === 'http:' && isLoopbackHost(u.hostname) ? { [oauth.allowInsecureRequests]: true } : {}),
   };
 }

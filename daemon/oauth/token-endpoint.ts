@@ -9,6 +9,7 @@ import { importPKCS8 } from 'jose';
 import { McptestError } from '../../shared/errors.js';
 import { assertSecureUrl, isLoopbackHost } from '../../shared/server-url.js';
 import type { TokenEndpointAuthMethod } from '../../shared/ipc-schemas.js';
+import { BODY_LIMITS, boundedFetch } from './bounded-body.js';
 
 export type FetchLike = typeof fetch;
 
@@ -42,11 +43,12 @@ export interface IssuedTokens {
   expiresAt: number | null;
 }
 
+/** oauth4webapi options: injected fetch with its answer read within the token limit, timeout. */
 export function requestOptions(ctx: OAuthContext, url: string): Record<string | symbol, unknown> {
   const u = assertSecureUrl(url, 'token endpoint');
   return {
     signal: AbortSignal.timeout(ctx.timeoutMs),
-    [oauth.customFetch]: ctx.fetch,
+    [oauth.customFetch]: boundedFetch(ctx.fetch, BODY_LIMITS.token, 'answer'),
     ...(u.protocol === 'http:' && isLoopbackHost(u.hostname) ? { [oauth.allowInsecureRequests]: true } : {}),
   };
 }
