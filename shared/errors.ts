@@ -73,6 +73,11 @@ export const ERROR_CATALOGUE = {
     'error',
     'A server or authorization server answered with a body over the size limit of its kind.',
   ),
+  unsupported_token_type: entry(
+    502,
+    'error',
+    'The authorization server issued a token of a type other than Bearer, which mcptest cannot present.',
+  ),
 
   // Logins.
   login_pending: entry(202, 'pending', 'A login is waiting for a human to approve it.'),

@@ -153,7 +153,11 @@ export async function pollDeviceToken(
           additionalParameters: { resource: state.resource },
         },
       );
-      tokens = toIssuedTokens(await oauth.processDeviceCodeResponse(as, client, res), deps.clock.now());
+      tokens = toIssuedTokens(
+        await oauth.processDeviceCodeResponse(as, client, res),
+        deps.clock.now(),
+        state.tokenEndpoint,
+      );
       outcome = 'success';
     } catch (err) {
       if (options.signal?.aborted) throw cancelledError();

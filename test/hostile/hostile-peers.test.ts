@@ -84,7 +84,11 @@ describe('malformed token endpoint responses (client credentials through the dae
     ['JSON array', (p) => peer.json(p, [1, 2, 3])],
     ['missing access_token', (p) => peer.json(p, { token_type: 'bearer', expires_in: 60 })],
     ['access_token of the wrong type', (p) => peer.json(p, { access_token: 42, token_type: 'bearer' })],
-    ['wrong token_type', (p) => peer.json(p, { access_token: 'abc', token_type: 'mac', expires_in: 60 })],
+    [
+      'wrong token_type',
+      (p) => peer.json(p, { access_token: 'abc', token_type: 'mac', expires_in: 60 }),
+      /a token of type "mac"; mcptest can only present Bearer tokens/,
+    ],
     [
       'negative expires_in',
       (p) => peer.json(p, { access_token: 'abc', token_type: 'bearer', expires_in: -60 }),
@@ -151,6 +155,72 @@ describe('malformed token endpoint responses (client credentials through the dae
       ['/token-redirect'],
       'the redirect target was never requested',
     );
+  });
+});
+
+describe('a token of a type mcptest cannot present', () => {
+  test('client credentials: `mac` and `dpop` are permanent errors naming the type, not "unreachable"', async () => {
+    for (const type of ['mac', 'DPoP']) {
+      const tokenPath = `/token-type-${type}`;
+      peer.json(tokenPath, { access_token: 'hostile-test-token-value', token_type: type, expires_in: 60 });
+      const err = await d.client
+        .getToken({
+          serverUrl: `http://127.0.0.1:1/cc-type-${type}`,
+          clientCredentials: {
+            clientId: 'client-type',
+            clientSecret: 'hostile-secret-value',
+            tokenUrl: `${peer.origin}${tokenPath}`,
+          },
+        })
+        .then(
+          () => assert.fail(`a ${type} token was handed out`),
+          (e: unknown) => assertClearError(e, type),
+        );
+      assert.equal(err.code, 'unsupported_token_type', err.message);
+      assert.match(err.message, new RegExp(`of type "${type}"`, 'i'));
+      assert.doesNotMatch(err.message, /unreachable|hostile-test-token-value/);
+      assert.equal(err.details?.transient, false);
+    }
+  });
+
+  test('refresh: a `mac` answer ends the login, and the refresh token is not presented again', async () => {
+    const serverUrl = `${peer.origin}/mcp-mac`;
+    const tokenPath = '/token-mac-refresh';
+    peer.json(tokenPath, {
+      access_token: 'hostile-test-token-value',
+      token_type: 'mac',
+      refresh_token: 'hostile-rotated-refresh-value',
+      expires_in: 60,
+    });
+    await d.client.importCredential({
+      serverUrl,
+      accessToken: 'hostile-expired-access-value',
+      refreshToken: 'hostile-refresh-value',
+      expiresIn: 0,
+      tokenEndpoint: `${peer.origin}${tokenPath}`,
+      issuer: peer.origin,
+      clientId: 'client-mac',
+      authMethod: 'none',
+      resource: serverUrl,
+    });
+    const refreshes = () => peer.log.filter((r) => r.path === tokenPath).length;
+    const first = await d.client.getToken({ serverUrl }).then(
+      () => assert.fail('a mac token was handed out'),
+      (e: unknown) => assertClearError(e, 'refresh mac'),
+    );
+    assert.equal(first.code, 'needs_login', first.message);
+    assert.match(first.message, /"mac"/);
+    assert.match(first.message, /not presented again/);
+    assert.equal(refreshes(), 1);
+    // Past the first backoff step (1 s): a transient failure would be retried by now.
+    await new Promise((r) => setTimeout(r, 1_600));
+    const second = await d.client.getToken({ serverUrl }).then(
+      () => assert.fail('a token was handed out'),
+      (e: unknown) => assertClearError(e, 'refresh mac again'),
+    );
+    assert.equal(second.code, 'needs_login');
+    assert.match(second.hint ?? '', /mcptest login/);
+    assert.equal(refreshes(), 1, 'the refresh token was presented once');
   });
 });
 
@@ -263,7 +333,10 @@ describe('malformed metadata documents (login start through the daemon)', () => 
     assert.equal((await d.client.health()).name, 'mcptest-authd');
     const log = await d.flushedLog();
     assert.doesNotMatch(log, /unexpected failure in a route/);
-    assert.doesNotMatch(log, /hostile-secret-value|hostile-test-token-value/);
+    assert.doesNotMatch(
+      log,
+      /hostile-secret-value|hostile-test-token-value|hostile-[a-z-]*refresh-value|hostile-device-code/,
+    );
   });
 });
 
