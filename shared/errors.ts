@@ -68,6 +68,11 @@ export const ERROR_CATALOGUE = {
     'error',
     'The authorization server does not offer the device authorization grant.',
   ),
+  peer_url_refused: entry(
+    502,
+    'error',
+    'A URL named by a server or its authorization server was refused: wrong scheme, credentials in it, control characters, or a loopback or private address for a server outside it.',
+  ),
   response_too_large: entry(
     502,
     'error',
