@@ -210,3 +210,56 @@ export async function checkPeerUrl(
   return url;
 }
 
+/** C0 and C1 controls, DEL, whitespace, and the bidirectional and line-separator formatting marks. */
+const UNSAFE_CHARS = /[\u0000-\u0020\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+
+/** A foreign string as it may be shown: quoted, controls as `\xNN` / `\u{NNNN}`, at most 200 characters. */
+export function visibleForm(text: string): string {
+  const cut = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  const shown = [...cut]
+    .map((ch) =>
+      ch !== ' ' && UNSAFE_CHARS.test(ch)
+        ? (ch.codePointAt(0) as number) <= 0xff
+          ? `\\x${(ch.codePointAt(0) as number).toString(16).padStart(2, '0')}`
+          : `\\u{${(ch.codePointAt(0) as number).toString(16)}}`
+        : ch,
+    )
+    .join('');
+  return `"${shown}"`;
+}
+
+/**
+ * Checks a `verification_uri` or `verification_uri_complete` from a device authorization answer:
+ * it is shown to a human to open, so it must be a plain `https` URL (or `http` on loopback),
+ * without credentials (`https://idp.example@evil.example/`), control characters or whitespace.
+ * Throws `peer_url_refused` naming the answer, escaped.
+ * @see RFC 8628 §3.2, §5.4 (remote phishing)
+ */
+export function checkVerificationUri(
+  value: unknown,
+  field: string,
+  issuer: string,
+  serverUrl: string,
+): string {
+  const refuse = (why: string) =>
+    new McptestError(
+      'peer_url_refused',
+      `the authorization server ${issuer} answered the device authorization request with ${field} ${visibleForm(String(value))}, ${why}; the login was not started`,
+      {
+        hint: `the device endpoint of ${issuer} is misconfigured or hostile; log in with a browser instead: mcptest login --no-browser ${serverUrl}`,
+        details: { field, issuer },
+      },
+    );
+  if (typeof value !== 'string') throw refuse('which is not a string');
+  if (UNSAFE_CHARS.test(value)) throw refuse('which contains control characters or whitespace');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw refuse('which is not a URL');
+  }
+  if (url.username || url.password) throw refuse('which carries a user name or password');
+  if (url.protocol === 'https:') return value;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return value;
+  throw refuse('which is not an https URL (plain http is allowed on loopback only)');
+}

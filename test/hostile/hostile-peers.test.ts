@@ -224,6 +224,81 @@ describe('a token of a type mcptest cannot present', () => {
   });
 });
 
+describe('device verification URIs the human may not be sent to (login start through the daemon)', () => {
+  const good = 'https://idp.example.com/activate';
+  const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+    [
+      'javascript:',
+      { verification_uri: 'javascript:alert(document.cookie)' },
+      /"javascript:alert\(document\.cookie\)"/,
+    ],
+    ['file:', { verification_uri: 'file:///etc/passwd' }, /not an https URL/],
+    ['plain http off loopback', { verification_uri: 'http://idp.example.com/activate' }, /not an https URL/],
+    [
+      'terminal escapes',
+      { verification_uri: 'https://idp.example.com/\u001b]52;c;ZWNobyBoaQ==\u0007' },
+      /"https:\/\/idp\.example\.com\/\\x1b\]52;c;ZWNobyBoaQ==\\x07"/,
+    ],
+    [
+      'a user name that looks like a host',
+      { verification_uri: 'https://idp.example.com@evil.example/' },
+      /user name/,
+    ],
+    [
+      'a bad verification_uri_complete beside a good verification_uri',
+      { verification_uri: good, verification_uri_complete: 'javascript:alert(1)' },
+      /verification_uri_complete "javascript:alert\(1\)"/,
+    ],
+  ];
+  cases.forEach(([label, answer, shown], n) => {
+    test(`${label}: refused, no login started`, async () => {
+      const i = 300 + n;
+      const serverUrl = `${peer.origin}/mcp-${i}`;
+      const issuer = `${peer.origin}/as-${i}`;
+      peer.json(`/prm-${i}`, { resource: serverUrl, authorization_servers: [issuer] });
+      peer.json(`/.well-known/oauth-authorization-server/as-${i}`, {
+        issuer,
+        authorization_endpoint: `${peer.origin}/authorize`,
+        token_endpoint: `${peer.origin}/token-device-${i}`,
+        device_authorization_endpoint: `${peer.origin}/device-${i}`,
+        response_types_supported: ['code'],
+        code_challenge_methods_supported: ['S256'],
+      });
+      peer.body(
+        `/device-${i}`,
+        200,
+        JSON.stringify({
+          device_code: `hostile-device-code-${i}`,
+          user_code: 'WDJB-MJHT',
+          expires_in: 600,
+          interval: 5,
+          ...answer,
+        }),
+      );
+      const before = (await d.client.listLogins()).length;
+      const err = await d.client
+        .startLogin({
+          serverUrl,
+          kind: 'device',
+          clientId: `device-client-${i}`,
+          wwwAuthenticate: `Bearer resource_metadata="${peer.origin}/prm-${i}"`,
+        })
+        .then(
+          (info) => assert.fail(`${label}: login started (${info.status})`),
+          (e: unknown) => assertClearError(e, label),
+        );
+      assert.equal(err.code, 'peer_url_refused', err.message);
+      assert.match(err.message, shown);
+      assert.match(err.message, new RegExp(`the authorization server ${issuer} answered`));
+      assert.match(err.message, /the login was not started/);
+      assert.doesNotMatch(err.message, /[\u0000-\u001f\u007f-\u009f]/, 'no raw control characters');
+      assert.match(err.hint ?? '', new RegExp(`mcptest login --no-browser ${serverUrl}`));
+      assert.equal((await d.client.listLogins()).length, before, 'no pending login');
+      assert.ok(!peer.log.some((r) => r.path === `/token-device-${i}`), 'never polled');
+    });
+  });
+});
+
 describe('malformed metadata documents (login start through the daemon)', () => {
   const asMeta = (issuer: string, extra: Record<string, unknown> = {}) => ({
     issuer,

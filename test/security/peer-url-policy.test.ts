@@ -9,8 +9,10 @@ import { describe, test } from 'node:test';
 import {
   addressZone,
   checkPeerUrl,
+  checkVerificationUri,
   type Lookup,
   serverZone,
+  visibleForm,
 } from '../../daemon/oauth/peer-url-policy.js';
 import { McptestError } from '../../shared/errors.js';
 
@@ -247,5 +249,51 @@ describe('rules for every server', () => {
       lookup,
       { noCrossOriginQuery: true },
     );
+  });
+});
+
+describe('device verification URIs', () => {
+  const issuer = 'https://as.example.com';
+  const server = 'https://mcp.example.com/mcp';
+  for (const ok of [
+    'https://as.example.com/activate',
+    'http://127.0.0.1:4000/device',
+    'https://as.example.com/d?user_code=WDJB-MJHT',
+  ]) {
+    test(`${ok} is shown`, () =>
+      assert.equal(checkVerificationUri(ok, 'verification_uri', issuer, server), ok));
+  }
+  const bad: Array<[unknown, RegExp]> = [
+    ['javascript:alert(1)', /not an https URL/],
+    ['file:///etc/passwd', /not an https URL/],
+    ['http://idp.example.com/activate', /not an https URL/],
+    ['https://as.example.com/act\u001b[2Jivate', /control characters/],
+    ['https://as.example.com/\u202egnp.exe', /control characters/],
+    ['https://as.example.com/a\nb', /control characters/],
+    ['https://as.example.com@evil.example.com/', /user name or password/],
+    ['not a url', /control characters or whitespace/],
+    ['activate', /not a URL/],
+    [42, /not a string/],
+  ];
+  for (const [value, why] of bad) {
+    test(`${JSON.stringify(value)} is refused`, () => {
+      assert.throws(
+        () => checkVerificationUri(value, 'verification_uri', issuer, server),
+        (err: unknown) => {
+          assert.ok(err instanceof McptestError);
+          assert.equal(err.code, 'peer_url_refused');
+          assert.match(err.message, why);
+          assert.match(err.message, /the login was not started/);
+          assert.doesNotMatch(err.message, /[\u0000-\u001f\u007f-\u009f\u202e]/, 'escaped');
+          assert.match(err.hint ?? '', /mcptest login --no-browser https:\/\/mcp\.example\.com\/mcp/);
+          return true;
+        },
+      );
+    });
+  }
+
+  test('the answer is shown escaped and bounded', () => {
+    assert.equal(visibleForm('a\u001b[2Jb\u202e\u0085'), '"a\\x1b[2Jb\\u{202e}\\x85"');
+    assert.ok(visibleForm('x'.repeat(5000)).length < 210);
   });
 });
