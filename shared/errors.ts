@@ -68,6 +68,21 @@ export const ERROR_CATALOGUE = {
     'error',
     'The authorization server does not offer the device authorization grant.',
   ),
+  peer_url_refused: entry(
+    502,
+    'error',
+    'A URL named by a server or its authorization server was refused: wrong scheme, credentials in it, control characters, or a loopback or private address for a server outside it.',
+  ),
+  response_too_large: entry(
+    502,
+    'error',
+    'A server or authorization server answered with a body over the size limit of its kind.',
+  ),
+  unsupported_token_type: entry(
+    502,
+    'error',
+    'The authorization server issued a token of a type other than Bearer, which mcptest cannot present.',
+  ),
 
   // Logins.
   login_pending: entry(202, 'pending', 'A login is waiting for a human to approve it.'),

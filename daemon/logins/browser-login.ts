@@ -192,7 +192,7 @@ export async function redeemCallback(
     }
     throw oauthFailure(err, 'authorization code exchange', tokenEndpoint);
   }
-  const tokens = toIssuedTokens(response, ctx.clock.now());
+  const tokens = toIssuedTokens(response, ctx.clock.now(), tokenEndpoint);
   ctx.tokens.storeLogin({
     key: data.serverUrl,
     serverUrl: data.serverUrl,

@@ -20,6 +20,7 @@ import {
   type TokenClient,
   toIssuedTokens,
 } from '../oauth/token-endpoint.js';
+import { checkVerificationUri } from '../oauth/peer-url-policy.js';
 import type { LoginFlow, LoginRecord, LoginRegistry, ParsedLoginStartRequest } from './login-registry.js';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -153,7 +154,11 @@ export async function pollDeviceToken(
           additionalParameters: { resource: state.resource },
         },
       );
-      tokens = toIssuedTokens(await oauth.processDeviceCodeResponse(as, client, res), deps.clock.now());
+      tokens = toIssuedTokens(
+        await oauth.processDeviceCodeResponse(as, client, res),
+        deps.clock.now(),
+        state.tokenEndpoint,
+      );
       outcome = 'success';
     } catch (err) {
       if (options.signal?.aborted) throw cancelledError();
@@ -391,6 +396,21 @@ export function deviceLoginFlow(ctx: DaemonContext, deps: DeviceLoginDeps): Logi
           );
         }
         throw e;
+      }
+      // Shown to a human to open: only https (or http on loopback), before anything is stored.
+      checkVerificationUri(
+        device.verification_uri,
+        'verification_uri',
+        discovered.issuer,
+        discovered.serverUrl,
+      );
+      if (device.verification_uri_complete !== undefined) {
+        checkVerificationUri(
+          device.verification_uri_complete,
+          'verification_uri_complete',
+          discovered.issuer,
+          discovered.serverUrl,
+        );
       }
       const now = ctx.clock.now();
       const state: DevicePollState = {

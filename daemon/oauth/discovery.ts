@@ -3,13 +3,17 @@
  * (2025-11-25): RFC 9728 protected-resource metadata (PRM), then RFC 8414 / OpenID Connect
  * discovery of the authorization server (AS) in the spec's order, with the `resource` and
  * `issuer` checks the spec asks for. Redirects are never followed; every non-loopback URL must be
- * HTTPS. Results are cached in the store (`discovery` table) keyed by the canonical server URL.
+ * HTTPS; every URL a document names is checked by the peer URL policy (peer-url-policy.ts) before
+ * it is fetched; requests carry no credentials and no body; bodies are read within a size limit.
+ * Results are cached in the store (`discovery` table) keyed by the canonical server URL.
  */
 import * as oauth from 'oauth4webapi';
 import { McptestError } from '../../shared/errors.js';
 import { assertSecureUrl, canonicalServerUrl, isLoopbackHost } from '../../shared/server-url.js';
 import { bearerChallengeParams } from '../../shared/www-authenticate.js';
 import type { TokenStore } from '../store/token-store.js';
+import { BODY_LIMITS, boundedFetch, readBoundedBody } from './bounded-body.js';
+import { checkPeerUrl, type Lookup, serverZone, systemLookup, type UrlSource } from './peer-url-policy.js';
 
 /** What discovery found for one server. Everything a login or token request needs. */
 export interface DiscoveredAuth {
@@ -35,6 +39,8 @@ export interface DiscoveryDeps {
   timeoutMs: number;
   store?: TokenStore;
   now: () => number;
+  /** Resolves host names for the peer URL policy; the system resolver when absent. */
+  lookup?: Lookup;
 }
 
 export interface DiscoveryOptions {
@@ -48,7 +54,8 @@ export interface DiscoveryOptions {
 
 /** How long a cached discovery result is trusted. */
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
-const CACHE_VERSION = 1;
+/** 2: results are checked by the peer URL policy; older ones are discovered again. */
+const CACHE_VERSION = 2;
 
 function timeoutSignal(deps: DiscoveryDeps): AbortSignal {
   return AbortSignal.timeout(deps.timeoutMs);
@@ -65,13 +72,17 @@ function unreachable(url: string, err: unknown): McptestError {
   });
 }
 
-/** GETs a metadata document without following redirects. */
+/**
+ * GETs a metadata document without following redirects, without credentials (no Authorization,
+ * no cookies) and without a body.
+ */
 async function getJson(deps: DiscoveryDeps, url: string): Promise<Response> {
   assertSecureUrl(url, 'metadata URL');
   try {
     return await deps.fetch(url, {
       method: 'GET',
       headers: { accept: 'application/json', 'mcp-protocol-version': '2025-11-25' },
+      credentials: 'omit',
       redirect: 'manual',
       signal: timeoutSignal(deps),
     });
@@ -81,9 +92,16 @@ async function getJson(deps: DiscoveryDeps, url: string): Promise<Response> {
 }
 
 async function readJsonObject(res: Response, url: string): Promise<Record<string, unknown>> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBoundedBody(res, BODY_LIMITS.metadata, 'metadata document', url);
+  } catch (err) {
+    if (err instanceof McptestError) throw err;
+    throw unreachable(url, err);
+  }
   let body: unknown;
   try {
-    body = await res.json();
+    body = JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
     throw new McptestError('discovery_failed', `${url} answered HTTP ${res.status} but not with JSON`, {
       hint: `look at it: curl -s ${url}`,
@@ -279,10 +297,26 @@ async function fetchAuthorizationServerMetadata(
   return null;
 }
 
-function checkEndpoints(as: oauth.AuthorizationServer): void {
-  for (const key of ['authorization_endpoint', 'token_endpoint', 'registration_endpoint'] as const) {
+/** The endpoints the daemon itself will call, each checked by the peer URL policy. */
+const FETCHED_ENDPOINTS = [
+  'token_endpoint',
+  'registration_endpoint',
+  'device_authorization_endpoint',
+  'revocation_endpoint',
+] as const;
+
+async function checkEndpoints(
+  as: oauth.AuthorizationServer,
+  source: UrlSource,
+  lookup: Lookup,
+): Promise<void> {
+  // The browser, not the daemon, opens the authorization endpoint.
+  if (typeof as.authorization_endpoint === 'string') {
+    assertSecureUrl(as.authorization_endpoint, `authorization_endpoint of ${as.issuer}`);
+  }
+  for (const key of FETCHED_ENDPOINTS) {
     const value = as[key];
-    if (typeof value === 'string') assertSecureUrl(value, `${key} of ${as.issuer}`);
+    if (typeof value === 'string') await checkPeerUrl(value, `${key} of ${as.issuer}`, source, lookup);
   }
 }
 
@@ -349,19 +383,24 @@ export async function discoverAuthorization(
     }
   }
 
+  const lookup = deps.lookup ?? systemLookup;
+  const source = await serverZone(serverUrl, lookup);
   const probe = options.wwwAuthenticate === undefined ? await probeChallenge(deps, serverUrl) : null;
   const header = options.wwwAuthenticate ?? probe?.header;
   const challenge = bearerChallengeParams(header);
   let resourceMetadataUrl: string | undefined;
   if (challenge.resource_metadata) {
+    let named: URL | undefined;
     try {
-      resourceMetadataUrl = assertSecureUrl(
-        new URL(challenge.resource_metadata, serverUrl),
-        'resource_metadata URL',
+      named = new URL(challenge.resource_metadata, serverUrl);
+    } catch {
+      // Not a URL at all: the well-known locations below are tried instead.
+      named = undefined;
+    }
+    if (named) {
+      resourceMetadataUrl = (
+        await checkPeerUrl(named.href, 'resource_metadata URL', source, lookup, { noCrossOriginQuery: true })
       ).href;
-    } catch (err) {
-      if (err instanceof McptestError && err.code === 'insecure_url') throw err;
-      resourceMetadataUrl = undefined;
     }
   }
 
@@ -377,7 +416,7 @@ export async function discoverAuthorization(
         { hint: `look at it: curl -s ${found.prmUrl}` },
       );
     }
-    assertSecureUrl(first as string, 'authorization server');
+    await checkPeerUrl(first as string, 'authorization server', source, lookup, { issuer: true });
     issuer = first as string;
   } else {
     // 2025-03-26 backwards compatibility: the AS lives at the MCP server's origin.
@@ -414,7 +453,7 @@ export async function discoverAuthorization(
       { hint: `check the issuer: curl -s ${tried[0]}`, details: { issuer, tried } },
     );
   }
-  checkEndpoints(as);
+  await checkEndpoints(as, source, lookup);
 
   const resource = found && typeof found.prm.resource === 'string' ? found.prm.resource : serverUrl;
   const result: DiscoveredAuth = {
@@ -441,15 +480,20 @@ export async function discoverAuthorization(
   return result;
 }
 
-/** Request options for oauth4webapi calls: injected fetch, timeout, plain HTTP on loopback only. */
+/**
+ * Request options for oauth4webapi calls: injected fetch with its answer read within `limit`
+ * bytes, timeout, plain HTTP on loopback only.
+ */
 export function oauthRequestOptions(
   deps: Pick<DiscoveryDeps, 'fetch' | 'timeoutMs'>,
   url: string,
+  limit: number = BODY_LIMITS.token,
+  what = 'answer',
 ): Record<string | symbol, unknown> {
   const u = assertSecureUrl(url, 'authorization server endpoint');
   return {
     signal: AbortSignal.timeout(deps.timeoutMs),
-    [oauth.customFetch]: deps.fetch,
+    [oauth.customFetch]: boundedFetch(deps.fetch, limit, what),
     ...(u.protocol === 'http:' && isLoopbackHost(u.hostname) ? { [oauth.allowInsecureRequests]: true } : {}),
   };
 }

@@ -7,6 +7,7 @@
 import * as oauth from 'oauth4webapi';
 import { McptestError } from '../../shared/errors.js';
 import type { TokenStore } from '../store/token-store.js';
+import { BODY_LIMITS } from './bounded-body.js';
 import { type DiscoveredAuth, type DiscoveryDeps, oauthRequestOptions } from './discovery.js';
 
 /** The device authorization grant type. @see RFC 8628 §3.4 */
@@ -193,10 +194,11 @@ async function registerClient(
   let registered: Record<string, unknown>;
   try {
     const res = await oauth.dynamicClientRegistrationRequest(as, metadata, {
-      ...oauthRequestOptions(deps, as.registration_endpoint),
+      ...oauthRequestOptions(deps, as.registration_endpoint, BODY_LIMITS.registration, 'registration answer'),
     });
     registered = await parseRegistrationResponse(res);
   } catch (err) {
+    if (err instanceof McptestError && err.code === 'response_too_large') throw err;
     const detail =
       err instanceof oauth.ResponseBodyError
         ? `HTTP ${err.status} ${err.error}${err.error_description ? `: ${err.error_description}` : ''}`

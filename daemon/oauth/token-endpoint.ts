@@ -9,6 +9,7 @@ import { importPKCS8 } from 'jose';
 import { McptestError } from '../../shared/errors.js';
 import { assertSecureUrl, isLoopbackHost } from '../../shared/server-url.js';
 import type { TokenEndpointAuthMethod } from '../../shared/ipc-schemas.js';
+import { BODY_LIMITS, boundedFetch } from './bounded-body.js';
 
 export type FetchLike = typeof fetch;
 
@@ -42,11 +43,12 @@ export interface IssuedTokens {
   expiresAt: number | null;
 }
 
+/** oauth4webapi options: injected fetch with its answer read within the token limit, timeout. */
 export function requestOptions(ctx: OAuthContext, url: string): Record<string | symbol, unknown> {
   const u = assertSecureUrl(url, 'token endpoint');
   return {
     signal: AbortSignal.timeout(ctx.timeoutMs),
-    [oauth.customFetch]: ctx.fetch,
+    [oauth.customFetch]: boundedFetch(ctx.fetch, BODY_LIMITS.token, 'answer'),
     ...(u.protocol === 'http:' && isLoopbackHost(u.hostname) ? { [oauth.allowInsecureRequests]: true } : {}),
   };
 }
@@ -137,7 +139,31 @@ function requireSecret(client: TokenClient): string {
   return client.clientSecret;
 }
 
-export function toIssuedTokens(res: oauth.TokenEndpointResponse, now: number): IssuedTokens {
+/**
+ * The error for a token of a type the daemon cannot present (`mac`, or `dpop` without a DPoP
+ * key): permanent, since asking again gets the same type. Names the type, never the token.
+ * @see RFC 6750 §1 (Bearer), RFC 6749 §7.1 (token types)
+ */
+export function unsupportedTokenType(tokenType: unknown, endpoint: string): McptestError {
+  const shown = typeof tokenType === 'string' ? JSON.stringify(tokenType.slice(0, 40)) : String(tokenType);
+  return new McptestError(
+    'unsupported_token_type',
+    `the token endpoint ${endpoint} issued a token of type ${shown}; mcptest can only present Bearer tokens (RFC 6750)`,
+    {
+      hint: 'configure the client at the authorization server to issue Bearer access tokens',
+      details: { transient: false, tokenType: typeof tokenType === 'string' ? tokenType.slice(0, 40) : null },
+    },
+  );
+}
+
+export function toIssuedTokens(
+  res: oauth.TokenEndpointResponse,
+  now: number,
+  endpoint: string,
+): IssuedTokens {
+  // oauth4webapi accepts `dpop` too, which needs a proof mcptest never sends.
+  if ((res.token_type ?? 'bearer').toLowerCase() !== 'bearer')
+    throw unsupportedTokenType(res.token_type, endpoint);
   return {
     accessToken: res.access_token,
     refreshToken: res.refresh_token ?? null,
@@ -155,6 +181,11 @@ export function toIssuedTokens(res: oauth.TokenEndpointResponse, now: number): I
  */
 export function oauthFailure(err: unknown, what: string, endpoint: string): McptestError {
   if (err instanceof McptestError) return err;
+  if (err instanceof oauth.UnsupportedOperationError && /token_type/.test(err.message)) {
+    // Its cause holds the whole answer, tokens included: not kept.
+    const body = (err.cause as { body?: { token_type?: unknown } } | undefined)?.body;
+    return unsupportedTokenType(body?.token_type, endpoint);
+  }
   if (err instanceof oauth.ResponseBodyError) {
     const transient = err.status >= 500 || err.status === 429;
     const desc = err.error_description ? `: ${err.error_description}` : '';
@@ -218,6 +249,26 @@ function resourceAndScope(params: {
   return out;
 }
 
+/**
+ * A refresh the AS accepted but answered with something unusable (a token type mcptest cannot
+ * present, a body over the limit) may have rotated the refresh token (RFC 9700 §4.14.2): the one
+ * in the store is likely spent, and presenting it again could make the AS revoke the grant. So
+ * such a failure ends the login (`needs_login`) instead of being retried.
+ */
+function unusableRefreshAnswer(e: McptestError): McptestError {
+  const accepted =
+    e.code === 'unsupported_token_type' || (e.code === 'response_too_large' && !e.details?.transient);
+  if (!accepted) return e;
+  return new McptestError(
+    'needs_login',
+    `${e.message}; the refresh token may have been rotated, so it is not presented again`,
+    {
+      hint: e.hint,
+      details: { ...e.details, transient: false, cause: e.code },
+    },
+  );
+}
+
 /** @see RFC 6749 §6 (refresh), RFC 8707 §2.2 (`resource` on the refresh request) */
 export async function refreshGrant(
   target: TokenEndpointTarget,
@@ -239,9 +290,13 @@ export async function refreshGrant(
         additionalParameters: resourceAndScope(params),
       },
     );
-    return toIssuedTokens(await oauth.processRefreshTokenResponse(as, oc, res), ctx.now());
+    return toIssuedTokens(
+      await oauth.processRefreshTokenResponse(as, oc, res),
+      ctx.now(),
+      target.tokenEndpoint,
+    );
   } catch (err) {
-    throw oauthFailure(err, 'token refresh', target.tokenEndpoint);
+    throw unusableRefreshAnswer(oauthFailure(err, 'token refresh', target.tokenEndpoint));
   }
 }
 
@@ -262,7 +317,11 @@ export async function clientCredentialsGrant(
       resourceAndScope(params),
       requestOptions(ctx, target.tokenEndpoint),
     );
-    return toIssuedTokens(await oauth.processClientCredentialsResponse(as, oc, res), ctx.now());
+    return toIssuedTokens(
+      await oauth.processClientCredentialsResponse(as, oc, res),
+      ctx.now(),
+      target.tokenEndpoint,
+    );
   } catch (err) {
     throw oauthFailure(err, 'client-credentials token request', target.tokenEndpoint);
   }

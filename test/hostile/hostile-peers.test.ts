@@ -84,7 +84,11 @@ describe('malformed token endpoint responses (client credentials through the dae
     ['JSON array', (p) => peer.json(p, [1, 2, 3])],
     ['missing access_token', (p) => peer.json(p, { token_type: 'bearer', expires_in: 60 })],
     ['access_token of the wrong type', (p) => peer.json(p, { access_token: 42, token_type: 'bearer' })],
-    ['wrong token_type', (p) => peer.json(p, { access_token: 'abc', token_type: 'mac', expires_in: 60 })],
+    [
+      'wrong token_type',
+      (p) => peer.json(p, { access_token: 'abc', token_type: 'mac', expires_in: 60 }),
+      /a token of type "mac"; mcptest can only present Bearer tokens/,
+    ],
     [
       'negative expires_in',
       (p) => peer.json(p, { access_token: 'abc', token_type: 'bearer', expires_in: -60 }),
@@ -151,6 +155,147 @@ describe('malformed token endpoint responses (client credentials through the dae
       ['/token-redirect'],
       'the redirect target was never requested',
     );
+  });
+});
+
+describe('a token of a type mcptest cannot present', () => {
+  test('client credentials: `mac` and `dpop` are permanent errors naming the type, not "unreachable"', async () => {
+    for (const type of ['mac', 'DPoP']) {
+      const tokenPath = `/token-type-${type}`;
+      peer.json(tokenPath, { access_token: 'hostile-test-token-value', token_type: type, expires_in: 60 });
+      const err = await d.client
+        .getToken({
+          serverUrl: `http://127.0.0.1:1/cc-type-${type}`,
+          clientCredentials: {
+            clientId: 'client-type',
+            clientSecret: 'hostile-secret-value',
+            tokenUrl: `${peer.origin}${tokenPath}`,
+          },
+        })
+        .then(
+          () => assert.fail(`a ${type} token was handed out`),
+          (e: unknown) => assertClearError(e, type),
+        );
+      assert.equal(err.code, 'unsupported_token_type', err.message);
+      assert.match(err.message, new RegExp(`of type "${type}"`, 'i'));
+      assert.doesNotMatch(err.message, /unreachable|hostile-test-token-value/);
+      assert.equal(err.details?.transient, false);
+    }
+  });
+
+  test('refresh: a `mac` answer ends the login, and the refresh token is not presented again', async () => {
+    const serverUrl = `${peer.origin}/mcp-mac`;
+    const tokenPath = '/token-mac-refresh';
+    peer.json(tokenPath, {
+      access_token: 'hostile-test-token-value',
+      token_type: 'mac',
+      refresh_token: 'hostile-rotated-refresh-value',
+      expires_in: 60,
+    });
+    await d.client.importCredential({
+      serverUrl,
+      accessToken: 'hostile-expired-access-value',
+      refreshToken: 'hostile-refresh-value',
+      expiresIn: 0,
+      tokenEndpoint: `${peer.origin}${tokenPath}`,
+      issuer: peer.origin,
+      clientId: 'client-mac',
+      authMethod: 'none',
+      resource: serverUrl,
+    });
+    const refreshes = () => peer.log.filter((r) => r.path === tokenPath).length;
+    const first = await d.client.getToken({ serverUrl }).then(
+      () => assert.fail('a mac token was handed out'),
+      (e: unknown) => assertClearError(e, 'refresh mac'),
+    );
+    assert.equal(first.code, 'needs_login', first.message);
+    assert.match(first.message, /"mac"/);
+    assert.match(first.message, /not presented again/);
+    assert.equal(refreshes(), 1);
+    // Past the first backoff step (1 s): a transient failure would be retried by now.
+    await new Promise((r) => setTimeout(r, 1_600));
+    const second = await d.client.getToken({ serverUrl }).then(
+      () => assert.fail('a token was handed out'),
+      (e: unknown) => assertClearError(e, 'refresh mac again'),
+    );
+    assert.equal(second.code, 'needs_login');
+    assert.match(second.hint ?? '', /mcptest login/);
+    assert.equal(refreshes(), 1, 'the refresh token was presented once');
+  });
+});
+
+describe('device verification URIs the human may not be sent to (login start through the daemon)', () => {
+  const good = 'https://idp.example.com/activate';
+  const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+    [
+      'javascript:',
+      { verification_uri: 'javascript:alert(document.cookie)' },
+      /"javascript:alert\(document\.cookie\)"/,
+    ],
+    ['file:', { verification_uri: 'file:///etc/passwd' }, /not an https URL/],
+    ['plain http off loopback', { verification_uri: 'http://idp.example.com/activate' }, /not an https URL/],
+    [
+      'terminal escapes',
+      { verification_uri: 'https://idp.example.com/\u001b]52;c;ZWNobyBoaQ==\u0007' },
+      /"https:\/\/idp\.example\.com\/\\x1b\]52;c;ZWNobyBoaQ==\\x07"/,
+    ],
+    [
+      'a user name that looks like a host',
+      { verification_uri: 'https://idp.example.com@evil.example/' },
+      /user name/,
+    ],
+    [
+      'a bad verification_uri_complete beside a good verification_uri',
+      { verification_uri: good, verification_uri_complete: 'javascript:alert(1)' },
+      /verification_uri_complete "javascript:alert\(1\)"/,
+    ],
+  ];
+  cases.forEach(([label, answer, shown], n) => {
+    test(`${label}: refused, no login started`, async () => {
+      const i = 300 + n;
+      const serverUrl = `${peer.origin}/mcp-${i}`;
+      const issuer = `${peer.origin}/as-${i}`;
+      peer.json(`/prm-${i}`, { resource: serverUrl, authorization_servers: [issuer] });
+      peer.json(`/.well-known/oauth-authorization-server/as-${i}`, {
+        issuer,
+        authorization_endpoint: `${peer.origin}/authorize`,
+        token_endpoint: `${peer.origin}/token-device-${i}`,
+        device_authorization_endpoint: `${peer.origin}/device-${i}`,
+        response_types_supported: ['code'],
+        code_challenge_methods_supported: ['S256'],
+      });
+      peer.body(
+        `/device-${i}`,
+        200,
+        JSON.stringify({
+          device_code: `hostile-device-code-${i}`,
+          user_code: 'WDJB-MJHT',
+          expires_in: 600,
+          interval: 5,
+          ...answer,
+        }),
+      );
+      const before = (await d.client.listLogins()).length;
+      const err = await d.client
+        .startLogin({
+          serverUrl,
+          kind: 'device',
+          clientId: `device-client-${i}`,
+          wwwAuthenticate: `Bearer resource_metadata="${peer.origin}/prm-${i}"`,
+        })
+        .then(
+          (info) => assert.fail(`${label}: login started (${info.status})`),
+          (e: unknown) => assertClearError(e, label),
+        );
+      assert.equal(err.code, 'peer_url_refused', err.message);
+      assert.match(err.message, shown);
+      assert.match(err.message, new RegExp(`the authorization server ${issuer} answered`));
+      assert.match(err.message, /the login was not started/);
+      assert.doesNotMatch(err.message, /[\u0000-\u001f\u007f-\u009f]/, 'no raw control characters');
+      assert.match(err.hint ?? '', new RegExp(`mcptest login --no-browser ${serverUrl}`));
+      assert.equal((await d.client.listLogins()).length, before, 'no pending login');
+      assert.ok(!peer.log.some((r) => r.path === `/token-device-${i}`), 'never polled');
+    });
   });
 });
 
@@ -263,7 +408,10 @@ describe('malformed metadata documents (login start through the daemon)', () => 
     assert.equal((await d.client.health()).name, 'mcptest-authd');
     const log = await d.flushedLog();
     assert.doesNotMatch(log, /unexpected failure in a route/);
-    assert.doesNotMatch(log, /hostile-secret-value|hostile-test-token-value/);
+    assert.doesNotMatch(
+      log,
+      /hostile-secret-value|hostile-test-token-value|hostile-[a-z-]*refresh-value|hostile-device-code/,
+    );
   });
 });
 
