@@ -181,7 +181,7 @@ Exit codes: 0 logged in (or --no-wait started), 3 denied or expired, 4 still pen
       const serverUrl = canonicalServerUrl(rawUrl);
       let clientSecret: string | undefined;
       if (opts.clientSecretEnv) {
-        clientSecret = io.env[opts.clientSecretEnv];
+        clientSecret = io.vars[opts.clientSecretEnv];
         if (!clientSecret) {
           throw new McptestError(
             'env_var_missing',

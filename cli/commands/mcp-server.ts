@@ -39,7 +39,7 @@ Verbs then see only those plus PATH, HOME, locale, proxy and MCPTEST_* variables
       const { parseAllowEnv } = await import('../agent/env-allowlist.js');
       const allowEnv = parseAllowEnv(opts.allowEnv, io.env.MCPTEST_AGENT_ALLOW_ENV);
       const { serveStdio } = await import('../agent/server.js');
-      await serveStdio({ env: io.env, cwd: io.cwd, signal: io.signal, allowEnv });
+      await serveStdio({ env: io.env, vars: io.vars, cwd: io.cwd, signal: io.signal, allowEnv });
       result.exitCode = 0;
     });
 }

@@ -33,6 +33,8 @@ export interface ServerTarget {
 /** The IO a connection needs: env and cwd for credentials, and where step-up progress goes. */
 export interface ConnectIo {
   env: NodeJS.ProcessEnv;
+  /** Where the env vars a target names are read (`CliIo.vars`); `env` when absent. */
+  vars?: NodeJS.ProcessEnv;
   cwd: string;
   signal?: AbortSignal;
   /** Where step-up progress goes (the CLI's stderr); nothing is written when absent. */

@@ -34,6 +34,7 @@ export const doctorVerb = defineVerb({
     const { formatReport } = await import('../../doctor/report.js');
     const report = await runDoctor(target, {
       env: ctx.env,
+      vars: ctx.vars,
       cwd: ctx.cwd,
       signal: ctx.signal,
       interactive: false,
