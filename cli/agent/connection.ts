@@ -18,6 +18,7 @@ export async function withConnection<T>(
   const conn = await connectToServer(target, {
     env: ctx.env,
     vars: ctx.vars,
+    passEnv: ctx.passEnv,
     cwd: ctx.cwd,
     signal: ctx.signal,
     interactive: false,

@@ -56,6 +56,7 @@ export function buildAgentServer(io: AgentServerIo): McpServer {
   const { env: vars, withheld } = io.allowEnv
     ? restrictEnv(io.vars ?? io.env, io.allowEnv)
     : { env: io.vars ?? io.env, withheld: undefined };
+  const passEnv = io.allowEnv ? [...io.allowEnv] : [];
   const withDaemon = async <T>(fn: (client: DaemonClient) => Promise<T>): Promise<T> => {
     const { ensureDaemon } = await import('../../client/ensure-daemon.js');
     const client = await ensureDaemon({ env });
@@ -82,6 +83,7 @@ export function buildAgentServer(io: AgentServerIo): McpServer {
         const ctx: AgentContext = {
           env,
           vars,
+          passEnv,
           cwd: io.cwd,
           signal: extra.signal,
           withDaemon,

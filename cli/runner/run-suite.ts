@@ -35,7 +35,13 @@ export interface RunnerConnection {
 
 export type Connector = (
   target: ServerTarget,
-  io: { env: NodeJS.ProcessEnv; vars?: NodeJS.ProcessEnv; cwd: string; signal?: AbortSignal },
+  io: {
+    env: NodeJS.ProcessEnv;
+    vars?: NodeJS.ProcessEnv;
+    passEnv?: readonly string[];
+    cwd: string;
+    signal?: AbortSignal;
+  },
 ) => Promise<RunnerConnection>;
 
 export interface ErrorInfo {
@@ -114,6 +120,8 @@ export interface RunDeps {
   env: NodeJS.ProcessEnv;
   /** Where the env vars a server's auth names are read; `env` when absent. */
   vars?: NodeJS.ProcessEnv;
+  /** Variables a stdio server gets besides the safe set (see ConnectIo.passEnv). */
+  passEnv?: readonly string[];
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
 }
@@ -282,7 +290,13 @@ export async function runSuite(
       const t0 = performance.now();
       const target = serverTarget(suite.servers[name], loaded.dir, options.timeoutMs);
       pending = deps
-        .connect(target, { env: deps.env, vars: deps.vars, cwd: loaded.dir, signal: deps.signal })
+        .connect(target, {
+          env: deps.env,
+          vars: deps.vars,
+          passEnv: deps.passEnv,
+          cwd: loaded.dir,
+          signal: deps.signal,
+        })
         .then(
           (conn) => {
             const s = servers.get(name)!;

@@ -35,6 +35,7 @@ export const doctorVerb = defineVerb({
     const report = await runDoctor(target, {
       env: ctx.env,
       vars: ctx.vars,
+      passEnv: ctx.passEnv,
       cwd: ctx.cwd,
       signal: ctx.signal,
       interactive: false,

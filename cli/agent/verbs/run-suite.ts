@@ -58,6 +58,7 @@ export const runSuiteVerb = defineVerb({
         connect: (target, io) => connectToServer(target, { ...io, interactive: false }),
         env: ctx.env,
         vars: ctx.vars,
+        passEnv: ctx.passEnv,
         signal: ctx.signal,
         onEvent: progressOf(ctx),
       },
