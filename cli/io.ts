@@ -5,7 +5,13 @@ import { printable } from './format.js';
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** This process's environment: mcptest's settings, and what spawned processes may get. */
   env: NodeJS.ProcessEnv;
+  /**
+   * The variables a suite or flag names (a token, a secret, `${VAR}`): `env`, then `.env` for
+   * what it may fill in (see env-file.ts). Read by name only.
+   */
+  vars: NodeJS.ProcessEnv;
   cwd: string;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
@@ -18,11 +24,12 @@ export interface CommandResult {
   exitCode: number;
 }
 
-export function processIo(signal: AbortSignal): CliIo {
+export function processIo(signal: AbortSignal, vars: NodeJS.ProcessEnv = process.env): CliIo {
   return {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     env: process.env,
+    vars,
     cwd: process.cwd(),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
- * The CLI entry point: loads .env, builds the command tree, runs it, maps the outcome to an exit
- * code. The only place in mcptest that calls process.exit.
+ * The CLI entry point: reads .env (into a map of its own, see env-file.ts), builds the command
+ * tree, runs it, maps the outcome to an exit code. The only place in mcptest that calls process.exit.
  */
 import { setMaxListeners } from 'node:events';
-import path from 'node:path';
 import { CommanderError } from 'commander';
 import { ExitCode } from '../shared/errors.js';
+import { namedVariables, readEnvFile } from './env-file.js';
 import { type CommandResult, processIo, reportError } from './io.js';
 import { buildProgram } from './program.js';
 
@@ -30,16 +30,11 @@ async function main(): Promise<number> {
     });
   }
 
-  // .env in the working directory fills in what the real environment does not set.
-  try {
-    process.loadEnvFile(path.join(process.cwd(), '.env'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      process.stderr.write(`warning: could not read .env: ${(err as Error).message}\n`);
-    }
-  }
-
-  const io = processIo(controller.signal);
+  // .env in the working directory fills in only the variables a suite or flag names; it never
+  // enters process.env, so the daemon and every other process spawned never inherit from it.
+  const warn = (text: string) => process.stderr.write(text);
+  const vars = namedVariables(process.env, readEnvFile(process.cwd(), warn), warn);
+  const io = processIo(controller.signal, vars);
   const result: CommandResult = { exitCode: ExitCode.ok };
   const argv = process.argv;
   try {

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { LogFile } from './log-file.js';
 
 /**
  * Paths pino blanks out, compiled once. Tokens, secrets, codes and Authorization headers never
@@ -61,8 +62,10 @@ export function createLogger(options: { destination: pino.DestinationStream; lev
   );
 }
 
-export function fileDestination(file: string): pino.DestinationStream {
-  return pino.destination({ dest: file, mkdir: true, sync: false, mode: 0o600 } as Parameters<
-    typeof pino.destination
-  >[0]);
+/**
+ * The log file as a destination that never blocks or throws into the serving path: a line that
+ * cannot be written is dropped and counted (see log-file.ts).
+ */
+export function fileDestination(file: string): LogFile {
+  return new LogFile(file);
 }

@@ -17,6 +17,8 @@ export async function withConnection<T>(
   // An agent server never opens a browser: a 403 insufficient_scope comes back as data with ask_human.
   const conn = await connectToServer(target, {
     env: ctx.env,
+    vars: ctx.vars,
+    passEnv: ctx.passEnv,
     cwd: ctx.cwd,
     signal: ctx.signal,
     interactive: false,

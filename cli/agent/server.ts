@@ -35,6 +35,8 @@ export const VERBS: ReadonlyArray<Verb<any, any>> = [
 
 export interface AgentServerIo {
   env: NodeJS.ProcessEnv;
+  /** Where the env vars a verb names are read (`CliIo.vars`); `env` when absent. */
+  vars?: NodeJS.ProcessEnv;
   cwd: string;
   signal: AbortSignal;
   /** `--allow-env`: the only credential env vars the verbs may read (null: any). */
@@ -50,9 +52,11 @@ export function buildAgentServer(io: AgentServerIo): McpServer {
         'mcptest tests other MCP servers, including ones behind OAuth. Start with list_tools or doctor on a server URL; scaffold_suite writes a test suite and run_suite runs it. Tokens are never passed as values: name an env var of this server process in bearer_token_env, or rely on a cached login (login_device_start). When a result has isError, read error.ask_human: it is the one thing to ask the human for.',
     },
   );
-  const { env, withheld } = io.allowEnv
-    ? restrictEnv(io.env, io.allowEnv)
-    : { env: io.env, withheld: undefined };
+  const { env } = io.allowEnv ? restrictEnv(io.env, io.allowEnv) : { env: io.env };
+  const { env: vars, withheld } = io.allowEnv
+    ? restrictEnv(io.vars ?? io.env, io.allowEnv)
+    : { env: io.vars ?? io.env, withheld: undefined };
+  const passEnv = io.allowEnv ? [...io.allowEnv] : [];
   const withDaemon = async <T>(fn: (client: DaemonClient) => Promise<T>): Promise<T> => {
     const { ensureDaemon } = await import('../../client/ensure-daemon.js');
     const client = await ensureDaemon({ env });
@@ -78,6 +82,8 @@ export function buildAgentServer(io: AgentServerIo): McpServer {
         const progress = progressReporter(extra);
         const ctx: AgentContext = {
           env,
+          vars,
+          passEnv,
           cwd: io.cwd,
           signal: extra.signal,
           withDaemon,

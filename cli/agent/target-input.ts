@@ -42,7 +42,13 @@ export const TargetInput = {
     .min(1)
     .optional()
     .describe('Client credentials: RFC 8707 resource; the server URL by default.'),
-  command: z.string().min(1).optional().describe('A stdio MCP server to spawn instead of `url` (no auth).'),
+  command: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'A stdio MCP server to spawn instead of `url` (no auth). Its environment is PATH, HOME, USER, LOGNAME, SHELL, TERM, LANG/LC_*, TZ and TMPDIR of the mcp-server process plus the variables named in its --allow-env; nothing else (no MCPTEST_*, no NODE_OPTIONS, no other credentials).',
+    ),
   args: z.array(z.string()).optional().describe('Arguments for `command`.'),
   headers: z
     .record(z.string(), z.string())

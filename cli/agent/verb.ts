@@ -9,6 +9,10 @@ import type { DaemonClient } from '../../client/daemon-client.js';
 /** What a verb may touch: the mcp-server process's env and folder, and the daemon. */
 export interface AgentContext {
   env: NodeJS.ProcessEnv;
+  /** The env vars a verb may name (bearer_token_env, ${VAR} in a suite): `--allow-env` applied. */
+  vars: NodeJS.ProcessEnv;
+  /** What a stdio server the agent names gets besides the safe set: the `--allow-env` names. */
+  passEnv: readonly string[];
   cwd: string;
   signal: AbortSignal;
   /** A daemon client (started if none runs); closed by the caller of `withDaemon`. */

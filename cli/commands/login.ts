@@ -3,8 +3,9 @@ import type { DaemonClient } from '../../client/daemon-client.js';
 import { ExitCode, McptestError } from '../../shared/errors.js';
 import type { LoginInfo } from '../../shared/ipc-schemas.js';
 import { canonicalServerUrl } from '../../shared/server-url.js';
-import { isoTime } from '../format.js';
+import { isoTime, printable } from '../format.js';
 import type { CliIo, CommandResult } from '../io.js';
+import { checkedLogin } from '../login/sign-in-url.js';
 import { type LoginWaitIo, loginError, waitForLogin } from '../login/wait-for-login.js';
 
 interface LoginOptions {
@@ -22,15 +23,19 @@ interface LoginOptions {
   json?: boolean;
 }
 
-/** The text a human follows for a device login. @see RFC 8628 §3.3 */
+/**
+ * The text a human follows for a device login, of a login `checkSignInUrls` passed. URI and code
+ * are the IdP's: shown with their control characters escaped (no OSC 52, no screen clear, no
+ * OSC 8 link hiding its target). @see RFC 8628 §3.3
+ */
 export function deviceInstructions(info: LoginInfo): string {
   const lines = [
     'To sign in, open this URL on any device:',
-    `  ${info.verificationUri}`,
-    `and enter the code: ${info.userCode}`,
+    `  ${printable(info.verificationUri ?? '')}`,
+    `and enter the code: ${printable(info.userCode ?? '')}`,
   ];
   if (info.verificationUriComplete) {
-    lines.push(`or open this URL, which carries the code:`, `  ${info.verificationUriComplete}`);
+    lines.push(`or open this URL, which carries the code:`, `  ${printable(info.verificationUriComplete)}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -52,7 +57,7 @@ function acceptPastedRedirects(io: CliIo, client: DaemonClient, id: string): () 
           if (info.status === 'pending')
             io.stderr('That URL did not complete the login; paste the final URL again.\n');
         },
-        (err: unknown) => io.stderr(`error: ${(err as Error).message}\n`),
+        (err: unknown) => io.stderr(`error: ${printable((err as Error).message)}\n`),
       );
     }
   };
@@ -150,7 +155,7 @@ Exit codes: 0 logged in (or --no-wait started), 3 denied or expired, 4 still pen
       if (typeof opts.wait === 'string') {
         const client = await ensureDaemon({ env: io.env });
         try {
-          let info = await client.getLogin(opts.wait);
+          let info = await checkedLogin(await client.getLogin(opts.wait), (id) => client.cancelLogin(id));
           if (info.status === 'pending') {
             if (info.kind === 'device' && !json) io.stderr(deviceInstructions(info));
             info = await waitForLogin(resumable(io), client, info, timeout);
@@ -181,7 +186,7 @@ Exit codes: 0 logged in (or --no-wait started), 3 denied or expired, 4 still pen
       const serverUrl = canonicalServerUrl(rawUrl);
       let clientSecret: string | undefined;
       if (opts.clientSecretEnv) {
-        clientSecret = io.env[opts.clientSecretEnv];
+        clientSecret = io.vars[opts.clientSecretEnv];
         if (!clientSecret) {
           throw new McptestError(
             'env_var_missing',
@@ -199,7 +204,7 @@ Exit codes: 0 logged in (or --no-wait started), 3 denied or expired, 4 still pen
       const client = await ensureDaemon({ env: io.env });
       let stopPaste: (() => void) | undefined;
       try {
-        const started = await client.startLogin({
+        const requested = await client.startLogin({
           serverUrl,
           kind,
           scope: opts.scope,
@@ -208,6 +213,7 @@ Exit codes: 0 logged in (or --no-wait started), 3 denied or expired, 4 still pen
           clientSecret,
           clientMetadataUrl: opts.clientMetadataUrl,
         });
+        const started = await checkedLogin(requested, (id) => client.cancelLogin(id));
 
         if (kind === 'device') {
           if (opts.wait === false) {
@@ -225,11 +231,12 @@ Exit codes: 0 logged in (or --no-wait started), 3 denied or expired, 4 still pen
           const opened = opts.browser
             ? await (await import('../login/open-browser.js')).openBrowser(url, io.env)
             : false;
-          if (opened) io.stderr(`Opened the browser to sign in. If it did not appear, open:\n  ${url}\n`);
-          else io.stderr(`Open this URL in a browser to sign in:\n  ${url}\n`);
+          const shown = printable(url);
+          if (opened) io.stderr(`Opened the browser to sign in. If it did not appear, open:\n  ${shown}\n`);
+          else io.stderr(`Open this URL in a browser to sign in:\n  ${shown}\n`);
           if (opts.wait === false) {
             if (json) io.stdout(`${JSON.stringify({ login: started }, null, 2)}\n`);
-            else io.stdout(`${url}\n`);
+            else io.stdout(`${shown}\n`);
             io.stderr(
               `Login ${started.id} is pending. Wait for it with: mcptest login --wait ${started.id}\n`,
             );

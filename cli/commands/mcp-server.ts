@@ -33,13 +33,31 @@ misled agent cannot send, say, a cloud key to a server of its choosing):
 
   mcptest mcp-server --allow-env MCP_TOKEN,MCP_CLIENT_SECRET
 
-Verbs then see only those plus PATH, HOME, locale, proxy and MCPTEST_* variables. Docs: docs/agents.md`,
+Verbs then see only those plus PATH, HOME, locale, proxy and MCPTEST_* variables.
+
+A stdio server an agent starts (\`command\`) gets PATH, HOME, USER, LOGNAME, SHELL, TERM, the
+locale, TZ and the temp folder variables, plus the --allow-env ones; nothing else of this
+process's environment. It runs as you, though: to keep a secret out of its reach, do not give
+this process the secret (start it with only what it needs: env -i PATH="$PATH" HOME="$HOME"
+MCP_TOKEN=... mcptest mcp-server --allow-env MCP_TOKEN). Docs: docs/agents.md`,
     )
     .action(async (opts: { allowEnv?: string[] }) => {
       const { parseAllowEnv } = await import('../agent/env-allowlist.js');
       const allowEnv = parseAllowEnv(opts.allowEnv, io.env.MCPTEST_AGENT_ALLOW_ENV);
+      if (allowEnv) {
+        // A stdio server the agent names could read what this process started with from
+        // /proc/<pid>/environ: only what the verbs may see stays there.
+        const { restrictEnv } = await import('../agent/env-allowlist.js');
+        const { hideStartEnvironment } = await import('../agent/hide-environ.js');
+        const why = hideStartEnvironment(restrictEnv(io.env, allowEnv).env);
+        if (why) {
+          io.stderr(
+            `warning: mcptest mcp-server could not hide the variables outside --allow-env from /proc/${process.pid}/environ (${why}); a stdio server an agent starts may read them there. Start mcp-server with only the variables it needs (env -i ...).\n`,
+          );
+        }
+      }
       const { serveStdio } = await import('../agent/server.js');
-      await serveStdio({ env: io.env, cwd: io.cwd, signal: io.signal, allowEnv });
+      await serveStdio({ env: io.env, vars: io.vars, cwd: io.cwd, signal: io.signal, allowEnv });
       result.exitCode = 0;
     });
 }

@@ -139,6 +139,7 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
                 interactive: stepUpIo.interactive,
               }),
             env: io.env,
+            vars: io.vars,
             signal: io.signal,
             onEvent: (e) => {
               if (live) live(e);

@@ -36,7 +36,7 @@ export async function runDoctor(target: ServerTarget, io: ConnectIo): Promise<Do
   };
 
   // config
-  const config = checkConfig(target, io.env);
+  const config = checkConfig(target, io.vars ?? io.env);
   layers.push(config.result);
   if (config.result.status === 'fail') return done();
 
@@ -67,7 +67,7 @@ export async function runDoctor(target: ServerTarget, io: ConnectIo): Promise<Do
       layers.push(authFailureLayer(e, target));
     } else {
       if (!target.command)
-        layers.push(authPassLayer(target, io.env, 'the server did not refuse our credentials'));
+        layers.push(authPassLayer(target, io.vars ?? io.env, 'the server did not refuse our credentials'));
       layers.push({
         layer: 'initialize',
         status: 'fail',
@@ -83,7 +83,7 @@ export async function runDoctor(target: ServerTarget, io: ConnectIo): Promise<Do
     return done();
   }
   try {
-    if (!target.command) layers.push(authPassLayer(target, io.env, null, conn));
+    if (!target.command) layers.push(authPassLayer(target, io.vars ?? io.env, null, conn));
     // The HTTP layer could only guess at a POST answered 4xx; the connection has now told.
     const http = layers.find((l) => l.layer === 'http');
     if (conn.transport === 'sse' && http?.status === 'warn') {

@@ -5,7 +5,7 @@
 import type { DaemonClient } from '../../client/daemon-client.js';
 import { isErrorCode, McptestError } from '../../shared/errors.js';
 import type { LoginInfo } from '../../shared/ipc-schemas.js';
-import { duration } from '../format.js';
+import { duration, printable } from '../format.js';
 
 /** Longest single long-poll the CLI asks of the daemon (the route allows 60 s). */
 const LONG_POLL_SECONDS = 50;
@@ -53,7 +53,7 @@ export async function waitForLogin(
   timeoutSeconds: number,
 ): Promise<LoginInfo> {
   const deadline = Math.min(Date.now() + timeoutSeconds * 1000, start.expiresAt + 5_000);
-  const what = start.kind === 'device' ? `code ${start.userCode}` : 'the browser';
+  const what = start.kind === 'device' ? `code ${printable(start.userCode ?? '')}` : 'the browser';
   const tty = io.stderrIsTTY;
   const tick = () => {
     const left = duration(Math.max(0, Math.min(deadline, start.expiresAt) - Date.now()));

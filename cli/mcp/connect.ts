@@ -20,6 +20,7 @@ import { assertSecureUrl, canonicalServerUrl } from '../../shared/server-url.js'
 import { VERSION } from '../../shared/version.js';
 import { type AuthFailure, buildAuthError, stateForResponse } from './auth-error.js';
 import { resolveTokenSource, type TokenSource } from './credentials.js';
+import { stdioServerEnv } from './stdio-env.js';
 import { insufficientScope } from './scope-challenge.js';
 import type { ConnectIo, ServerTarget } from './target.js';
 import { networkError, probeEndpoint } from './probe.js';
@@ -336,13 +337,12 @@ async function connectStdio(target: ServerTarget, io: ConnectIo): Promise<McpCon
   const where = [command, ...args].join(' ');
   const doctor = `mcptest doctor ${targetFlags(target)}`;
   const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
-  const { StdioClientTransport, getDefaultEnvironment } = await import(
-    '@modelcontextprotocol/sdk/client/stdio.js'
-  );
+  const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
   const transport = new StdioClientTransport({
     command,
     args,
-    env: { ...getDefaultEnvironment(), ...target.env },
+    // The safe set, the variables passed by name, the suite's `env:`; nothing else of ours.
+    env: stdioServerEnv(io.env, { vars: io.vars, passed: io.passEnv, extra: target.env }),
     cwd,
     stderr: 'pipe',
   });

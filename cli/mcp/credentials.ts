@@ -77,7 +77,7 @@ export function bearerTokenFromEnv(env: NodeJS.ProcessEnv, name: string): string
 export function clientCredentialsSpec(
   target: ServerTarget,
   serverUrl: string,
-  io: { env: NodeJS.ProcessEnv; cwd: string },
+  io: { env: NodeJS.ProcessEnv; vars?: NodeJS.ProcessEnv; cwd: string },
 ): ClientCredentialsSpec {
   const oauth = target.oauth;
   if (!oauth) throw new McptestError('internal', 'no client credentials configured');
@@ -86,7 +86,7 @@ export function clientCredentialsSpec(
   let privateKey: string | undefined;
   if (authMethod === 'private_key_jwt') {
     if (oauth.privateKeyEnv) {
-      const key = readSecretEnv(io.env, oauth.privateKeyEnv);
+      const key = readSecretEnv(io.vars ?? io.env, oauth.privateKeyEnv);
       if (!key) throw missingEnv(oauth.privateKeyEnv, 'private_key_env', target, serverUrl);
       privateKey = key;
     } else if (oauth.privateKeyFile) {
@@ -113,7 +113,7 @@ export function clientCredentialsSpec(
         hint: `${doctorCommand({ serverUrl, input: 'client_credentials', clientId: oauth.clientId, envVar: 'CLIENT_SECRET', tokenUrl: oauth.tokenUrl })}`,
       });
     }
-    const secret = readSecretEnv(io.env, name);
+    const secret = readSecretEnv(io.vars ?? io.env, name);
     if (!secret) throw missingEnv(name, 'client_secret_env', target, serverUrl);
     clientSecret = secret;
   }
@@ -165,11 +165,11 @@ function missingEnv(name: string, field: string, target: ServerTarget, serverUrl
 export async function resolveTokenSource(
   target: ServerTarget,
   serverUrl: string,
-  io: { env: NodeJS.ProcessEnv; cwd: string; signal?: AbortSignal },
+  io: { env: NodeJS.ProcessEnv; vars?: NodeJS.ProcessEnv; cwd: string; signal?: AbortSignal },
 ): Promise<TokenSource> {
   if (target.bearerTokenEnv) {
     const name = target.bearerTokenEnv;
-    const token = bearerTokenFromEnv(io.env, name);
+    const token = bearerTokenFromEnv(io.vars ?? io.env, name);
     return staticSource('bearer_token_env', token, { envVar: name, missing: token ? null : 'env_unset' });
   }
   if (target.oauth) {

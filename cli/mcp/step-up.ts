@@ -89,6 +89,7 @@ export function humanCanApprove(env: NodeJS.ProcessEnv, tty: { stdin: boolean; s
 export function cliConnectIo(io: CliIo): ConnectIo {
   return {
     env: io.env,
+    vars: io.vars,
     cwd: io.cwd,
     signal: io.signal,
     stderr: io.stderr,

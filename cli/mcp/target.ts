@@ -33,6 +33,13 @@ export interface ServerTarget {
 /** The IO a connection needs: env and cwd for credentials, and where step-up progress goes. */
 export interface ConnectIo {
   env: NodeJS.ProcessEnv;
+  /** Where the env vars a target names are read (`CliIo.vars`); `env` when absent. */
+  vars?: NodeJS.ProcessEnv;
+  /**
+   * Variables a spawned stdio server gets besides the safe set (stdio-env.ts): the agent
+   * server's `--allow-env` names. None otherwise.
+   */
+  passEnv?: readonly string[];
   cwd: string;
   signal?: AbortSignal;
   /** Where step-up progress goes (the CLI's stderr); nothing is written when absent. */

@@ -233,7 +233,10 @@ export function parseSuite(text: string, file: string, env: NodeJS.ProcessEnv): 
 }
 
 /** Reads and parses a suite file. */
-export function loadSuite(file: string, io: { env: NodeJS.ProcessEnv; cwd: string }): LoadedSuite {
+export function loadSuite(
+  file: string,
+  io: { env: NodeJS.ProcessEnv; vars?: NodeJS.ProcessEnv; cwd: string },
+): LoadedSuite {
   const abs = path.resolve(io.cwd, file);
   let text: string;
   try {
@@ -245,5 +248,5 @@ export function loadSuite(file: string, io: { env: NodeJS.ProcessEnv; cwd: strin
       { hint: `ls ${path.dirname(file)}`, details: { file } },
     );
   }
-  return { ...parseSuite(text, file, io.env), dir: path.dirname(abs) };
+  return { ...parseSuite(text, file, io.vars ?? io.env), dir: path.dirname(abs) };
 }

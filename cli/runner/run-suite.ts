@@ -35,7 +35,13 @@ export interface RunnerConnection {
 
 export type Connector = (
   target: ServerTarget,
-  io: { env: NodeJS.ProcessEnv; cwd: string; signal?: AbortSignal },
+  io: {
+    env: NodeJS.ProcessEnv;
+    vars?: NodeJS.ProcessEnv;
+    passEnv?: readonly string[];
+    cwd: string;
+    signal?: AbortSignal;
+  },
 ) => Promise<RunnerConnection>;
 
 export interface ErrorInfo {
@@ -112,6 +118,10 @@ export type RunEvent =
 export interface RunDeps {
   connect: Connector;
   env: NodeJS.ProcessEnv;
+  /** Where the env vars a server's auth names are read; `env` when absent. */
+  vars?: NodeJS.ProcessEnv;
+  /** Variables a stdio server gets besides the safe set (see ConnectIo.passEnv). */
+  passEnv?: readonly string[];
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
 }
@@ -279,23 +289,31 @@ export async function runSuite(
     if (!pending) {
       const t0 = performance.now();
       const target = serverTarget(suite.servers[name], loaded.dir, options.timeoutMs);
-      pending = deps.connect(target, { env: deps.env, cwd: loaded.dir, signal: deps.signal }).then(
-        (conn) => {
-          const s = servers.get(name)!;
-          s.connected = true;
-          s.connectMs = Math.round(performance.now() - t0);
-          deps.onEvent?.({ type: 'server', server: s });
-          return conn;
-        },
-        (err) => {
-          const s = servers.get(name)!;
-          s.connectMs = Math.round(performance.now() - t0);
-          s.error = errorInfo(err);
-          s.authFailed = isAuthError(err);
-          deps.onEvent?.({ type: 'server', server: s });
-          throw err;
-        },
-      );
+      pending = deps
+        .connect(target, {
+          env: deps.env,
+          vars: deps.vars,
+          passEnv: deps.passEnv,
+          cwd: loaded.dir,
+          signal: deps.signal,
+        })
+        .then(
+          (conn) => {
+            const s = servers.get(name)!;
+            s.connected = true;
+            s.connectMs = Math.round(performance.now() - t0);
+            deps.onEvent?.({ type: 'server', server: s });
+            return conn;
+          },
+          (err) => {
+            const s = servers.get(name)!;
+            s.connectMs = Math.round(performance.now() - t0);
+            s.error = errorInfo(err);
+            s.authFailed = isAuthError(err);
+            deps.onEvent?.({ type: 'server', server: s });
+            throw err;
+          },
+        );
       pending.catch(() => undefined);
       connections.set(name, pending);
     }

@@ -34,6 +34,8 @@ export const doctorVerb = defineVerb({
     const { formatReport } = await import('../../doctor/report.js');
     const report = await runDoctor(target, {
       env: ctx.env,
+      vars: ctx.vars,
+      passEnv: ctx.passEnv,
       cwd: ctx.cwd,
       signal: ctx.signal,
       interactive: false,

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { isErrorCode, McptestError } from '../../../shared/errors.js';
 import { canonicalServerUrl } from '../../../shared/server-url.js';
+import { checkedLogin } from '../../login/sign-in-url.js';
 import { ErrorOut, errorOut } from '../results.js';
 import { defineVerb } from '../verb.js';
 
@@ -13,7 +14,7 @@ export const loginDeviceStart = defineVerb({
   name: 'login_device_start',
   title: 'Start a device-code login',
   description:
-    'Start an OAuth device-code login (RFC 8628) for an MCP server and return at once with the URL and code the human must approve. Show the human `ask_human`, then call login_status with `login_id` (it can wait up to 50 s per call). Once complete, every verb uses the cached login for that `url` with no auth fields. The mcptest daemon polls the authorization server meanwhile and keeps and refreshes the tokens.',
+    'Start an OAuth device-code login (RFC 8628) for an MCP server and return at once with the URL and code the human must approve (only an https verification URL, or http on loopback, is ever returned: another is refused as `idp_error`). Show the human `ask_human`, then call login_status with `login_id` (it can wait up to 50 s per call). Once complete, every verb uses the cached login for that `url` with no auth fields. The mcptest daemon polls the authorization server meanwhile and keeps and refreshes the tokens.',
   input: {
     url: z.string().min(1).describe('The MCP server endpoint to log in to.'),
     scope: z
@@ -37,8 +38,12 @@ export const loginDeviceStart = defineVerb({
   },
   async run(args, ctx) {
     const serverUrl = canonicalServerUrl(args.url);
-    const info = await ctx.withDaemon((c) =>
-      c.startLogin({ serverUrl, kind: 'device', scope: args.scope, force: Boolean(args.force) }),
+    // A verification URI that is not https (or loopback http) is never relayed to the human.
+    const info = await ctx.withDaemon(async (c) =>
+      checkedLogin(
+        await c.startLogin({ serverUrl, kind: 'device', scope: args.scope, force: Boolean(args.force) }),
+        (id) => c.cancelLogin(id),
+      ),
     );
     if (!info.userCode || !info.verificationUri) {
       throw new McptestError('internal', `the daemon started login ${info.id} without a device code`);
@@ -81,8 +86,10 @@ export const loginStatus = defineVerb({
   },
   annotations: { readOnlyHint: true },
   async run(args, ctx) {
-    const info = await ctx.withDaemon((c) =>
-      c.getLogin(args.login_id, args.wait_seconds ?? 0, { signal: ctx.signal }),
+    const info = await ctx.withDaemon(async (c) =>
+      checkedLogin(await c.getLogin(args.login_id, args.wait_seconds ?? 0, { signal: ctx.signal }), (id) =>
+        c.cancelLogin(id),
+      ),
     );
     let message: string;
     let ask: string | undefined;

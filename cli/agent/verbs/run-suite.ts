@@ -49,7 +49,7 @@ export const runSuiteVerb = defineVerb({
       import('../../runner/run-suite.js'),
       import('../../mcp/connect.js'),
     ]);
-    const loaded = loadSuite(args.path, { env: ctx.env, cwd: ctx.cwd });
+    const loaded = loadSuite(args.path, { env: ctx.env, vars: ctx.vars, cwd: ctx.cwd });
     const report = await runSuite(
       loaded,
       { filter: args.filter, concurrency: args.concurrency ?? 4, timeoutMs: args.timeout_ms ?? 30_000 },
@@ -57,6 +57,8 @@ export const runSuiteVerb = defineVerb({
         // Never a browser from the agent server: step-up needs come back as data.
         connect: (target, io) => connectToServer(target, { ...io, interactive: false }),
         env: ctx.env,
+        vars: ctx.vars,
+        passEnv: ctx.passEnv,
         signal: ctx.signal,
         onEvent: progressOf(ctx),
       },
