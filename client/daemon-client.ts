@@ -156,15 +156,19 @@ export class DaemonClient {
   private async ensureVerified(): Promise<void> {
     if (!this.trust || this.verified) return;
     if (!this.untrusted) await this.health();
-    if (!this.verified) {
-      throw (
-        this.untrusted ??
-        new McptestError(
-          'daemon_untrusted',
-          `the process on ${this.socketPath} did not prove it is your daemon`,
-        )
-      );
-    }
+    this.assertVerified();
+  }
+
+  /** Throws why this daemon is not trusted, unless it has proven itself (or no trust is asked). */
+  assertVerified(): void {
+    if (this.isVerified) return;
+    throw (
+      this.untrusted ??
+      new McptestError(
+        'daemon_untrusted',
+        `the process on ${this.socketPath} did not prove it is your daemon`,
+      )
+    );
   }
 
   private checkProof(challenge: string, proof: string | string[] | undefined): void {
@@ -227,11 +231,6 @@ export class DaemonClient {
     const health = readHealthResponse(answer, 'daemon answer to GET /v1/health');
     this.checkProof(challenge, proof);
     return health;
-  }
-
-  /** The error that says why this daemon is not trusted, or null when it is (or not yet asked). */
-  get untrustedReason(): McptestError | null {
-    return this.untrusted;
   }
 
   /** An access token for a server (from a login, or minted from client credentials). */

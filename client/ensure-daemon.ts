@@ -85,19 +85,6 @@ async function healthOrNull(client: DaemonClient, timeoutMs?: number): Promise<H
   }
 }
 
-/** A compatible daemon must have proven itself; one of another version is replaced instead. */
-function requireVerified(client: DaemonClient): void {
-  if (!client.isVerified) {
-    throw (
-      client.untrustedReason ??
-      new McptestError(
-        'daemon_untrusted',
-        `the process on ${client.socketPath} did not prove it is your daemon`,
-      )
-    );
-  }
-}
-
 /** Returns a client connected to a daemon of this version, starting or restarting one if needed. */
 export async function ensureDaemon(options: EnsureDaemonOptions = {}): Promise<DaemonClient> {
   const env = options.env ?? process.env;
@@ -110,7 +97,7 @@ export async function ensureDaemon(options: EnsureDaemonOptions = {}): Promise<D
   });
   if (health) {
     if (compatible(health)) {
-      requireVerified(client);
+      client.assertVerified(); // a compatible daemon must have proven itself
       return client;
     }
     await replaceOutdated(client, health);
@@ -250,7 +237,7 @@ async function startAndWait(
     while (Date.now() < deadline) {
       const health = await healthOrNull(client, 1_000);
       if (health && compatible(health)) {
-        requireVerified(client);
+        client.assertVerified(); // a compatible daemon must have proven itself
         return;
       }
       if (!lock) {

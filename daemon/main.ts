@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { systemClock } from '../shared/clock.js';
 import { checkAncestors, daemonKeyFile, loadOrCreateDaemonKey } from '../shared/daemon-identity.js';
 import { McptestError } from '../shared/errors.js';
@@ -50,6 +51,21 @@ async function socketAnswers(socketPath: string): Promise<boolean> {
     });
     sock.once('error', () => resolve(false));
   });
+}
+
+/** Takes a lock file; one that cannot be written (read-only, full) is a store_unwritable error. */
+function takeLock(file: string, role: string, subject: string): HeldLock | null {
+  try {
+    return tryFileLock(file, role);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    const why = code === 'EROFS' ? ' (a read-only file system)' : code === 'ENOSPC' ? ' (no space left)' : '';
+    throw new McptestError(
+      'store_unwritable',
+      `cannot open ${subject}: its lock ${file} cannot be written: ${code}${why}`,
+      { hint: `check permissions and free space of ${path.dirname(file)}`, cause: err },
+    );
+  }
 }
 
 /** A symbolic link or a file where the socket goes: the daemon never listens through it. */
@@ -125,7 +141,7 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
     ensurePrivateDir(paths.socketDir);
     checkAncestors(paths.socketDir);
     refuseNonSocket(paths.socketPath);
-    lock = tryFileLock(paths.socketLock, 'the mcptest daemon of this socket');
+    lock = takeLock(paths.socketLock, 'the mcptest daemon of this socket', `socket ${paths.socketPath}`);
     if (!lock) {
       return {
         result: 'already-running',
@@ -141,12 +157,14 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
   // closes the store first): wait that out before calling the store taken.
   const storeLockFile = paths.storeLock;
   let storeLock: HeldLock | null = null;
+  const takeStoreLock = () =>
+    takeLock(storeLockFile, `the mcptest daemon of ${paths.socketPath}`, `token database ${paths.dbPath}`);
   try {
     ensurePrivateDir(paths.authDir);
-    storeLock = tryFileLock(storeLockFile, `the mcptest daemon of ${paths.socketPath}`);
+    storeLock = takeStoreLock();
     for (const deadline = Date.now() + STORE_LOCK_WAIT_MS; !storeLock && Date.now() < deadline; ) {
       await new Promise((r) => setTimeout(r, 100));
-      storeLock = tryFileLock(storeLockFile, `the mcptest daemon of ${paths.socketPath}`);
+      storeLock = takeStoreLock();
     }
   } catch (err) {
     await lock?.release();

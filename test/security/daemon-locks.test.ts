@@ -30,8 +30,10 @@ async function squatAbstractNames(scopes: Record<string, string>): Promise<Child
     ([kind, scope]) => `\0mcptest-${kind}-${createHash('sha256').update(scope).digest('hex').slice(0, 24)}`,
   );
   const script = `const net=require('net');let n=0;for(const name of ${JSON.stringify(names)}){net.createServer().listen(name,()=>{if(++n===${names.length})console.log('holding')})}`;
+  // Its own process group, so that stopping it stops runuser's child too.
   const child = spawn('runuser', ['-u', OTHER, '--', process.execPath, '-e', script], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let out = '';
   child.stdout?.on('data', (d) => {
@@ -72,7 +74,9 @@ test("another user holding lock names cannot keep the user's daemon from startin
       assert.match(open.stderr, /EACCES/);
     }
   } finally {
-    squatter.kill('SIGKILL');
+    process.kill(-(squatter.pid as number), 'SIGKILL');
+    squatter.stdout?.destroy();
+    squatter.stderr?.destroy();
     await env.cleanup();
   }
 });

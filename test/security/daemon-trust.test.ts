@@ -62,9 +62,13 @@ interface FakeDaemon {
 
 async function startFakeDaemon(socketPath: string, asOther: boolean): Promise<FakeDaemon> {
   const args = ['-e', FAKE_DAEMON, socketPath, VERSION, String(IPC_API_VERSION)];
+  // Its own process group, so that stopping it stops runuser's child too.
   const child: ChildProcess = asOther
-    ? spawn('runuser', ['-u', OTHER, '--', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    ? spawn('runuser', ['-u', OTHER, '--', process.execPath, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   let err = '';
   child.stdout?.on('data', (d) => {
@@ -88,9 +92,11 @@ async function startFakeDaemon(socketPath: string, asOther: boolean): Promise<Fa
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGKILL');
+        process.kill(-(child.pid as number), 'SIGKILL');
         await exited;
       }
+      child.stdout?.destroy();
+      child.stderr?.destroy();
     },
   };
 }
