@@ -163,7 +163,10 @@ export async function storeDaemon(paths: McptestPaths): Promise<DaemonClient | n
     return null;
   const other = trustedClient(socketPath, paths);
   // The advertised socket must pass the same checks as our own: its place and the key proof.
-  const health = await other.health(1_000).catch(() => null);
+  // A socket systemd listens on accepts at once and answers once the daemon it starts has
+  // loaded, which takes seconds on a loaded machine; a dead socket refuses at once. So the
+  // wait here is long, and costs nothing when nobody listens.
+  const health = await other.health(10_000).catch(() => null);
   if (health && compatible(health) && other.isVerified) return other;
   await other.close();
   return null;
