@@ -16,7 +16,7 @@ export function registerScaffold(program: Command, io: CliIo, result: CommandRes
   const cmd = program
     .command('scaffold')
     .description(
-      'write a starter suite for a server: one test per tool, arguments generated from its input schema, expectations from one real call',
+      'write a starter suite for a server: one test per tool, arguments generated from its input schema, expectations from what held on three real calls',
     );
   addTargetOptions(cmd)
     .option('--output <file>', 'write the suite to FILE instead of stdout')
@@ -31,12 +31,16 @@ export function registerScaffold(program: Command, io: CliIo, result: CommandRes
     .addHelpText(
       'after',
       `
-Scaffolding calls every tool once with the generated arguments (unless --no-call, or the tool is
-annotated destructive) and proposes assertions from the answer. A tool the server refuses to
-these credentials (e.g. 403 insufficient_scope) gets a tool_present test and a comment saying
-which scope it needs, so the suite passes \`mcptest run\` as written. With --prompts and
---resources it also gets each prompt and reads each listed resource once (20 of each at most);
-one that fails gets no test, and stderr says why.
+Scaffolding calls every tool three times with the generated arguments (unless --no-call, or the
+tool is annotated destructive) and proposes only assertions that held on every answer: exact
+values where they were the same each time, types and patterns where they changed, and no
+latency bound (a loaded CI machine would break it). A tool the server refuses to these
+credentials (e.g. 403 insufficient_scope), whose call fails, or that answers a tool error (an
+elicitation or sampling request the client could not answer, say) gets a tool_present test and
+a comment saying why; its error is never recorded as the expected answer, and stderr names it.
+So the suite passes \`mcptest run\` as written, again and again. With --prompts and --resources
+it also gets each prompt and reads each listed resource (20 of each at most); one that fails
+gets no test, and stderr says why.
 
 Examples:
   mcptest scaffold --url https://mcp.example.com/mcp --bearer-token-env MCP_TOKEN --output suite.yaml
@@ -97,6 +101,9 @@ Exit codes: 0 written, 2 --output exists (add --force), 3 the server refused our
             : '') +
           '\n',
       );
+      for (const t of pending.filter((p) => p.outcome === 'tool_error' || p.outcome === 'call_failed')) {
+        io.stderr(`not a call test: ${t.tool}: ${t.note}\n`);
+      }
       for (const t of unread) io.stderr(`no test for ${t.kind} ${t.tool}: ${t.note}\n`);
       if (file) io.stderr(`Run it with: mcptest run ${opts.output}\n`);
       result.exitCode = 0;

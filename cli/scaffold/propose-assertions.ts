@@ -1,10 +1,15 @@
 /**
- * Proposes the `expect:` block of a suite test from one observed tool result: assertions worth
- * keeping, exact where a value looks stable and shape-only (type, pattern) where it looks volatile
- * (ids, timestamps, long hex, large counters), plus a latency bound with room for slow runners.
+ * Proposes the `expect:` block of a suite test from several observed results of the same call:
+ * only assertions that held on every one of them, exact where a value was the same each time and
+ * looks stable, shape-only (type, pattern) where it varied or looks volatile (ids, timestamps, long
+ * hex, large counters). No latency bound: how long a call takes says more about the machine than
+ * about the server, and a bound a loaded CI runner breaks makes the suite fail on rerun.
  */
-import type { ToolResult } from '../runner/assertions.js';
+import { checkExpectations, deepEqual, type ToolResult } from '../runner/assertions.js';
 import type { Expect } from '../runner/suite-schema.js';
+
+/** How many times scaffolding makes each call: what changes between them is not asserted exactly. */
+export const SAMPLE_CALLS = 3;
 
 /** At most this many JSON paths are proposed; the first ones found breadth-first win. */
 const MAX_PATHS = 12;
@@ -20,10 +25,12 @@ const LONG_HEX = /^[0-9a-f]{16,}$/i;
 /** Pieces of text that change from call to call, for `text_matches`. */
 const VOLATILE_TEXT =
   /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?|\b[0-9a-f]{16,}\b|\d{5,}/gi;
+/** Any number in a text, for a line whose numbers changed between calls. */
+const ANY_NUMBER = /-?\d+(?:\.\d+)?/g;
 
-export interface ObservedCall {
-  result: ToolResult;
-  latencyMs: number;
+export interface ObservedCalls {
+  /** The answers to the same call, made one after another (at least one). */
+  results: ToolResult[];
   /** The tool's outputSchema from tools/list, if it declares one. */
   outputSchema?: Record<string, unknown>;
 }
@@ -34,40 +41,109 @@ export interface Proposal {
   notes: string[];
 }
 
-/** Builds the proposed `expect:` block for one observed call. */
-export function proposeAssertions(call: ObservedCall): Proposal {
-  const { result } = call;
-  const expect: Expect = { is_error: result.isError === true };
+/** Builds the proposed `expect:` block from the observed answers to one call. */
+export function proposeAssertions(call: ObservedCalls): Proposal {
+  const { results } = call;
+  const first = results[0];
+  const expect: Expect = { is_error: first.isError === true };
   const notes: string[] = [];
-  const text = joinedText(result);
-  const textIsJson = looksLikeJson(text);
-  if (text.trim() && !(textIsJson && result.structuredContent)) {
-    const firstLine = text.trim().split('\n')[0];
-    if (new RegExp(VOLATILE_TEXT.source, 'i').test(firstLine)) {
-      expect.text_matches = volatilePattern(firstLine.slice(0, 200));
-      notes.push('text_matches: ids, timestamps and long numbers in the text are matched by shape');
-    } else {
-      expect.text_contains =
-        firstLine.length > MAX_EXACT_STRING ? firstLine.slice(0, MAX_EXACT_STRING) : firstLine;
+  const lines = results.map((r) => joinedText(r).trim().split('\n')[0]);
+  const text = joinedText(first);
+  if (results.some((r) => (r.isError === true) !== (first.isError === true))) {
+    notes.push(
+      'the calls did not agree on is_error: the tool errs on some calls only, so this test will be flaky',
+    );
+  }
+  if (first.isError === true) {
+    notes.push(
+      'the call answered a tool error: its text is not asserted (add text_contains by hand if this error is the behaviour under test)',
+    );
+  } else if (text.trim() && !(looksLikeJson(text) && first.structuredContent)) {
+    const proposed = textAssertion(lines);
+    Object.assign(expect, proposed.expect);
+    if (proposed.note) notes.push(proposed.note);
+  }
+  if (results.every((r) => r.structuredContent && typeof r.structuredContent === 'object')) {
+    const json = mergeJson(
+      results.map((r) => jsonAssertions(r.structuredContent as Record<string, unknown>)),
+    );
+    if (Object.keys(json).length > 0) expect.json = json;
+    if (results.length > 1) {
+      notes.push(`json: exact only where all ${results.length} calls answered the same value`);
     }
   }
-  if (result.structuredContent && typeof result.structuredContent === 'object') {
-    const json = jsonAssertions(result.structuredContent);
-    if (Object.keys(json).length > 0) expect.json = json;
-  }
-  if (call.outputSchema && !result.isError && result.structuredContent) {
+  if (call.outputSchema && !first.isError && first.structuredContent) {
     expect.output_schema = true;
   }
-  expect.max_latency_ms = latencyBound(call.latencyMs);
+  // Whatever did not hold on every observed answer is dropped (a last check, with the runner's own
+  // assertions, that the suite passes the calls it was made from).
+  for (const r of results) {
+    for (const f of checkExpectations(expect, {
+      result: r,
+      latencyMs: 0,
+      outputSchema: call.outputSchema,
+      toolListed: true,
+    })) {
+      if (f.assertion.startsWith('json ') && expect.json) delete expect.json[f.assertion.slice(5)];
+      else if (f.assertion !== 'is_error') delete (expect as Record<string, unknown>)[f.assertion];
+    }
+  }
+  if (expect.json && Object.keys(expect.json).length === 0) delete expect.json;
   notes.push(
-    `max_latency_ms: ${Math.round(call.latencyMs)} ms observed; the bound is max(1000, 5x observed), rounded up`,
+    'no max_latency_ms: a time bound fails on a loaded machine; add a generous one by hand if latency is part of the contract',
   );
   return { expect, notes };
 }
 
-/** max(1000, 5× observed), rounded up to the next 100 ms. */
-export function latencyBound(observedMs: number): number {
-  return Math.max(1000, Math.ceil((observedMs * 5) / 100) * 100);
+/** `text_contains` when the first line was the same every time, a pattern when only its numbers or ids changed. */
+function textAssertion(lines: string[]): { expect: Expect; note?: string } {
+  const line = lines[0];
+  const same = lines.every((l) => l === line);
+  if (same && !new RegExp(VOLATILE_TEXT.source, 'i').test(line)) {
+    return {
+      expect: { text_contains: line.length > MAX_EXACT_STRING ? line.slice(0, MAX_EXACT_STRING) : line },
+    };
+  }
+  const shape = volatilePattern(line.slice(0, 200), same ? VOLATILE_TEXT : combined());
+  if (lines.every((l) => new RegExp(shape).test(l))) {
+    return {
+      expect: { text_matches: shape },
+      note: same
+        ? 'text_matches: ids, timestamps and long numbers in the text are matched by shape'
+        : 'text_matches: the numbers in the text changed between calls, so they are matched by shape',
+    };
+  }
+  return { expect: {}, note: 'no text assertion: the text changed between calls' };
+}
+
+function combined(): RegExp {
+  return new RegExp(`${VOLATILE_TEXT.source}|${ANY_NUMBER.source}`, 'gi');
+}
+
+/**
+ * One assertion per path that every answer has: the exact value if all were equal, else the
+ * common type (a pattern dropped) when they share one; paths that were not always there are left out.
+ */
+function mergeJson(all: Array<Record<string, unknown>>): Record<string, unknown> {
+  const [first, ...rest] = all;
+  const out: Record<string, unknown> = {};
+  for (const [path, value] of Object.entries(first)) {
+    if (!rest.every((r) => Object.hasOwn(r, path))) continue;
+    const others = rest.map((r) => r[path]);
+    if (others.every((o) => deepEqual(o, value))) {
+      out[path] = value;
+      continue;
+    }
+    const types = new Set([value, ...others].map(assertedType));
+    if (types.size === 1) out[path] = { type: [...types][0] };
+  }
+  return out;
+}
+
+/** The JSON type an assertion of `jsonAssertions` stands for. */
+function assertedType(a: unknown): string {
+  if (a !== null && typeof a === 'object' && !Array.isArray(a) && 'type' in a) return String(a.type);
+  return jsonType(a);
 }
 
 function joinedText(result: ToolResult): string {
@@ -93,18 +169,18 @@ function escapeRegex(s: string): string {
 }
 
 /** The line as an anchored regex whose volatile parts are replaced by their shape. */
-function volatilePattern(line: string): string {
+function volatilePattern(line: string, pieces: RegExp): string {
   let out = '';
   let last = 0;
-  for (const m of line.matchAll(VOLATILE_TEXT)) {
+  for (const m of line.matchAll(pieces)) {
     out += escapeRegex(line.slice(last, m.index));
     const v = m[0];
     out += UUID.test(v)
       ? '[0-9a-fA-F-]{36}'
       : /^\d{4}-\d{2}-\d{2}/.test(v)
         ? '\\d{4}-\\d{2}-\\d{2}\\S*'
-        : /^\d+$/.test(v)
-          ? '\\d+'
+        : /^-?\d+(\.\d+)?$/.test(v)
+          ? '-?\\d+(?:\\.\\d+)?'
           : '[0-9a-fA-F]+';
     last = (m.index ?? 0) + v.length;
   }

@@ -1,9 +1,11 @@
 /**
  * Scaffolds a suite from a live server: one test per tool, arguments generated from each input
- * schema, expectations proposed from one real call with those arguments. Shared by
- * `mcptest scaffold` and the agent verb `scaffold_suite`. A tool whose call is refused (auth or
- * scope) or fails for another reason gets a `tool_present` test plus a comment saying why, so the
- * scaffolded suite passes `mcptest run` unchanged and a human sees what is left to do.
+ * schema, expectations proposed from several real calls with those arguments (only what held on
+ * all of them, so a tool answering random values gives a suite that passes when run again).
+ * Shared by `mcptest scaffold` and the agent verb `scaffold_suite`. A tool whose call is refused
+ * (auth or scope), fails, or answers a tool error gets a `tool_present` test plus a comment saying
+ * why (an error is never recorded as the expected answer), so the scaffolded suite passes
+ * `mcptest run` unchanged and a human sees what is left to do.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,14 +14,16 @@ import { McptestError } from '../../shared/errors.js';
 import type { McpConnection } from '../mcp/connect.js';
 import { listAllPrompts, listAllResources, listAllTools } from '../mcp/list-tools.js';
 import type { ServerTarget } from '../mcp/target.js';
-import type { ToolResult } from '../runner/assertions.js';
+import { resultText, type ToolResult } from '../runner/assertions.js';
 import { Suite, type ServerSpec, type TestSpec } from '../runner/suite-schema.js';
-import { proposeAssertions } from './propose-assertions.js';
+import { proposeAssertions, SAMPLE_CALLS } from './propose-assertions.js';
 import { sampleArguments } from './sample-arguments.js';
 
 export interface ScaffoldOptions {
-  /** Call each tool once to learn what passes (default true); otherwise expect only is_error: false. */
+  /** Call each tool to learn what passes (default true); otherwise expect only is_error: false. */
   call?: boolean;
+  /** How many times each tool is called (default `SAMPLE_CALLS`); what varies is asserted by shape. */
+  samples?: number;
   /** Also a test per prompt (prompts/get with its required arguments), when the server has prompts. */
   prompts?: boolean;
   /** Also a test per listed resource (resources/read), when the server has resources. */
@@ -73,6 +77,27 @@ export async function timedCall(
   } catch (err) {
     throw conn.explain(err);
   }
+}
+
+/**
+ * The answers to `samples` calls of one tool, one after another; stops at the first tool error
+ * (an error is not sampled further). A call that fails throws, explained.
+ */
+export async function sampleCalls(
+  conn: McpConnection,
+  tool: string,
+  args: Record<string, unknown>,
+  options: { timeoutMs?: number; signal?: AbortSignal; samples?: number } = {},
+): Promise<{ results: ToolResult[]; latenciesMs: number[] }> {
+  const results: ToolResult[] = [];
+  const latenciesMs: number[] = [];
+  for (let i = 0; i < Math.max(1, options.samples ?? SAMPLE_CALLS); i++) {
+    const { result, latencyMs } = await timedCall(conn, tool, args, options);
+    results.push(result);
+    latenciesMs.push(latencyMs);
+    if (result.isError === true) break;
+  }
+  return { results, latenciesMs };
 }
 
 /** The `servers:` entry naming the same server and credential input as the target. */
@@ -155,29 +180,41 @@ export async function scaffoldSuite(conn: McpConnection, options: ScaffoldOption
       continue;
     }
     try {
-      const { result, latencyMs } = await timedCall(conn, tool.name, args, options);
+      const { results } = await sampleCalls(conn, tool.name, args, options);
+      const failed = results.findIndex((r) => r.isError === true);
+      if (failed >= 0) {
+        const which = results.length > 1 ? ` on call ${failed + 1} of ${results.length}` : '';
+        const note = `calling ${tool.name} with the generated arguments ${JSON.stringify(args)} answered a tool error${which} ("${firstLine(resultText(results[failed])).slice(0, 160)}"); an error is not recorded as the expected answer, so the test only checks the tool is listed: fix the arguments (or what the tool asks of the client) and turn this into a call test`;
+        tests.push({ name: `${tool.name} is listed`, tool_present: tool.name });
+        comments.push(` ${note}`);
+        report.push({
+          name: `${tool.name} is listed`,
+          tool: tool.name,
+          kind: 'present',
+          outcome: 'tool_error',
+          note,
+        });
+        continue;
+      }
       const proposal = proposeAssertions({
-        result,
-        latencyMs,
+        results,
         outputSchema: tool.outputSchema as Record<string, unknown> | undefined,
       });
-      const isError = result.isError === true;
-      const name = isError ? `${tool.name} answers a tool error` : `${tool.name} answers`;
+      const name = `${tool.name} answers`;
       tests.push({ name, tool: tool.name, ...(hasArgs ? { arguments: args } : {}), expect: proposal.expect });
+      const from = `${results.length} real call${results.length > 1 ? 's' : ''}`;
       comments.push(
-        isError
-          ? ` with these generated arguments ${tool.name} answered isError: true; the test pins that down (check it is what you expect)`
-          : hasArgs
-            ? ' arguments generated from the input schema; expectations from one real call'
-            : ' expectations from one real call',
+        hasArgs
+          ? ` arguments generated from the input schema; expectations from what held on ${from}`
+          : ` expectations from what held on ${from}`,
       );
-      report.push({ name, tool: tool.name, kind: 'call', outcome: isError ? 'tool_error' : 'ok' });
+      report.push({ name, tool: tool.name, kind: 'call', outcome: 'ok' });
     } catch (err) {
       const e = err instanceof McptestError ? err : conn.explain(err);
       const auth = e.code === 'auth_failed';
       const note = auth
         ? refusalNote(tool.name, e)
-        : `calling ${tool.name} with the generated arguments ${JSON.stringify(args)} failed (${e.code}: ${firstLine(e.message)}); fix the arguments and turn this into a call test`;
+        : `calling ${tool.name} with the generated arguments ${JSON.stringify(args)} failed (${e.code}: ${firstLine(e.message)}); an error is not recorded as the expected answer, so the test only checks the tool is listed: fix the arguments and turn this into a call test`;
       tests.push({ name: `${tool.name} is listed`, tool_present: tool.name });
       comments.push(` ${note}`);
       report.push({
@@ -219,10 +256,17 @@ interface Collected {
   report: ScaffoldedTest[];
 }
 
-/** Expectations for a prompt or resource: those of a tool result, less the tool-only keys. */
-function textExpectations(result: ToolResult, latencyMs: number): TestSpec['expect'] {
-  const { is_error: _e, output_schema: _o, ...expect } = proposeAssertions({ result, latencyMs }).expect;
+/** Expectations for a prompt or resource: those of tool results, less the tool-only keys. */
+function textExpectations(results: ToolResult[]): TestSpec['expect'] {
+  const { is_error: _e, output_schema: _o, ...expect } = proposeAssertions({ results }).expect;
   return expect;
+}
+
+/** `samples` answers of `get`, one after another. */
+async function sampled<T>(options: ScaffoldOptions, get: () => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < Math.max(1, options.samples ?? SAMPLE_CALLS); i++) out.push(await get());
+  return out;
 }
 
 function failureNote(what: string, e: McptestError): { outcome: ScaffoldedTest['outcome']; note: string } {
@@ -245,14 +289,15 @@ async function scaffoldPrompts(conn: McpConnection, options: ScaffoldOptions, ou
     const hasArgs = Object.keys(args).length > 0;
     const name = `${prompt.name} prompt answers`;
     try {
-      const t0 = performance.now();
-      const answer = await conn.client.getPrompt({ name: prompt.name, arguments: args }, request);
-      const expect = textExpectations(promptAsResult(answer), performance.now() - t0);
+      const answers = await sampled(options, () =>
+        conn.client.getPrompt({ name: prompt.name, arguments: args }, request),
+      );
+      const expect = textExpectations(answers.map(promptAsResult));
       out.tests.push({ name, prompt: prompt.name, ...(hasArgs ? { arguments: args } : {}), expect });
       out.comments.push(
         hasArgs
-          ? ' required arguments filled with "example"; expectations from one real get'
-          : ' expectations from one real get',
+          ? ` required arguments filled with "example"; expectations from what held on ${answers.length} real gets`
+          : ` expectations from what held on ${answers.length} real gets`,
       );
       out.report.push({ name, tool: prompt.name, kind: 'prompt', outcome: 'ok' });
     } catch (err) {
@@ -276,11 +321,10 @@ async function scaffoldResources(
   for (const resource of resources) {
     const name = `${resource.name || resource.uri} resource reads`;
     try {
-      const t0 = performance.now();
-      const answer = await conn.client.readResource({ uri: resource.uri }, request);
-      const expect = textExpectations(resourceAsResult(answer), performance.now() - t0);
+      const answers = await sampled(options, () => conn.client.readResource({ uri: resource.uri }, request));
+      const expect = textExpectations(answers.map(resourceAsResult));
       out.tests.push({ name, resource: resource.uri, expect });
-      out.comments.push(' expectations from one real read');
+      out.comments.push(` expectations from what held on ${answers.length} real reads`);
       out.report.push({ name, tool: resource.uri, kind: 'resource', outcome: 'ok' });
     } catch (err) {
       const failed = failureNote(`reading ${resource.uri}`, conn.explain(err));
@@ -311,7 +355,7 @@ export function renderSuite(
   suite: Suite,
   comments: Array<string | undefined>,
   from: string,
-  header = `Scaffolded by mcptest from ${from}: one test per tool, arguments generated from each input schema, expectations proposed from one real call.`,
+  header = `Scaffolded by mcptest from ${from}: one test per tool, arguments generated from each input schema, expectations proposed from what held on ${SAMPLE_CALLS} real calls.`,
 ): string {
   const doc = new Document(suite);
   doc.commentBefore = [

@@ -164,7 +164,7 @@ test('scaffold_suite writes a suite that `mcptest run` passes unchanged, and ref
   assert.equal(replaced.written, true);
 });
 
-test('propose_assertions proposes a runnable test: shapes for volatile values, output_schema, a latency bound', async () => {
+test('propose_assertions proposes a runnable test: shapes for volatile values, output_schema, no latency bound', async () => {
   const out = ok(
     await call('propose_assertions', {
       url: mcp.url,
@@ -178,8 +178,8 @@ test('propose_assertions proposes a runnable test: shapes for volatile values, o
   assert.equal(expect.output_schema, true);
   assert.equal(expect.json['$.city'], 'Paris');
   assert.equal(expect.json['$.temperatureC'], 18);
-  assert.ok(expect.max_latency_ms >= 1000);
-  assert.ok(expect.max_latency_ms >= 5 * out.observed.latency_ms);
+  assert.equal(expect.max_latency_ms, undefined, 'a latency bound would fail on a loaded machine');
+  assert.equal(out.observed.calls, 3);
 
   const who = ok(
     await call('propose_assertions', { url: mcp.url, bearer_token_env: 'MCP_TOKEN', tool: 'whoami' }),

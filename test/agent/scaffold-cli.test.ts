@@ -1,6 +1,8 @@
 /**
  * `mcptest scaffold` through the real CLI: against the protected example server (the suite then
- * passes `mcptest run` unchanged), against the stdio example server, --force, --no-call, --help.
+ * passes `mcptest run` unchanged), against the stdio example server, against a server whose tool
+ * answers random values (the suite passes every time it is scaffolded and run), --force,
+ * --no-call, --help.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -11,6 +13,7 @@ import { parse as parseYaml } from 'yaml';
 import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
 import { isolatedEnv, runCli } from '../helpers/cli.js';
+import { writeStdioServer } from '../helpers/stdio-server.js';
 
 const STDIO_SERVER = fileURLToPath(new URL('../../examples/oauth-server/stdio-server.js', import.meta.url));
 
@@ -49,7 +52,7 @@ test('scaffold --output writes a suite that mcptest run passes unchanged', async
   assert.equal(run.stdout, '', 'the suite went to the file, not stdout');
   assert.match(
     run.stderr,
-    /Wrote suites\/app\.yaml: 7 tests, 6 calling a tool; 1 only check the tool is listed.*admin_reset/s,
+    /Wrote suites\/app\.yaml: 7 tests, 5 calling a tool; 2 only check the tool is listed.*fail, admin_reset/s,
   );
   assert.match(run.stderr, /Run it with: mcptest run suites\/app\.yaml/);
   const text = fs.readFileSync(path.join(home, 'suites/app.yaml'), 'utf8');
@@ -80,7 +83,7 @@ test('scaffold --output writes a suite that mcptest run passes unchanged', async
   // --prompts and --resources add a test per prompt and per resource, and the suite still passes.
   const wider = await runCli([...args, '--force', '--prompts', '--resources'], { env });
   assert.equal(wider.code, 0, wider.stderr);
-  assert.match(wider.stderr, /9 tests, 6 calling a tool, 2 getting a prompt or reading a resource/);
+  assert.match(wider.stderr, /9 tests, 5 calling a tool, 2 getting a prompt or reading a resource/);
   const widerSuite = parseYaml(fs.readFileSync(path.join(home, 'suites/app.yaml'), 'utf8'));
   const prompt = widerSuite.tests.find((t: { prompt?: string }) => t.prompt === 'review_code');
   assert.deepEqual(prompt.arguments, { code: 'example' }, 'the required argument only');
@@ -123,4 +126,67 @@ test('scaffold reports an auth failure like every command, and has teaching --he
   const serverHelp = await runCli(['mcp-server', '--help'], { env });
   assert.equal(serverHelp.code, 0);
   assert.match(serverHelp.stdout, /"command": "mcptest", "args": \["mcp-server"\]/);
+});
+
+/** A weather tool answering random numbers (as the SDK's outputSchema example does), and tools that fail. */
+const RANDOM_TOOLS = `
+server.setRequestHandler(types.ListToolsRequestSchema, async () => ({
+  tools: [
+    {
+      name: 'weather',
+      inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+      outputSchema: {
+        type: 'object',
+        properties: {
+          city: { type: 'string' },
+          wind: { type: 'object', properties: { speed_kmh: { type: 'number' }, direction: { type: 'string' } } },
+          gusts: { type: 'number' },
+        },
+      },
+    },
+    { name: 'ask_user', inputSchema: { type: 'object' } },
+    { name: 'broken', inputSchema: { type: 'object' } },
+  ],
+}));
+server.setRequestHandler(types.CallToolRequestSchema, async (req) => {
+  if (req.params.name === 'weather') {
+    const speed = Math.round(Math.random() * 10000) / 100;
+    const result = { city: req.params.arguments.city, wind: { speed_kmh: speed, direction: 'N' }, gusts: Math.random() };
+    return { content: [{ type: 'text', text: 'Wind in ' + result.city + ': ' + speed + ' km/h' }], structuredContent: result };
+  }
+  if (req.params.name === 'ask_user') {
+    try {
+      await server.elicitInput({ message: 'Which city?', requestedSchema: { type: 'object', properties: {} } });
+      return { content: [{ type: 'text', text: 'answered' }] };
+    } catch (err) {
+      return { content: [{ type: 'text', text: 'could not ask the user: ' + err.message }], isError: true };
+    }
+  }
+  throw new Error('broken on purpose');
+});`;
+
+test('a suite scaffolded from a tool with random answers passes every time; failed tools are not expectations', async () => {
+  const flags = writeStdioServer(home, 'random-weather', { tools: {} }, RANDOM_TOOLS);
+  for (let round = 1; round <= 3; round++) {
+    const run = await runCli(['scaffold', ...flags, '--output', 'random.yaml', '--force'], { env });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /3 tests, 1 calling a tool; 2 only check the tool is listed/);
+    assert.match(run.stderr, /not a call test: ask_user: .*answered a tool error .*could not ask the user/);
+    assert.match(run.stderr, /not a call test: broken: .*broken on purpose/);
+    const text = fs.readFileSync(path.join(home, 'random.yaml'), 'utf8');
+    assert.doesNotMatch(text, /max_latency_ms/, 'no latency bound a loaded machine breaks');
+    assert.match(text, /# .*ask_user .*answered a tool error.*\n( *#.*\n)* *- name: ask_user is listed/);
+    const suite = parseYaml(text);
+    const weather = suite.tests.find((t: { tool?: string }) => t.tool === 'weather');
+    assert.equal(weather.expect.json['$.city'], 'example');
+    assert.equal(weather.expect.json['$.wind.direction'], 'N');
+    assert.deepEqual(weather.expect.json['$.wind.speed_kmh'], { type: 'number' });
+    assert.ok(
+      suite.tests.some((t: { tool_present?: string }) => t.tool_present === 'ask_user'),
+      'an error answer is not recorded as the expected one',
+    );
+    const suiteRun = await runCli(['run', 'random.yaml'], { env });
+    assert.equal(suiteRun.code, 0, `round ${round}: ${suiteRun.stdout}${suiteRun.stderr}`);
+    assert.match(suiteRun.stdout, /3 passed, 0 failed/);
+  }
 });

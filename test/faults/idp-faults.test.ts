@@ -120,7 +120,9 @@ test('IdP answering slowly (1.5 s, inside the default timeout): 50 concurrent ca
       assert.equal(fps.size, 1, 'every caller got the same new token');
       assert.notEqual([...fps][0], fingerprint(seeded.access_token));
       assert.equal(refreshRequests(idp) - before, 1, 'exactly one refresh request');
-      assert.ok(took < 6000, `callers waited for the slow IdP, not longer (${took} ms)`);
+      // One shared refresh, not one per caller (50 in a row would take 75 s); the bound leaves a
+      // loaded machine plenty of room.
+      assert.ok(took < 30_000, `callers waited for the one slow refresh, not one each (${took} ms)`);
     } finally {
       idp.setFault(null);
       await d2.client.close();

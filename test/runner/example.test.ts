@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 import { runNode } from '../helpers/cli.js';
 
 const SCRIPT = fileURLToPath(new URL('../../examples/run-example.js', import.meta.url));
@@ -17,7 +18,19 @@ function run(args: string[]) {
   });
 }
 
+const SUITES = fileURLToPath(new URL('../../../examples/suites/', import.meta.url));
+
 describe('npm run example', () => {
+  it('the example suites bound no latency a loaded machine breaks (the 32-run test uses them)', () => {
+    for (const file of fs.readdirSync(SUITES).filter((f) => f.endsWith('.yaml'))) {
+      const suite = parseYaml(fs.readFileSync(`${SUITES}${file}`, 'utf8'));
+      for (const t of suite.tests ?? []) {
+        const bound = t.expect?.max_latency_ms;
+        assert.ok(bound === undefined || bound >= 60_000, `${file}: "${t.name}" has max_latency_ms ${bound}`);
+      }
+    }
+  });
+
   it('runs the example suite against the example servers and exits 0', async () => {
     const res = await run([]);
     assert.equal(res.code, 0, res.stdout + res.stderr);

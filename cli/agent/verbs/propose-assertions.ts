@@ -2,18 +2,18 @@ import { z } from 'zod';
 import { McptestError } from '../../../shared/errors.js';
 import { proposeAssertions } from '../../scaffold/propose-assertions.js';
 import { listAllTools } from '../../mcp/list-tools.js';
-import { renderSuite, serverSpecFor, timedCall } from '../../scaffold/scaffold-suite.js';
+import { renderSuite, sampleCalls, serverSpecFor } from '../../scaffold/scaffold-suite.js';
 import type { Suite } from '../../runner/suite-schema.js';
 import { withConnection } from '../connection.js';
 import { TargetInput } from '../target-input.js';
 import { defineVerb } from '../verb.js';
 
-/** `propose_assertions`: one real call, the assertions worth keeping as a one-test suite. */
+/** `propose_assertions`: a few real calls, the assertions that held on all of them as a one-test suite. */
 export const proposeAssertionsVerb = defineVerb({
   name: 'propose_assertions',
   title: 'Propose assertions for one tool call',
   description:
-    'Call a tool once and propose the assertions worth keeping: is_error, text_contains (or text_matches when the text holds ids or timestamps), JSON paths into structuredContent (exact where values look stable, type/pattern where they look volatile), output_schema when the tool declares one, and max_latency_ms = max(1000, 5x observed). Returns a runnable one-test suite YAML (copy its test into a suite) and the test as data.',
+    'Call a tool three times and propose the assertions that held on every call: is_error, text_contains (or text_matches when the text holds ids, timestamps or numbers that changed), JSON paths into structuredContent (exact where a value was the same each time and looks stable, type/pattern where it varied or looks volatile), output_schema when the tool declares one. No latency bound (it fails on loaded machines) and no assertion on the text of a tool error. Returns a runnable one-test suite YAML (copy its test into a suite) and the test as data.',
   input: {
     ...TargetInput,
     tool: z.string().min(1).describe('The tool to call.'),
@@ -33,7 +33,11 @@ export const proposeAssertionsVerb = defineVerb({
       expect: z.record(z.string(), z.unknown()),
     }),
     notes: z.array(z.string()).describe('Why some assertions look the way they do.'),
-    observed: z.object({ isError: z.boolean(), latency_ms: z.number() }),
+    observed: z.object({
+      isError: z.boolean(),
+      latency_ms: z.number().describe('The slowest of the calls.'),
+      calls: z.number().int().describe('How many calls the proposal is drawn from.'),
+    }),
   },
   annotations: { openWorldHint: true },
   async run(args, ctx) {
@@ -48,10 +52,10 @@ export const proposeAssertionsVerb = defineVerb({
         );
       }
       const toolArgs = args.arguments ?? {};
-      const { result, latencyMs } = await timedCall(conn, args.tool, toolArgs, { signal: ctx.signal });
+      const { results, latenciesMs } = await sampleCalls(conn, args.tool, toolArgs, { signal: ctx.signal });
+      const result = results[results.length - 1];
       const proposal = proposeAssertions({
-        result,
-        latencyMs,
+        results,
         outputSchema: info.outputSchema as Record<string, unknown> | undefined,
       });
       const test = {
@@ -71,14 +75,18 @@ export const proposeAssertionsVerb = defineVerb({
         suite,
         [` ${proposal.notes.join('; ')}`],
         from,
-        `Proposed by mcptest from one call of ${args.tool} on ${from}: copy the test into your suite, or run this file as is.`,
+        `Proposed by mcptest from ${results.length} call${results.length > 1 ? 's' : ''} of ${args.tool} on ${from}: copy the test into your suite, or run this file as is.`,
       );
       return {
         data: {
           yaml,
           test: test as Record<string, unknown> & typeof test,
           notes: proposal.notes,
-          observed: { isError: result.isError === true, latency_ms: Math.round(latencyMs) },
+          observed: {
+            isError: result.isError === true,
+            latency_ms: Math.round(Math.max(...latenciesMs)),
+            calls: results.length,
+          },
         },
       };
     });
