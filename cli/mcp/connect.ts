@@ -380,13 +380,29 @@ async function connectStdio(target: ServerTarget, io: ConnectIo): Promise<McpCon
   const { command, args } = splitCommandLine(target.command as string, target.args ?? [], cwd);
   const where = [command, ...args].join(' ');
   const doctor = `mcptest doctor ${targetFlags(target)}`;
+  const vars = io.vars ?? io.env;
+  const unset = target.passEnv?.find((name) => vars[name] === undefined);
+  if (unset) {
+    throw new McptestError(
+      'invalid_request',
+      `--env ${unset}: ${unset} is not set in mcptest's environment`,
+      {
+        hint: `export ${unset}=...; or give the value: --env ${unset}=VALUE`,
+      },
+    );
+  }
   const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
   const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
   const transport = new StdioClientTransport({
     command,
     args,
-    // The safe set, the variables passed by name, the suite's `env:`; nothing else of ours.
-    env: stdioServerEnv(io.env, { vars: io.vars, passed: io.passEnv, extra: target.env }),
+    // The safe set, the variables passed by name (--allow-env, --env KEY), --env KEY=VALUE and
+    // the suite's `env:`; nothing else of ours.
+    env: stdioServerEnv(io.env, {
+      vars: io.vars,
+      passed: [...(io.passEnv ?? []), ...(target.passEnv ?? [])],
+      extra: target.env,
+    }),
     cwd,
     stderr: 'pipe',
   });
