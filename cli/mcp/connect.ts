@@ -11,6 +11,7 @@
  * give one, then the request once more; else `step_up_required` with the exact login command.
  * @see MCP spec 2025-11-25 "Transports" (Streamable HTTP, backwards compatibility) and "Authorization"
  */
+import type { ChildProcess } from 'node:child_process';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Implementation, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
@@ -112,12 +113,14 @@ export async function connectToServer(target: ServerTarget, io: ConnectIo): Prom
   let client = stepUpAware(new Client({ name: 'mcptest', version: VERSION }));
   let kind: McpConnection['transport'] = 'streamable-http';
   let negotiated: { version?: string } = {};
+  let session: SessionEnd | null = null;
   try {
     const { StreamableHTTPClientTransport } = await import(
       '@modelcontextprotocol/sdk/client/streamableHttp.js'
     );
     const transport = new StreamableHTTPClientTransport(endpoint, { fetch: authFetch });
     negotiated = watchProtocolVersion(transport);
+    session = endSessionOnClose(transport, target.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     try {
       await client.connect(transport, options);
     } catch (err) {
@@ -137,9 +140,12 @@ export async function connectToServer(target: ServerTarget, io: ConnectIo): Prom
       }
     }
   } catch (err) {
+    // Read the refusal before the session's DELETE gets an answer of its own.
+    const e = explain(err);
     await client.close().catch(() => undefined);
+    await session?.ended();
     await source.close();
-    throw explain(err);
+    throw e;
   }
   return {
     client,
@@ -153,9 +159,47 @@ export async function connectToServer(target: ServerTarget, io: ConnectIo): Prom
     explain,
     close: async () => {
       await client.close().catch(() => undefined);
+      await session?.ended();
       await source.close();
     },
   };
+}
+
+/** The end of a Streamable HTTP session, run once by whichever close comes first. */
+interface SessionEnd {
+  /** Resolves when the DELETE was answered (or gave up) and the transport is closed. */
+  ended(): Promise<void>;
+}
+
+/**
+ * Makes every close of `transport` end the server's session first: a DELETE with
+ * `Mcp-Session-Id` (a 405 means the server keeps none), bounded by `timeoutMs` (at most 5 s) so
+ * a hung server cannot hold the exit. The SDK closes the transport itself when initialize fails,
+ * and its close aborts every request still in flight: hence the DELETE runs inside close.
+ * @see MCP spec 2025-11-25 "Transports" §Session Management
+ */
+function endSessionOnClose(
+  transport: { sessionId?: string; terminateSession(): Promise<void>; close(): Promise<void> },
+  timeoutMs: number,
+): SessionEnd {
+  const close = transport.close.bind(transport);
+  let closing: Promise<void> | null = null;
+  const end = async () => {
+    if (transport.sessionId !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.min(timeoutMs, 5_000));
+      });
+      await Promise.race([transport.terminateSession().catch(() => undefined), bound]);
+      clearTimeout(timer);
+    }
+    await close();
+  };
+  transport.close = () => {
+    closing ??= end();
+    return closing;
+  };
+  return { ended: () => closing ?? Promise.resolve() };
 }
 
 function authFailure(
@@ -336,13 +380,29 @@ async function connectStdio(target: ServerTarget, io: ConnectIo): Promise<McpCon
   const { command, args } = splitCommandLine(target.command as string, target.args ?? [], cwd);
   const where = [command, ...args].join(' ');
   const doctor = `mcptest doctor ${targetFlags(target)}`;
+  const vars = io.vars ?? io.env;
+  const unset = target.passEnv?.find((name) => vars[name] === undefined);
+  if (unset) {
+    throw new McptestError(
+      'invalid_request',
+      `--env ${unset}: ${unset} is not set in mcptest's environment`,
+      {
+        hint: `export ${unset}=...; or give the value: --env ${unset}=VALUE`,
+      },
+    );
+  }
   const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
   const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
   const transport = new StdioClientTransport({
     command,
     args,
-    // The safe set, the variables passed by name, the suite's `env:`; nothing else of ours.
-    env: stdioServerEnv(io.env, { vars: io.vars, passed: io.passEnv, extra: target.env }),
+    // The safe set, the variables passed by name (--allow-env, --env KEY), --env KEY=VALUE and
+    // the suite's `env:`; nothing else of ours.
+    env: stdioServerEnv(io.env, {
+      vars: io.vars,
+      passed: [...(io.passEnv ?? []), ...(target.passEnv ?? [])],
+      extra: target.env,
+    }),
     cwd,
     stderr: 'pipe',
   });
@@ -351,6 +411,7 @@ async function connectStdio(target: ServerTarget, io: ConnectIo): Promise<McpCon
     stderr = (stderr + chunk.toString('utf8')).slice(-2000);
   });
   const negotiated = watchProtocolVersion(transport);
+  const child = watchChild(transport);
   const client = new Client({ name: 'mcptest', version: VERSION });
   const explain = (err: unknown) => {
     const e = explainError(err, `stdio server \`${where}\``, doctor);
@@ -366,6 +427,9 @@ async function connectStdio(target: ServerTarget, io: ConnectIo): Promise<McpCon
     await client.connect(transport, { timeout: target.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: io.signal });
   } catch (err) {
     await client.close().catch(() => undefined);
+    // The SDK's close waits for the server to leave after stdin ends; a server that never
+    // answered may not: it would outlive mcptest with PPID 1.
+    await stopProcess(child.process);
     const errno = (err as NodeJS.ErrnoException)?.code;
     if (errno === 'ENOENT' || errno === 'EACCES') {
       throw new McptestError('connection_failed', `cannot start stdio server \`${where}\` (${errno})`, {
@@ -410,8 +474,44 @@ async function connectStdio(target: ServerTarget, io: ConnectIo): Promise<McpCon
     explain,
     close: async () => {
       await client.close().catch(() => undefined);
+      await stopProcess(child.process);
     },
   };
+}
+
+/**
+ * The process `transport` spawns, kept after the transport forgets it. The SDK keeps it in a
+ * private field (1.x); its `pid` getter goes null as soon as close starts.
+ */
+function watchChild(transport: { start(): Promise<void> }): { process: ChildProcess | null } {
+  const seen: { process: ChildProcess | null } = { process: null };
+  const start = transport.start.bind(transport);
+  transport.start = async () => {
+    await start();
+    seen.process = (transport as unknown as { _process?: ChildProcess })._process ?? null;
+  };
+  return seen;
+}
+
+/** True once `child` has exited, within `ms`. */
+function exited(child: ChildProcess, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/** SIGTERM, a second to leave, then SIGKILL: no spawned server outlives its connection. */
+async function stopProcess(child: ChildProcess | null): Promise<void> {
+  if (!child || (await exited(child, 0))) return;
+  child.kill('SIGTERM');
+  if (await exited(child, 1_000)) return;
+  child.kill('SIGKILL');
+  await exited(child, 1_000);
 }
 
 /** Step-ups made on one connection, and the one in progress (concurrent requests share it). */

@@ -61,6 +61,18 @@ export async function probeEndpoint(
     throw networkError(url, err);
   }
   await res.body?.cancel().catch(() => undefined);
+  // A stateful server made a session for the probe: end it, as every connection does.
+  const session = res.headers.get('mcp-session-id');
+  if (session) {
+    await fetch(url, {
+      method: 'DELETE',
+      headers: { ...headers, 'mcp-session-id': session },
+      redirect: 'manual',
+      signal,
+    })
+      .then((r) => r.body?.cancel())
+      .catch(() => undefined);
+  }
   return {
     status: res.status,
     wwwAuthenticate: res.headers.get('www-authenticate'),

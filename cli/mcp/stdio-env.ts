@@ -1,9 +1,10 @@
 /**
  * The environment a spawned stdio server gets: a fixed set of variables that say how to run
  * (the MCP SDK's default list, plus locale, time zone and temp folder), the variables the caller
- * passes by name (`mcptest mcp-server --allow-env`), and a suite's own `env:` entries. Never the
- * rest: not mcptest's settings (`MCPTEST_*`), not `NODE_OPTIONS`, not a token or secret variable
- * the caller did not pass. Documented in docs/agents.md and docs/suite-format.md.
+ * passes by name (`mcptest mcp-server --allow-env`, `--env KEY`), and the values it gives
+ * (`--env KEY=VALUE`, a suite's own `env:` entries). Never the rest: not mcptest's settings
+ * (`MCPTEST_*`), not `NODE_OPTIONS`, not a token or secret variable the caller did not pass.
+ * Documented in docs/cli.md, docs/agents.md and docs/suite-format.md.
  */
 
 /** Names every stdio server gets when set: how to run, never a credential. */

@@ -22,6 +22,7 @@ export interface TargetFlags {
   privateKeyEnv?: string;
   command?: string;
   arg?: string[];
+  env?: string[];
   header?: string[];
   timeout?: string;
 }
@@ -60,6 +61,11 @@ export function addTargetOptions(cmd: Command): Command {
       'run a stdio MCP server instead of --url (no auth): a program, or a whole command line such as "node server.js"',
     )
     .option('--arg <arg>', 'an argument for --command (repeat for several)', collect)
+    .option(
+      '--env <KEY[=VALUE]>',
+      "a variable for the --command server (repeatable): KEY=VALUE sets it, KEY alone passes this process's KEY",
+      collect,
+    )
     .option('--header <name:value>', 'an extra non-secret HTTP header (repeatable)', collect)
     .option('--timeout <seconds>', 'give up on a request after this many seconds', '30');
 }
@@ -84,10 +90,29 @@ export function targetFromOptions(flags: TargetFlags): ServerTarget {
     }
     target.command = flags.command;
     target.args = flags.arg ?? [];
+    for (const entry of flags.env ?? []) {
+      const at = entry.indexOf('=');
+      const name = at < 0 ? entry : entry.slice(0, at);
+      if (!ENV_NAME.test(name)) {
+        throw new McptestError(
+          'invalid_request',
+          `--env takes KEY=VALUE or KEY, not ${JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name)}`,
+          { hint: '--env API_BASE=http://127.0.0.1:9000 --env HOME2' },
+        );
+      }
+      if (at < 0) target.passEnv = [...(target.passEnv ?? []), name];
+      else target.env = { ...target.env, [name]: entry.slice(at + 1) };
+    }
     return target;
   }
   if (flags.arg?.length) {
     throw new McptestError('invalid_request', '--arg goes with --command, not --url');
+  }
+  if (flags.env?.length) {
+    throw new McptestError(
+      'invalid_request',
+      '--env goes with --command: a server at --url has its own environment',
+    );
   }
   target.url = flags.url;
   if (flags.header?.length) {

@@ -10,7 +10,10 @@ export interface ServerTarget {
   /** A stdio server to spawn (no auth). */
   command?: string;
   args?: string[];
+  /** Variables a stdio server gets besides the safe set (`--env KEY=VALUE`, a suite's `env:`). */
   env?: Record<string, string>;
+  /** Names a stdio server gets from mcptest's own environment (`--env KEY`); must be set. */
+  passEnv?: string[];
   cwd?: string;
   /** Name of the env var holding a bearer token. */
   bearerTokenEnv?: string;

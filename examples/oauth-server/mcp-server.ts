@@ -1,7 +1,8 @@
 /**
- * A real MCP server (Streamable HTTP, stateless) on loopback, protected by bearer JWTs from the
- * test IdP, with RFC 9728 protected-resource metadata.
+ * A real MCP server (Streamable HTTP, stateless unless asked for sessions) on loopback, protected
+ * by bearer JWTs from the test IdP, with RFC 9728 protected-resource metadata.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InvalidTokenError, ServerError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
@@ -27,6 +28,11 @@ export interface McpServerOptions {
   scopesSupported?: string[];
   /** Serve without auth when false; default true. */
   auth?: boolean;
+  /**
+   * Keep a session per client (`Mcp-Session-Id`, ended by DELETE) instead of serving each
+   * request on its own; default false.
+   */
+  sessions?: boolean;
 }
 
 /** One request the MCP server saw. Records whether Authorization was sent, never its value. */
@@ -48,6 +54,8 @@ export interface McpExampleServer {
   readonly origin: string;
   readonly resourceMetadataUrl: string;
   readonly requests: McpRequest[];
+  /** Sessions made and not yet ended by a DELETE (always 0 without `sessions`). */
+  openSessions(): number;
   close(): Promise<void>;
 }
 
@@ -146,6 +154,7 @@ export async function startMcpServer(options: McpServerOptions = {}): Promise<Mc
   const requiredScopes = options.requiredScopes ?? ['mcp:read'];
   const toolScopes = options.toolScopes ?? DEFAULT_TOOL_SCOPES;
   const requests: McpRequest[] = [];
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
   const loopback = await listenOnLoopback(options.port);
   const server = loopback.server;
   const origin = `http://127.0.0.1:${loopback.port}`;
@@ -198,6 +207,10 @@ export async function startMcpServer(options: McpServerOptions = {}): Promise<Mc
       ];
       if (!(await runMiddleware(guardFor(scopes), req, res))) return;
     }
+    if (options.sessions && req.method !== 'GET') {
+      await handleSession(req, res, body);
+      return;
+    }
     if (req.method !== 'POST') {
       // Stateless server: no standalone SSE stream and no sessions to delete.
       sendJson(
@@ -218,6 +231,38 @@ export async function startMcpServer(options: McpServerOptions = {}): Promise<Mc
     res.on('close', () => {
       void transport.close();
       void mcp.close();
+    });
+    await mcp.connect(transport);
+    await transport.handleRequest(req, res, body);
+  }
+
+  /** A request of a session (or the initialize that makes one); the SDK transport answers DELETE. */
+  async function handleSession(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    const id = req.headers['mcp-session-id'];
+    if (typeof id === 'string') {
+      const transport = sessions.get(id);
+      if (!transport) {
+        sendJson(res, 404, {
+          jsonrpc: '2.0',
+          error: { code: -32001, message: 'Session not found' },
+          id: null,
+        });
+        return;
+      }
+      await transport.handleRequest(req, res, body);
+      return;
+    }
+    const mcp = createExampleMcpServer();
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      enableJsonResponse: true,
+      onsessioninitialized: (sessionId) => {
+        sessions.set(sessionId, transport);
+      },
+      onsessionclosed: (sessionId) => {
+        sessions.delete(sessionId);
+        void mcp.close();
+      },
     });
     await mcp.connect(transport);
     await transport.handleRequest(req, res, body);
@@ -261,6 +306,7 @@ export async function startMcpServer(options: McpServerOptions = {}): Promise<Mc
     origin,
     resourceMetadataUrl,
     requests,
+    openSessions: () => sessions.size,
     close: () => loopback.close(),
   };
 }

@@ -4,7 +4,7 @@
  * that reports its own environment and what it can read of its parent's in /proc. It gets the
  * safe set plus MCP_TOKEN, and neither its environment nor /proc/<parent>/environ holds a
  * withheld variable, mcptest's own settings or NODE_OPTIONS. `mcptest call --command` passes
- * the safe set only.
+ * the safe set only, plus what `--env KEY=VALUE` and `--env KEY` add.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -26,6 +26,7 @@ before(async () => {
     NODE_OPTIONS: '--no-deprecation',
     LANG: 'C.UTF-8',
     TZ: 'UTC',
+    HOME2: '/srv/home-two',
   });
   const flags = writeStdioServer(
     env.MCPTEST_HOME as string,
@@ -102,4 +103,53 @@ test('mcptest call --command: the stdio server gets the safe set only', async ()
   };
   for (const name of Object.keys(report.env)) assert.ok(SAFE.test(name), `${name} reached the server`);
   assert.equal(report.env.LANG, 'C.UTF-8');
+});
+
+test('mcptest call --command --env: KEY=VALUE and KEY reach the server, nothing else does', async () => {
+  const run = await runCli(
+    [
+      'call',
+      '--command',
+      process.execPath,
+      '--arg',
+      script,
+      '--env',
+      'FOO=bar=baz',
+      '--env',
+      'HOME2',
+      '--env',
+      'EMPTY=',
+      'report',
+    ],
+    { env },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const report = JSON.parse(JSON.parse(run.stdout).content?.[0]?.text ?? run.stdout) as {
+    env: Record<string, string>;
+  };
+  assert.equal(report.env.FOO, 'bar=baz', '--env KEY=VALUE sets the variable');
+  assert.equal(report.env.HOME2, '/srv/home-two', "--env KEY passes mcptest's own KEY");
+  assert.equal(report.env.EMPTY, '');
+  assert.equal(report.env.MCP_TOKEN, undefined, 'a token variable not named stays out');
+  assert.equal(report.env.OTHER_SECRET, undefined);
+  for (const name of Object.keys(report.env)) {
+    assert.ok(SAFE.test(name) || ['FOO', 'HOME2', 'EMPTY'].includes(name), `${name} reached the server`);
+  }
+
+  const named = await runCli(
+    ['call', '--command', process.execPath, '--arg', script, '--env', 'MCP_TOKEN', 'report'],
+    { env },
+  );
+  assert.equal(named.code, 0, named.stderr);
+  assert.match(named.stdout, new RegExp(ALLOWED), 'a secret passes when asked for by name');
+
+  const unset = await runCli(
+    ['call', '--command', process.execPath, '--arg', script, '--env', 'NOT_SET_ANYWHERE', 'report'],
+    { env },
+  );
+  assert.equal(unset.code, 2, unset.stderr);
+  assert.match(unset.stderr, /--env NOT_SET_ANYWHERE: NOT_SET_ANYWHERE is not set/);
+
+  const withUrl = await runCli(['tools', '--url', 'http://127.0.0.1:1/mcp', '--env', 'FOO=bar'], { env });
+  assert.match(withUrl.stderr, /--env goes with --command/);
 });
