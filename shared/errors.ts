@@ -90,6 +90,11 @@ export const ERROR_CATALOGUE = {
   login_expired: entry(410, 'auth', 'The login (device code or authorization request) expired.'),
   login_cancelled: entry(409, 'cancel', 'The login was cancelled.'),
   state_mismatch: entry(400, 'auth', 'An authorization callback carried the wrong state.'),
+  redirect_port_taken: entry(
+    409,
+    'error',
+    'The loopback port a browser login must listen on is held by another program.',
+  ),
   step_up_required: entry(
     403,
     'auth',

@@ -176,6 +176,11 @@ export const LoginStartRequest = z.object({
   wwwAuthenticate: z.string().max(8192).optional(),
   /** Browser flow: fixed loopback port for the redirect URI (0 or absent = any free port). */
   redirectPort: z.number().int().min(0).max(65535).optional(),
+  /**
+   * Browser flow: the exact redirect URI, `http://127.0.0.1:PORT/PATH` (RFC 8252 §7.3), for a
+   * client registered with one; the daemon listens on its port and path.
+   */
+  redirectUri: z.string().min(1).max(2048).optional(),
 });
 export type LoginStartRequest = z.input<typeof LoginStartRequest>;
 

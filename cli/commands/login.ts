@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { DaemonClient } from '../../client/daemon-client.js';
 import { ExitCode, McptestError } from '../../shared/errors.js';
 import type { LoginInfo } from '../../shared/ipc-schemas.js';
+import { parseLoopbackRedirectUri, parseRedirectPort } from '../../shared/loopback-redirect.js';
 import { canonicalServerUrl } from '../../shared/server-url.js';
 import { isoTime, printable } from '../format.js';
 import type { CliIo, CommandResult } from '../io.js';
@@ -19,6 +20,8 @@ interface LoginOptions {
   clientId?: string;
   clientSecretEnv?: string;
   clientMetadataUrl?: string;
+  redirectPort?: string;
+  redirectUri?: string;
   timeout: string;
   json?: boolean;
 }
@@ -114,6 +117,14 @@ export function registerLogin(program: Command, io: CliIo, result: CommandResult
     .option('--client-secret-env <VAR>', 'env var holding the pre-registered client secret')
     .option('--client-metadata-url <url>', 'HTTPS URL of a Client ID Metadata Document to use as client id')
     .option(
+      '--redirect-port <port>',
+      'browser login: listen for the redirect on this loopback port (for a client registered with it)',
+    )
+    .option(
+      '--redirect-uri <uri>',
+      'browser login: the exact redirect URI the client registered, http://127.0.0.1:PORT/PATH',
+    )
+    .option(
       '--timeout <seconds>',
       'give up waiting after this many seconds (exit 4, login stays pending)',
       '600',
@@ -131,6 +142,7 @@ Examples:
   $ mcptest login --wait 5f1c2b7e-...                                           # then wait for approval
   $ mcptest login https://mcp.example.com/mcp                                   # browser + PKCE
   $ mcptest login https://mcp.example.com/mcp --no-browser                      # print URL, paste the result
+  $ mcptest login https://mcp.example.com/mcp --client-id my-app --redirect-uri http://127.0.0.1:8765/callback
 
 Exit codes: 0 logged in (or --no-wait started), 3 denied or expired, 4 still pending at --timeout,
 130 cancelled with Ctrl-C (the login is cancelled in the daemon too).`,
@@ -201,6 +213,26 @@ Exit codes: 0 logged in (or --no-wait started), 3 denied or expired, 4 still pen
         }
       }
       const kind = opts.device ? 'device' : 'browser';
+      const redirectPort = opts.redirectPort === undefined ? undefined : parseRedirectPort(opts.redirectPort);
+      if (opts.redirectUri !== undefined) {
+        const asked = parseLoopbackRedirectUri(opts.redirectUri);
+        if (redirectPort !== undefined && redirectPort !== asked.port) {
+          throw new McptestError(
+            'invalid_request',
+            `--redirect-port ${redirectPort} and --redirect-uri ${opts.redirectUri} name different ports`,
+            { hint: `mcptest login ${serverUrl} --redirect-uri ${opts.redirectUri}` },
+          );
+        }
+      }
+      if (kind === 'device' && (redirectPort !== undefined || opts.redirectUri !== undefined)) {
+        throw new McptestError(
+          'invalid_request',
+          'a device login has no redirect: --redirect-port and --redirect-uri are for browser logins',
+          {
+            hint: `mcptest login --device --url ${serverUrl}`,
+          },
+        );
+      }
       const client = await ensureDaemon({ env: io.env });
       let stopPaste: (() => void) | undefined;
       try {
@@ -212,6 +244,8 @@ Exit codes: 0 logged in (or --no-wait started), 3 denied or expired, 4 still pen
           clientId: opts.clientId,
           clientSecret,
           clientMetadataUrl: opts.clientMetadataUrl,
+          redirectPort,
+          redirectUri: opts.redirectUri,
         });
         const started = await checkedLogin(requested, (id) => client.cancelLogin(id));
 

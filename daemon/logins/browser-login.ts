@@ -12,6 +12,12 @@
 import * as oauth from 'oauth4webapi';
 import { McptestError, toMcptestError } from '../../shared/errors.js';
 import type { LoginInfo } from '../../shared/ipc-schemas.js';
+import {
+  DEFAULT_CALLBACK_PATH,
+  type LoopbackRedirect,
+  parseLoopbackRedirectUri,
+  parseRedirectPort,
+} from '../../shared/loopback-redirect.js';
 import { bearerChallengeParams } from '../../shared/www-authenticate.js';
 import type { DaemonContext } from '../context.js';
 import { type DiscoveredAuth, discoverAuthorization, oauthRequestOptions } from '../oauth/discovery.js';
@@ -252,12 +258,13 @@ export function browserLoginFlow(ctx: DaemonContext): LoginFlow {
   }
 
   async function listen(
-    port: number,
+    redirect: LoopbackRedirect,
     getId: () => string | undefined,
     registry: LoginRegistry,
   ): Promise<LoopbackListener> {
     return startLoopbackListener({
-      port,
+      port: redirect.port,
+      path: redirect.path,
       onCallback: async (params) => {
         const id = getId();
         if (!id) return { result: 'ignored', message: 'The login is not ready yet.' };
@@ -267,26 +274,70 @@ export function browserLoginFlow(ctx: DaemonContext): LoginFlow {
   }
 
   /**
-   * The loopback listener for a new login: on `--redirect-port` when given; else on the port of
-   * the redirect URI the cached client registered, when it is free, so an IdP that compares
-   * redirect URIs exactly still accepts it; else on any free port.
+   * Cancels the pending browser logins for `serverUrl` and frees their listeners: a login left
+   * pending (a `--timeout`, a killed CLI) would otherwise keep the registered redirect port, and
+   * the next login would listen on a port an exact-matching IdP refuses.
    */
-  async function listenForRedirect(
+  async function replacePending(serverUrl: string, registry: LoginRegistry): Promise<void> {
+    for (const login of registry.list()) {
+      if (login.kind !== 'browser' || login.status !== 'pending' || login.serverUrl !== serverUrl) continue;
+      const listener = listeners.get(login.id);
+      registry.cancel(login.id, `the browser login ${login.id} for ${serverUrl} was replaced by a newer one`);
+      await listener?.close();
+      ctx.logger.info({ loginId: login.id, serverUrl }, 'pending browser login replaced by a newer one');
+    }
+  }
+
+  /** Listens on a port the login must use, or says which program holds it. */
+  async function listenOn(
+    redirect: LoopbackRedirect,
+    why: 'asked' | 'registered',
     req: ParsedLoginStartRequest,
     registry: LoginRegistry,
     getId: () => string | undefined,
   ): Promise<LoopbackListener> {
-    if (req.redirectPort !== undefined) return listen(req.redirectPort, getId, registry);
-    const registered =
-      req.force || req.clientId ? 0 : registeredRedirectPort(ctx.store.getClient(req.serverUrl));
-    if (registered) {
-      try {
-        return await listen(registered, getId, registry);
-      } catch {
-        ctx.logger.info({ port: registered }, 'the registered redirect port is taken; listening on another');
-      }
+    try {
+      return await listen(redirect, getId, registry);
+    } catch (err) {
+      const code = (toMcptestError(err).cause as NodeJS.ErrnoException | undefined)?.code ?? 'error';
+      const port = redirect.port;
+      const which =
+        why === 'asked'
+          ? `the redirect port ${port} asked for`
+          : `the redirect port ${port} registered for ${req.serverUrl}'s client`;
+      throw new McptestError(
+        'redirect_port_taken',
+        `cannot listen on 127.0.0.1:${port} for the login redirect (${code}): ${which} is taken by another program (find it with: fuser -n tcp ${port}, or ss -ltnp 'sport = :${port}'); an IdP that matches redirect URIs exactly would refuse any other port`,
+        {
+          hint:
+            why === 'asked'
+              ? `stop that program, or pick another port: mcptest login ${req.serverUrl} --redirect-port <port>`
+              : `stop that program, or register a client on a free port: mcptest login ${req.serverUrl} --force`,
+          details: { port, errno: code },
+          cause: err,
+        },
+      );
     }
-    return listen(0, getId, registry);
+  }
+
+  /**
+   * The loopback listener for a new login: on `--redirect-uri`/`--redirect-port` when given; else
+   * on the redirect URI the issuer's cached client registered, so an IdP that compares redirect
+   * URIs exactly still accepts it; else on any free port.
+   */
+  async function listenForRedirect(
+    req: ParsedLoginStartRequest,
+    issuer: string,
+    registry: LoginRegistry,
+    getId: () => string | undefined,
+  ): Promise<LoopbackListener> {
+    const asked = askedRedirect(req);
+    await replacePending(req.serverUrl, registry);
+    if (asked) return listenOn(asked, 'asked', req, registry, getId);
+    const cached = req.force || req.clientId ? undefined : ctx.store.getClient(req.serverUrl);
+    const registered = cached?.issuer === issuer ? registeredRedirect(cached) : undefined;
+    if (registered) return listenOn(registered, 'registered', req, registry, getId);
+    return listen({ port: 0, path: DEFAULT_CALLBACK_PATH }, getId, registry);
   }
 
   return {
@@ -301,7 +352,7 @@ export function browserLoginFlow(ctx: DaemonContext): LoginFlow {
       });
       assertPkceS256(discovered);
       let id: string | undefined;
-      const listener = await listenForRedirect(req, registry, () => id);
+      const listener = await listenForRedirect(req, discovered.issuer, registry, () => id);
       try {
         // Registered with both redirect URIs: the port-less one for IdPs that let a loopback
         // redirect use any port (RFC 8252 §7.3), the exact one for IdPs that compare whole URIs,
@@ -368,9 +419,9 @@ export function browserLoginFlow(ctx: DaemonContext): LoginFlow {
     resume(record: LoginRecord, registry: LoginRegistry): void {
       // The authorization URL names the redirect port: listen on it again if it is free.
       const data = record.data as unknown as BrowserLoginData;
-      const port = Number(new URL(data.redirectUri).port);
+      const uri = new URL(data.redirectUri);
       const id = record.info.id;
-      listen(port, () => id, registry).then(
+      listen({ port: Number(uri.port), path: uri.pathname }, () => id, registry).then(
         (listener) => {
           if (registry.record(id)?.info.status === 'pending') listeners.set(id, listener);
           else void listener.close();
@@ -424,13 +475,32 @@ export async function completeBrowserLogin(
   // 'failed' ended the login: the registry holds the error, and the caller returns the login.
 }
 
-/** The port of the first loopback redirect URI with an explicit port a client registered, or 0. */
-function registeredRedirectPort(client: { metadata: Record<string, unknown> } | undefined): number {
-  const uris = client?.metadata.redirect_uris;
-  if (!Array.isArray(uris)) return 0;
+/** The first loopback redirect URI with an explicit port a client registered. */
+function registeredRedirect(client: { metadata: Record<string, unknown> }): LoopbackRedirect | undefined {
+  const uris = client.metadata.redirect_uris;
+  if (!Array.isArray(uris)) return undefined;
   for (const uri of uris) {
     const url = typeof uri === 'string' ? URL.parse(uri) : null;
-    if (url?.hostname === '127.0.0.1' && url.port) return Number(url.port);
+    if (url?.protocol === 'http:' && url.hostname === '127.0.0.1' && url.port) {
+      return { port: Number(url.port), path: url.pathname };
+    }
   }
-  return 0;
+  return undefined;
+}
+
+/** The redirect `--redirect-uri` or `--redirect-port` asked for, checked (they must agree). */
+function askedRedirect(req: ParsedLoginStartRequest): LoopbackRedirect | undefined {
+  const port = req.redirectPort ? parseRedirectPort(req.redirectPort) : undefined;
+  if (req.redirectUri === undefined) {
+    return port === undefined ? undefined : { port, path: DEFAULT_CALLBACK_PATH };
+  }
+  const asked = parseLoopbackRedirectUri(req.redirectUri);
+  if (port !== undefined && port !== asked.port) {
+    throw new McptestError(
+      'invalid_request',
+      `--redirect-port ${port} and --redirect-uri ${req.redirectUri} name different ports`,
+      { hint: `mcptest login ${req.serverUrl} --redirect-uri ${req.redirectUri}` },
+    );
+  }
+  return asked;
 }

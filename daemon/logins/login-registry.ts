@@ -203,16 +203,21 @@ export class LoginRegistry {
     this.finish(id, 'failed', error);
   }
 
-  /** Cancels a login (`DELETE /v1/logins/:id`, Ctrl-C in the CLI). */
-  cancel(id: string): LoginInfo {
+  /**
+   * Cancels a login (`DELETE /v1/logins/:id`, Ctrl-C in the CLI, or a newer login replacing it,
+   * whose `reason` the waiting CLI prints).
+   */
+  cancel(id: string, reason?: string): LoginInfo {
     const record = this.require(id);
     if (record.info.status === 'pending') {
       this.finish(
         id,
         'cancelled',
-        new McptestError('login_cancelled', `the login for ${record.info.serverUrl} was cancelled`, {
-          hint: loginHint(record.info),
-        }),
+        new McptestError(
+          'login_cancelled',
+          reason ?? `the login for ${record.info.serverUrl} was cancelled`,
+          { hint: loginHint(record.info) },
+        ),
       );
     }
     return this.require(id).info;

@@ -1,14 +1,15 @@
 /**
  * The loopback redirect listener of a browser login (RFC 8252 §7.3): binds 127.0.0.1 only, on
- * port 0 (any free port) or the one asked for, serves `/callback`, takes exactly one valid
- * callback and closes. A callback the handler does not accept (wrong `state`) is answered with an
+ * port 0 (any free port) or the one asked for, serves `/callback` (or the path asked for), takes
+ * exactly one valid callback and closes. A callback the handler does not accept (wrong `state`) is answered with an
  * error page and ignored, so a stray or forged request cannot end the login.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McptestError } from '../../shared/errors.js';
+import { DEFAULT_CALLBACK_PATH, loopbackRedirectUri } from '../../shared/loopback-redirect.js';
 
-export const CALLBACK_PATH = '/callback';
+export const CALLBACK_PATH = DEFAULT_CALLBACK_PATH;
 
 /** What the handler made of one callback request. */
 export type CallbackOutcome =
@@ -21,7 +22,7 @@ export type CallbackOutcome =
 
 export interface LoopbackListener {
   readonly port: number;
-  /** `http://127.0.0.1:<port>/callback`. */
+  /** `http://127.0.0.1:<port>/callback` (or the path asked for). */
   readonly redirectUri: string;
   /** True once a callback ended the login (listener closing or closed). */
   readonly done: boolean;
@@ -53,14 +54,17 @@ function page(res: ServerResponse, status: number, title: string, body: string):
  */
 export async function startLoopbackListener(options: {
   port?: number;
+  /** The redirect URI's path; `/callback` by default. */
+  path?: string;
   onCallback: (params: URLSearchParams) => Promise<CallbackOutcome>;
 }): Promise<LoopbackListener> {
+  const path = options.path ?? CALLBACK_PATH;
   let done = false;
   let busy: Promise<unknown> = Promise.resolve();
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method !== 'GET' || url.pathname !== CALLBACK_PATH) {
+    if (req.method !== 'GET' || url.pathname !== path) {
       page(res, 404, 'Not found', 'This address only receives the login redirect.');
       return;
     }
@@ -129,7 +133,7 @@ export async function startLoopbackListener(options: {
   const port = (server.address() as AddressInfo).port;
   return {
     port,
-    redirectUri: `http://127.0.0.1:${port}${CALLBACK_PATH}`,
+    redirectUri: loopbackRedirectUri({ port, path }),
     get done() {
       return done;
     },

@@ -2,7 +2,9 @@
  * Client identity for logins, in the order of the MCP authorization spec (2025-11-25):
  * a pre-registered client, else a Client ID Metadata Document (when the AS supports it), else
  * Dynamic Client Registration (RFC 7591). Registrations are cached in the store's `clients`
- * table keyed by the canonical server URL; `force` registers afresh.
+ * table keyed by the canonical server URL and held by the issuer that registered them; a client
+ * registers only the grant types and redirect URIs of the flow being run, and is registered again
+ * (with the union) when a later flow of the same issuer needs more. `force` registers afresh.
  */
 import * as oauth from 'oauth4webapi';
 import { McptestError } from '../../shared/errors.js';
@@ -68,24 +70,28 @@ function registrationAuthMethod(as: oauth.AuthorizationServer): string {
   return 'none';
 }
 
-/** Grant types to register: those asked for, plus the device grant for browser clients when the AS has it. */
-function registrationGrantTypes(as: oauth.AuthorizationServer, wanted: string[]): string[] {
+/**
+ * Grant types to register: those of the flow being run, with `refresh_token` for an interactive
+ * grant, and nothing more. An IdP may refuse a grant the flow never uses (some refuse the device
+ * grant in registrations), so a browser login must not ask for it.
+ * @see RFC 7591 §2 (`grant_types`)
+ */
+export function registrationGrantTypes(wanted: string[]): string[] {
   const grants = new Set(wanted);
-  const supported = as.grant_types_supported;
-  if (
-    grants.has('authorization_code') &&
-    (as.device_authorization_endpoint !== undefined ||
-      (Array.isArray(supported) && supported.includes(DEVICE_GRANT_TYPE)))
-  ) {
-    grants.add(DEVICE_GRANT_TYPE);
-  }
   if (grants.has('authorization_code') || grants.has(DEVICE_GRANT_TYPE)) grants.add('refresh_token');
   return [...grants];
 }
 
-function coversGrants(registered: unknown, wanted: string[]): boolean {
+function covers(registered: unknown, wanted: string[]): boolean {
   if (!Array.isArray(registered)) return false;
   return wanted.every((g) => registered.includes(g));
+}
+
+/** `first` then the members of `rest` not in it, order kept. */
+function union(first: string[], rest: unknown): string[] {
+  const out = [...first];
+  if (Array.isArray(rest)) for (const v of rest) if (typeof v === 'string' && !out.includes(v)) out.push(v);
+  return out;
 }
 
 /**
@@ -117,7 +123,8 @@ export async function resolveClient(
     if (
       cached &&
       cached.issuer === discovered.issuer &&
-      coversGrants(cached.metadata.grant_types, options.grantTypes) &&
+      covers(cached.metadata.grant_types, options.grantTypes) &&
+      covers(cached.metadata.redirect_uris, options.redirectUris) &&
       (cached.method !== 'cimd' ||
         cached.clientId === options.clientMetadataUrl ||
         !options.clientMetadataUrl)
@@ -163,13 +170,31 @@ export async function resolveClient(
     return resolved;
   }
 
+  // A client this issuer registered for another flow (a device login after a browser one, or a
+  // redirect on another port): register again with what both need, so that one client keeps
+  // serving both flows. --force starts from the flow's own needs alone.
+  const previous = options.force ? undefined : deps.store.getClient(serverUrl);
+  if (previous?.issuer === discovered.issuer && previous.method === 'dcr') {
+    return registerClient(
+      deps,
+      discovered,
+      {
+        ...options,
+        grantTypes: union(options.grantTypes, previous.metadata.grant_types),
+        redirectUris: union(options.redirectUris, previous.metadata.redirect_uris),
+      },
+      options.grantTypes,
+    );
+  }
   return registerClient(deps, discovered, options);
 }
 
+/** Registers a client (RFC 7591); `flowGrants` are the grants of the flow being run, for the hint. */
 async function registerClient(
   deps: RegistrationDeps,
   discovered: DiscoveredAuth,
   options: ResolveClientOptions,
+  flowGrants: string[] = options.grantTypes,
 ): Promise<ResolvedClient> {
   const { as, serverUrl } = discovered;
   if (typeof as.registration_endpoint !== 'string') {
@@ -182,7 +207,7 @@ async function registerClient(
       },
     );
   }
-  const grantTypes = registrationGrantTypes(as, options.grantTypes);
+  const grantTypes = registrationGrantTypes(options.grantTypes);
   const metadata: Partial<oauth.OmitSymbolProperties<oauth.Client>> = {
     client_name: 'mcptest',
     application_type: 'native',
@@ -205,11 +230,14 @@ async function registerClient(
         : err instanceof Error
           ? err.message
           : String(err);
+    const device = flowGrants.includes(DEVICE_GRANT_TYPE);
     throw new McptestError(
       'registration_failed',
-      `client registration at ${as.registration_endpoint} failed: ${detail}`,
+      `client registration at ${as.registration_endpoint} failed: ${detail}${device ? ` (it asked for the grant types ${grantTypes.join(', ')}; some IdPs refuse the device grant in registrations)` : ''}`,
       {
-        hint: `use a pre-registered client instead: mcptest login ${serverUrl} --client-id <id>`,
+        hint: device
+          ? `use a client registered for the device grant: mcptest login --device --url ${serverUrl} --client-id <id>`
+          : `use a pre-registered client instead: mcptest login ${serverUrl} --client-id <id>`,
         details: { registrationEndpoint: as.registration_endpoint },
         cause: err,
       },

@@ -52,6 +52,11 @@ export interface IdpOptions {
    * client's loopback redirect may use any port) or 'exact', as IdPs that compare whole strings do.
    */
   redirectUriMatch?: 'loopback-any-port' | 'exact';
+  /**
+   * Refuse dynamic registrations that ask for the device grant (`invalid_client_metadata`), as
+   * IdPs that offer the grant only to clients their operator registers do.
+   */
+  refuseDeviceGrantRegistration?: boolean;
 }
 
 /**
@@ -85,6 +90,8 @@ export interface IdpRequest {
   status: number;
   /** From the form body or the Basic credentials (the id part only). */
   clientId?: string;
+  /** `grant_types` of a dynamic registration request (POST /reg). */
+  registeredGrantTypes?: string[];
 }
 
 export type IdpFault = { status: number; body?: unknown } | { delayMs: number } | { hang: true } | null;
@@ -392,6 +399,19 @@ export async function startIdp(options: IdpOptions = {}): Promise<Idp> {
       if (url.pathname === '/token' && entry.grantType === DEVICE_CODE_GRANT && slowDowns > 0) {
         slowDowns -= 1;
         json(res, 400, { error: 'slow_down', error_description: 'injected slow_down' });
+        return;
+      }
+      forwarded = replayRequest(req, body);
+    } else if (req.method === 'POST' && url.pathname === '/reg') {
+      const body = await readBody(req);
+      const metadata = JSON.parse(body.toString('utf8') || '{}') as { grant_types?: unknown };
+      const grants = Array.isArray(metadata.grant_types) ? metadata.grant_types.map(String) : [];
+      entry.registeredGrantTypes = grants;
+      if (options.refuseDeviceGrantRegistration && grants.includes(DEVICE_CODE_GRANT)) {
+        json(res, 400, {
+          error: 'invalid_client_metadata',
+          error_description: 'this server does not register clients for the device grant',
+        });
         return;
       }
       forwarded = replayRequest(req, body);
