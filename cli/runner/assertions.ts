@@ -4,7 +4,7 @@
  */
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { evaluateJsonPath } from './json-path.js';
-import { type Expect, JSON_OPS, type JsonOps } from './suite-schema.js';
+import { type ContentMatch, type Expect, JSON_OPS, type JsonOps } from './suite-schema.js';
 
 /** The parts of an MCP `CallToolResult` the assertions look at. */
 export interface ToolResult {
@@ -116,6 +116,83 @@ function checkOps(found: boolean, value: unknown, ops: JsonOps): string[] {
   return out;
 }
 
+/** What a content matcher sees of one content item: its type, MIME type and size in bytes. */
+export function describeContent(item: { type: string; [k: string]: unknown }): {
+  type: string;
+  mimeType?: string;
+  bytes?: number;
+} {
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const base64 = (v: unknown) => (typeof v === 'string' ? Buffer.from(v, 'base64').length : undefined);
+  const text = (v: unknown) => (typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : undefined);
+  switch (item.type) {
+    case 'image':
+    case 'audio':
+      return { type: item.type, mimeType: str(item.mimeType), bytes: base64(item.data) };
+    case 'blob':
+      return { type: 'blob', mimeType: str(item.mimeType), bytes: base64(item.blob) };
+    case 'text':
+      return { type: 'text', mimeType: str(item.mimeType), bytes: text(item.text) };
+    case 'resource_link':
+      return {
+        type: 'resource_link',
+        mimeType: str(item.mimeType),
+        bytes: typeof item.size === 'number' ? item.size : undefined,
+      };
+    case 'resource': {
+      const r = (item.resource ?? {}) as Record<string, unknown>;
+      return { type: 'resource', mimeType: str(r.mimeType), bytes: base64(r.blob) ?? text(r.text) };
+    }
+    default:
+      return { type: item.type };
+  }
+}
+
+/** Why `item` does not match `m` (null when it does). */
+function contentMismatch(m: ContentMatch, item: ReturnType<typeof describeContent>): string | null {
+  if (m.type !== undefined && item.type !== m.type) return `type ${item.type}`;
+  if (m.mime_type !== undefined) {
+    const ok = m.mime_type.endsWith('/*')
+      ? item.mimeType?.startsWith(m.mime_type.slice(0, -1)) === true
+      : item.mimeType?.toLowerCase() === m.mime_type.toLowerCase();
+    if (!ok) return `${item.type} ${item.mimeType ?? 'with no MIME type'}`;
+  }
+  if (m.min_bytes !== undefined || m.max_bytes !== undefined) {
+    if (item.bytes === undefined) return `${item.type} of unknown size`;
+    if (m.min_bytes !== undefined && item.bytes < m.min_bytes) return `${item.type} of ${item.bytes} bytes`;
+    if (m.max_bytes !== undefined && item.bytes > m.max_bytes) return `${item.type} of ${item.bytes} bytes`;
+  }
+  return null;
+}
+
+function showMatcher(m: ContentMatch): string {
+  return Object.entries(m)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ');
+}
+
+/** Failures of `content` and `content_count` against the result's content items. */
+function checkContent(e: Expect, result: ToolResult): AssertionFailure[] {
+  const items = (result.content ?? []).map(describeContent);
+  const failures: AssertionFailure[] = [];
+  if (e.content_count !== undefined && items.length !== e.content_count) {
+    failures.push({
+      assertion: 'content_count',
+      message: `expected ${e.content_count} content item(s), got ${items.length}`,
+    });
+  }
+  if (e.content === undefined) return failures;
+  for (const m of Array.isArray(e.content) ? e.content : [e.content]) {
+    const misses = items.map((item) => contentMismatch(m, item));
+    if (misses.some((miss) => miss === null)) continue;
+    failures.push({
+      assertion: 'content',
+      message: `expected a content item with ${showMatcher(m)}, got ${items.length ? misses.join('; ') : 'no content'}`,
+    });
+  }
+  return failures;
+}
+
 let validator: AjvJsonSchemaValidator | undefined;
 
 /**
@@ -214,6 +291,7 @@ export function checkExpectations(expect: Expect | undefined, input: AssertionIn
       }
     }
   }
+  failures.push(...checkContent(e, result));
   if (e.max_latency_ms !== undefined && input.latencyMs > e.max_latency_ms) {
     failures.push({
       assertion: 'max_latency_ms',

@@ -211,25 +211,37 @@ function isAuthError(err: unknown): boolean {
   return err instanceof McptestError && err.exitCode === ExitCode.auth;
 }
 
-/** A prompts/get answer as the text content the assertions read: its messages' text, in order. */
+/**
+ * A prompts/get answer as the content the assertions read: its messages' content, in order
+ * (the text assertions read the text items).
+ */
 export function promptAsResult(answer: {
   messages?: Array<{ content?: { type?: string; text?: string } }>;
 }): ToolResult {
   return {
     content: (answer.messages ?? []).flatMap((m) =>
-      m.content?.type === 'text' && typeof m.content.text === 'string'
-        ? [{ type: 'text', text: m.content.text }]
+      m.content && typeof m.content.type === 'string'
+        ? [m.content as { type: string; text?: string; [k: string]: unknown }]
         : [],
     ),
   };
 }
 
-/** A resources/read answer as text content: every text part of its contents, in order. */
+/**
+ * A resources/read answer as content: a text part as `text`, a binary part as `blob`, each with
+ * its uri and mimeType (the text assertions read the text items; `content:` matchers read all).
+ */
 export function resourceAsResult(answer: { contents?: Array<object> }): ToolResult {
   return {
-    content: (answer.contents ?? []).flatMap((c) => {
-      const text = (c as { text?: unknown }).text;
-      return typeof text === 'string' ? [{ type: 'text', text }] : [];
+    content: (answer.contents ?? []).flatMap((c): NonNullable<ToolResult['content']> => {
+      const { text, blob, uri, mimeType } = c as Record<string, unknown>;
+      const meta = {
+        ...(typeof uri === 'string' ? { uri } : {}),
+        ...(typeof mimeType === 'string' ? { mimeType } : {}),
+      };
+      if (typeof text === 'string') return [{ type: 'text', text, ...meta }];
+      if (typeof blob === 'string') return [{ type: 'blob', blob, ...meta }];
+      return [];
     }),
   };
 }

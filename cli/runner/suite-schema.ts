@@ -75,7 +75,36 @@ const JsonOps = z
 
 export const JSON_OPS = Object.keys(JsonOps.shape) as ReadonlyArray<keyof z.infer<typeof JsonOps>>;
 
+/** The content types a matcher names: those of tool results, and `blob` of resource reads. */
+export const CONTENT_TYPES = ['text', 'image', 'audio', 'resource_link', 'resource', 'blob'] as const;
+
+export const ContentMatch = z
+  .strictObject({
+    type: z.enum(CONTENT_TYPES).optional().describe('The content type; `blob` is binary resource contents.'),
+    mime_type: z
+      .string()
+      .regex(/^[\w.+-]+\/([\w.+-]+|\*)$/, 'a MIME type like image/png, or image/* for any image')
+      .optional()
+      .describe('The MIME type, exactly; `image/*` matches any subtype.'),
+    min_bytes: z.number().int().min(0).optional().describe('At least this many bytes (decoded).'),
+    max_bytes: z.number().int().min(0).optional().describe('At most this many bytes (decoded).'),
+  })
+  .refine((m) => Object.keys(m).length > 0, {
+    message: 'a content matcher needs type, mime_type, min_bytes or max_bytes',
+  })
+  .refine((m) => m.min_bytes === undefined || m.max_bytes === undefined || m.min_bytes <= m.max_bytes, {
+    message: 'min_bytes is more than max_bytes',
+  })
+  .describe(
+    'A content item to find: at least one item must match every key given. Bytes are those of the decoded image, audio or blob, of the UTF-8 text, or the `size` a resource link declares.',
+  );
+
 export const Expect = z.strictObject({
+  content: z
+    .union([ContentMatch, z.array(ContentMatch).min(1)])
+    .optional()
+    .describe('Content item(s) the result must hold: each matcher matches at least one item.'),
+  content_count: z.number().int().min(0).optional().describe('The number of content items, exactly.'),
   is_error: z.boolean().optional().describe('Whether the tool result has isError set.'),
   text_contains: z
     .union([z.string(), z.array(z.string()).min(1)])
@@ -154,6 +183,7 @@ export type Suite = z.infer<typeof Suite>;
 export type ServerSpec = z.infer<typeof ServerSpec>;
 export type TestSpec = z.infer<typeof TestSpec>;
 export type Expect = z.infer<typeof Expect>;
+export type ContentMatch = z.infer<typeof ContentMatch>;
 export type JsonOps = z.infer<typeof JsonOps>;
 
 /** The JSON Schema of the suite format, for editors (`mcptest schema`). */

@@ -1,6 +1,6 @@
 /**
- * The example tools (and one prompt and one resource), registered on every example MCP server
- * (HTTP and stdio) from this one place.
+ * The example tools (and one prompt, a text resource and a binary one), registered on every
+ * example MCP server (HTTP and stdio) from this one place.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -14,6 +14,10 @@ const WEATHER: Record<string, { temperatureC: number; conditions: string }> = {
   london: { temperatureC: 14, conditions: 'rain' },
   tokyo: { temperatureC: 22, conditions: 'clear' },
 };
+
+/** A 4×4 PNG (72 bytes), the example's binary resource. */
+export const PIXEL_PNG_BASE64 =
+  'iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAD0lEQVR4nGNgaPiPQMRxAF7CF/FUdRSEAAAAAElFTkSuQmCC';
 
 function text(value: string) {
   return { type: 'text' as const, text: value };
@@ -128,6 +132,13 @@ export function createExampleMcpServer(): McpServer {
         },
       ],
     }),
+  );
+
+  server.registerResource(
+    'pixel',
+    'example://images/pixel.png',
+    { description: 'A 4×4 PNG image (a blob).', mimeType: 'image/png' },
+    async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'image/png', blob: PIXEL_PNG_BASE64 }] }),
   );
 
   return server;
