@@ -12,11 +12,12 @@ import {
   withServerFromFlags,
 } from '../mcp/target-options.js';
 
-/** Reads the tool arguments from `--args JSON` or `--args-file PATH` (`-` for stdin is not offered). */
+/** Reads the tool (or prompt) arguments from `--args JSON` or `--args-file PATH` (`-` for stdin is not offered). */
 export function parseToolArgs(
   opts: { args?: string; argsFile?: string },
   cwd: string,
   tool = 'TOOL',
+  verb = 'call',
 ): Record<string, unknown> {
   if (opts.args !== undefined && opts.argsFile !== undefined) {
     throw new McptestError('invalid_request', 'give --args or --args-file, not both');
@@ -40,12 +41,12 @@ export function parseToolArgs(
     value = JSON.parse(text);
   } catch (err) {
     throw new McptestError('invalid_request', `${from} is not valid JSON: ${(err as Error).message}`, {
-      hint: `names and strings take double quotes, the whole in single quotes: mcptest call ... ${tool} --args '{"name":"value","n":1}'`,
+      hint: `names and strings take double quotes, the whole in single quotes: mcptest ${verb} ... ${tool} --args '{"name":"value","n":1}'`,
     });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new McptestError('invalid_request', `${from} must be a JSON object of argument names to values`, {
-      hint: `mcptest call ... ${tool} --args '{"name":"value","n":1}'   (see its parameters with mcptest tools)`,
+      hint: `mcptest ${verb} ... ${tool} --args '{"name":"value","n":1}'   (see its parameters with mcptest ${verb === 'call' ? 'tools' : 'prompts'})`,
     });
   }
   return value as Record<string, unknown>;

@@ -1,11 +1,15 @@
 /**
- * `mcptest prompts` and `mcptest resources` through the real CLI: against the protected example
- * server with a bearer token, and against a real SDK server that declares neither capability.
+ * `mcptest prompts` and `mcptest resources`, and their twins of `call` (`get-prompt`, `read`),
+ * through the real CLI: against the protected example server with a bearer token, and against a
+ * real SDK server that declares neither capability.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
+import { PIXEL_PNG_BASE64 } from '../../examples/oauth-server/tools.js';
 import { isolatedEnv, runCli } from '../helpers/cli.js';
 import { writeStdioServer } from '../helpers/stdio-server.js';
 
@@ -65,4 +69,65 @@ test('a server without the capability says so, in text and in JSON', async () =>
     resources: [],
     note: 'The server declares no resources capability.',
   });
+});
+
+test('get-prompt prints role and text; --json the raw result; an unknown prompt names the prompts', async () => {
+  const target = ['--url', mcp.url, '--bearer-token-env', 'MCP_TOKEN'];
+  const human = await runCli(
+    ['get-prompt', ...target, 'review_code', '--argument', 'code=x = 1', '--argument', 'language=Python'],
+    { env },
+  );
+  assert.equal(human.code, 0, human.stderr);
+  assert.equal(human.stdout, 'user:\nPlease review this Python:\n\nx = 1\n');
+  const json = await runCli(['get-prompt', ...target, 'review_code', '--args', '{"code":"y"}', '--json'], {
+    env,
+  });
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout).messages, [
+    { role: 'user', content: { type: 'text', text: 'Please review this code:\n\ny' } },
+  ]);
+  const unknown = await runCli(['get-prompt', ...target, 'no_such_prompt'], { env });
+  assert.equal(unknown.code, 1);
+  assert.match(
+    unknown.stderr,
+    /Prompt no_such_prompt not found \(the server has no prompt named `no_such_prompt`; it has: review_code\)/,
+  );
+  assert.ok(unknown.stderr.includes(`hint: mcptest prompts --url ${mcp.url} --bearer-token-env MCP_TOKEN`));
+  const missing = await runCli(['get-prompt', ...target, 'review_code'], { env });
+  assert.equal(missing.code, 1);
+  assert.ok(
+    missing.stderr.includes(`hint: see the arguments review_code takes: mcptest prompts --url ${mcp.url}`),
+  );
+  const numeric = await runCli(['get-prompt', ...target, 'review_code', '--args', '{"code":1}'], { env });
+  assert.equal(numeric.code, 2, numeric.stderr);
+  assert.match(numeric.stderr, /prompt arguments are strings; code is number/);
+});
+
+test('read prints text as is, a blob as base64 when piped, its bytes with --output; an unknown URI names the resources', async () => {
+  const target = ['--url', mcp.url, '--bearer-token-env', 'MCP_TOKEN'];
+  const text = await runCli(['read', ...target, 'example://weather/cities'], { env });
+  assert.equal(text.code, 0, text.stderr);
+  assert.equal(text.stdout, '{"cities":["london","paris","tokyo"]}\n');
+  const blob = await runCli(['read', ...target, 'example://images/pixel.png'], { env });
+  assert.equal(blob.stdout, `${PIXEL_PNG_BASE64}\n`);
+  const json = await runCli(['read', ...target, 'example://images/pixel.png', '--json'], { env });
+  assert.deepEqual(JSON.parse(json.stdout).contents, [
+    { uri: 'example://images/pixel.png', mimeType: 'image/png', blob: PIXEL_PNG_BASE64 },
+  ]);
+  const file = path.join(env.MCPTEST_HOME as string, 'pixel.png');
+  const written = await runCli(['read', ...target, 'example://images/pixel.png', '--output', file], { env });
+  assert.equal(written.code, 0, written.stderr);
+  assert.deepEqual(fs.readFileSync(file), Buffer.from(PIXEL_PNG_BASE64, 'base64'));
+  const unknown = await runCli(['read', ...target, 'example://nothing'], { env });
+  assert.equal(unknown.code, 1);
+  assert.match(
+    unknown.stderr,
+    /Resource example:\/\/nothing not found \(the server lists no resource example:\/\/nothing; it lists: example:\/\/weather\/cities, example:\/\/images\/pixel\.png\)/,
+  );
+  assert.ok(unknown.stderr.includes(`hint: mcptest resources --url ${mcp.url} --bearer-token-env MCP_TOKEN`));
+  const refused = await runCli(
+    ['read', '--url', mcp.url, '--bearer-token-env', 'UNSET_TOKEN', 'example://nothing'],
+    { env },
+  );
+  assert.equal(refused.code, 3);
 });
