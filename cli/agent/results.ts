@@ -126,6 +126,8 @@ export function errorInfoOut(info: {
   ) {
     out.ask_human = `Please run \`${info.hint}\` and tell me when it is done.`;
   }
+  // A verb that knows better what the human must do says it (login_device_start).
+  if (typeof info.details?.askHuman === 'string') out.ask_human = info.details.askHuman;
   return out;
 }
 

@@ -14,8 +14,10 @@ import type { AgentContext, Verb } from './verb.js';
 import { authStatus } from './verbs/auth-status.js';
 import { callTool } from './verbs/call-tool.js';
 import { doctorVerb } from './verbs/doctor.js';
+import { getPrompt } from './verbs/get-prompt.js';
 import { listTools } from './verbs/list-tools.js';
 import { loginDeviceStart, loginStatus } from './verbs/login-device.js';
+import { readResource } from './verbs/read-resource.js';
 import { proposeAssertionsVerb } from './verbs/propose-assertions.js';
 import { runSuiteVerb } from './verbs/run-suite.js';
 import { scaffoldSuiteVerb } from './verbs/scaffold-suite.js';
@@ -24,6 +26,8 @@ import { scaffoldSuiteVerb } from './verbs/scaffold-suite.js';
 export const VERBS: ReadonlyArray<Verb<any, any>> = [
   listTools,
   callTool,
+  getPrompt,
+  readResource,
   scaffoldSuiteVerb,
   proposeAssertionsVerb,
   runSuiteVerb,

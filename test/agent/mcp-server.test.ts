@@ -63,13 +63,15 @@ after(async () => {
   await idp?.close();
 });
 
-test('the server offers the nine verbs, each with an input and an output schema', async () => {
+test('the server offers the eleven verbs, each with an input and an output schema', async () => {
   const { tools } = await agent.listTools();
   assert.deepEqual(
     tools.map((t) => t.name),
     [
       'list_tools',
       'call_tool',
+      'get_prompt',
+      'read_resource',
       'scaffold_suite',
       'propose_assertions',
       'run_suite',
@@ -120,6 +122,55 @@ test('call_tool returns content, structuredContent and isError', async () => {
   );
   assert.equal(failing.isError, true, 'a tool error is data, not a failure of the verb');
   assert.equal(failing.content[0].text, 'boom');
+});
+
+test('get_prompt returns the messages; an unknown prompt is not_found naming the prompts', async () => {
+  const target = { url: mcp.url, bearer_token_env: 'MCP_TOKEN' };
+  const out = ok(await call('get_prompt', { ...target, name: 'review_code', arguments: { code: 'x = 1' } }));
+  assert.deepEqual(out.messages, [
+    { role: 'user', content: { type: 'text', text: 'Please review this code:\n\nx = 1' } },
+  ]);
+  const unknown = await call('get_prompt', { ...target, name: 'nope' });
+  assert.equal(unknown.isError, true);
+  assert.equal(unknown.structuredContent.error.code, 'not_found');
+  assert.match(unknown.structuredContent.error.message, /it has: review_code/);
+  assert.equal(
+    unknown.structuredContent.error.hint,
+    `mcptest prompts --url ${mcp.url} --bearer-token-env MCP_TOKEN`,
+  );
+});
+
+test('read_resource returns text and blob contents with their size; an unknown URI is not_found', async () => {
+  const target = { url: mcp.url, bearer_token_env: 'MCP_TOKEN' };
+  const text = ok(await call('read_resource', { ...target, uri: 'example://weather/cities' }));
+  assert.equal(JSON.parse(text.contents[0].text).cities.length, 3);
+  assert.equal(text.contents[0].mimeType, 'application/json');
+  const blob = ok(await call('read_resource', { ...target, uri: 'example://images/pixel.png' }));
+  assert.equal(blob.contents[0].mimeType, 'image/png');
+  assert.equal(blob.contents[0].bytes, 72);
+  assert.equal(Buffer.from(blob.contents[0].blob, 'base64').subarray(1, 4).toString(), 'PNG');
+  const unknown = await call('read_resource', { ...target, uri: 'example://nothing' });
+  assert.equal(unknown.structuredContent.error.code, 'not_found');
+  assert.equal(
+    unknown.structuredContent.error.hint,
+    `mcptest resources --url ${mcp.url} --bearer-token-env MCP_TOKEN`,
+  );
+  const refused = await call('read_resource', {
+    url: mcp.url,
+    bearer_token_env: 'UNSET_TOKEN_VAR',
+    uri: 'x://y',
+  });
+  assert.equal(refused.structuredContent.error.code, 'auth_failed');
+  assert.match(refused.structuredContent.error.ask_human, /UNSET_TOKEN_VAR/);
+});
+
+test('login_device_start that cannot start carries ask_human', async () => {
+  // Nothing listens on port 9: no metadata, no device login.
+  const res = await call('login_device_start', { url: 'http://127.0.0.1:9/mcp' });
+  assert.equal(res.isError, true);
+  const e = res.structuredContent.error;
+  assert.match(e.ask_human, /^The device login to http:\/\/127\.0\.0\.1:9\/mcp could not start \(/);
+  assert.match(res.content.at(-1)?.text ?? '', /^Ask the human: /);
 });
 
 test('scaffold_suite writes a suite that `mcptest run` passes unchanged, and refuses to overwrite it', async () => {

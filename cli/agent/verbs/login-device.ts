@@ -4,7 +4,7 @@
  * @see RFC 8628 §3.2 (device authorization response), §3.3 (user interaction)
  */
 import { z } from 'zod';
-import { isErrorCode, McptestError } from '../../../shared/errors.js';
+import { isErrorCode, McptestError, toMcptestError } from '../../../shared/errors.js';
 import { canonicalServerUrl } from '../../../shared/server-url.js';
 import { checkedLogin } from '../../login/sign-in-url.js';
 import { ErrorOut, errorOut } from '../results.js';
@@ -39,12 +39,21 @@ export const loginDeviceStart = defineVerb({
   async run(args, ctx) {
     const serverUrl = canonicalServerUrl(args.url);
     // A verification URI that is not https (or loopback http) is never relayed to the human.
-    const info = await ctx.withDaemon(async (c) =>
-      checkedLogin(
-        await c.startLogin({ serverUrl, kind: 'device', scope: args.scope, force: Boolean(args.force) }),
-        (id) => c.cancelLogin(id),
-      ),
-    );
+    const info = await ctx
+      .withDaemon(async (c) =>
+        checkedLogin(
+          await c.startLogin({ serverUrl, kind: 'device', scope: args.scope, force: Boolean(args.force) }),
+          (id) => c.cancelLogin(id),
+        ),
+      )
+      .catch((err: unknown) => {
+        const e = toMcptestError(err);
+        throw new McptestError(e.code, e.message, {
+          hint: e.hint,
+          cause: err,
+          details: { ...e.details, askHuman: deviceStartAskHuman(e, serverUrl) },
+        });
+      });
     if (!info.userCode || !info.verificationUri) {
       throw new McptestError('internal', `the daemon started login ${info.id} without a device code`);
     }
@@ -66,6 +75,26 @@ export const loginDeviceStart = defineVerb({
     };
   },
 });
+
+/**
+ * The one thing to ask the human when a device login cannot even start: the device grant is not
+ * offered, the sign-in address is refused, or the daemon is not usable.
+ */
+export function deviceStartAskHuman(e: McptestError, serverUrl: string): string {
+  const terminal = `mcptest login ${serverUrl}`;
+  if (e.code === 'device_unsupported' || e.code === 'registration_failed')
+    return `A device login to ${serverUrl} is not possible (${e.message}); please log in with \`${terminal}\` in a terminal on this machine${e.hint ? `, or ${e.hint}` : ''}, and tell me when it is done.`;
+  if (e.code === 'idp_error' && typeof e.details?.field === 'string')
+    return `The authorization server for ${serverUrl} gave a sign-in address that is not https, so I will not show it to you; please ask its operator to fix it, or log in with \`${terminal}\` in a terminal if you trust the server.`;
+  if (
+    e.code.startsWith('daemon_') ||
+    e.code.startsWith('store_') ||
+    e.code === 'socket_unsafe' ||
+    e.code === 'socket_path_too_long'
+  )
+    return `The mcptest auth daemon on this machine cannot be used (${e.message}); please ${e.hint ? `run \`${e.hint}\`` : 'run `mcptest daemon status` in a terminal'} and tell me when it is fixed.`;
+  return `The device login to ${serverUrl} could not start (${e.message}); please ${e.hint ? `check: ${e.hint}` : `run \`${terminal}\` in a terminal on this machine`}, and tell me when it is done.`;
+}
 
 export const loginStatus = defineVerb({
   name: 'login_status',
