@@ -83,14 +83,14 @@ test('scaffold --output writes a suite that mcptest run passes unchanged', async
   // --prompts and --resources add a test per prompt and per resource, and the suite still passes.
   const wider = await runCli([...args, '--force', '--prompts', '--resources'], { env });
   assert.equal(wider.code, 0, wider.stderr);
-  assert.match(wider.stderr, /9 tests, 5 calling a tool, 2 getting a prompt or reading a resource/);
+  assert.match(wider.stderr, /10 tests, 5 calling a tool, 3 getting a prompt or reading a resource/);
   const widerSuite = parseYaml(fs.readFileSync(path.join(home, 'suites/app.yaml'), 'utf8'));
   const prompt = widerSuite.tests.find((t: { prompt?: string }) => t.prompt === 'review_code');
   assert.deepEqual(prompt.arguments, { code: 'example' }, 'the required argument only');
   assert.ok(widerSuite.tests.some((t: { resource?: string }) => t.resource === 'example://weather/cities'));
   const widerRun = await runCli(['run', 'suites/app.yaml'], { env });
   assert.equal(widerRun.code, 0, widerRun.stdout + widerRun.stderr);
-  assert.match(widerRun.stdout, /9 passed, 0 failed/);
+  assert.match(widerRun.stdout, /10 passed, 0 failed/);
 });
 
 test('scaffold of a stdio server prints the suite; --no-call and --json', async () => {
