@@ -34,6 +34,9 @@ before(async () => {
     clients: [
       clientCredentialsClient('ci', CI_SECRET, 'mcp:read'),
       clientCredentialsClient('ci-admin', CI_SECRET, 'mcp:read mcp:admin'),
+      clientCredentialsClient('ci-par', CI_SECRET, 'mcp:read'),
+      clientCredentialsClient('ci-auto', CI_SECRET, 'mcp:read mcp:admin'),
+      clientCredentialsClient('ci-empty', CI_SECRET, 'mcp:read'),
     ],
   });
   mcp = await startMcpServer({ issuer: idp.issuer });
@@ -371,6 +374,61 @@ test('client credentials step up on 403 insufficient_scope: one mint with the un
   assert.equal(manyRun.code, 0, manyRun.stdout + manyRun.stderr);
   assert.deepEqual(JSON.parse(manyRun.stdout).summary, { total: 12, passed: 12, failed: 0, skipped: 0 });
   assert.ok(mints() - mintsBefore <= 1, 'the union token was already cached, or minted once');
+});
+
+test('client credentials without a scope: 20 parallel processes cause one exchange, with the challenge scope', async () => {
+  const mints = (clientId: string) =>
+    idp.requests.filter((r) => r.grantType === 'client_credentials' && r.clientId === clientId).length;
+  const args = [
+    'tools',
+    '--url',
+    mcp.url,
+    '--client-id',
+    'ci-par',
+    '--client-secret-env',
+    'CI_SECRET',
+    '--json',
+  ];
+  const runs = await Promise.all(Array.from({ length: 20 }, () => cli(args, { CI_SECRET })));
+  for (const run of runs) assert.equal(run.code, 0, run.stderr);
+  assert.equal(mints('ci-par'), 1, 'one exchange at the IdP for all twenty');
+  const who = await cli(['call', ...args.slice(1, -1), 'whoami', '--json'], { CI_SECRET });
+  assert.deepEqual(JSON.parse(who.stdout).structuredContent.scopes, ['mcp:read'], 'the 401 challenge scope');
+
+  // A step-up without a configured scope is remembered for the server and client.
+  const auto = ['--url', mcp.url, '--client-id', 'ci-auto', '--client-secret-env', 'CI_SECRET'];
+  const reset = await cli(['call', ...auto, 'admin_reset'], { CI_SECRET });
+  assert.equal(reset.code, 0, reset.stderr);
+  const afterStepUp = mints('ci-auto');
+  assert.equal(afterStepUp, 2, 'one mint for the challenge scope, one for the union');
+  const again = await cli(['call', ...auto, 'admin_reset', '--json'], { CI_SECRET });
+  assert.equal(again.code, 0, again.stderr);
+  assert.doesNotMatch(again.stderr, /needs scope/, 'no second step-up');
+  assert.equal(mints('ci-auto'), afterStepUp, 'a later process goes straight to the scope that worked');
+});
+
+test('an IdP answering a bare 403 with no body: the message says so and suggests --scope', async () => {
+  idp.setFault({ status: 403, empty: true }, { path: new URL(idp.tokenEndpoint).pathname, times: 1 });
+  const run = await cli(
+    [
+      'tools',
+      '--url',
+      mcp.url,
+      '--client-id',
+      'ci-empty',
+      '--client-secret-env',
+      'CI_SECRET',
+      '--token-url',
+      idp.tokenEndpoint,
+      '--json',
+    ],
+    { CI_SECRET },
+  );
+  assert.notEqual(run.code, 0);
+  const { error } = JSON.parse(run.stdout);
+  assert.match(error.message, /HTTP 403 with an empty body/);
+  assert.doesNotMatch(error.message, /content-type/i);
+  assert.match(error.hint, /--scope/);
 });
 
 test('client credentials with the secret env var unset: an error naming the env var', async () => {
