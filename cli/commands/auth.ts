@@ -154,8 +154,11 @@ Examples:
         ? { all: true as const, revoke: opts.revoke }
         : { serverUrl: canonicalServerUrl(opts.url as string), revoke: opts.revoke };
       const res = await withDaemon(io, (c) => c.logout(req));
+      const revocation = (r: (typeof res.removed)[number]) =>
+        r.revoked ? 'revoked' : r.revokeError ? 'refused' : opts.revoke ? 'unsupported' : 'skipped';
       if (opts.json) {
-        io.stdout(`${JSON.stringify(res, null, 2)}\n`);
+        const removed = res.removed.map((r) => ({ ...r, revocation: revocation(r) }));
+        io.stdout(`${JSON.stringify({ ...res, removed }, null, 2)}\n`);
         return;
       }
       if (res.removed.length === 0) {
@@ -165,12 +168,16 @@ Examples:
         return;
       }
       for (const r of res.removed) {
-        const how = r.revoked
-          ? 'revoked and removed'
-          : r.revokeError
-            ? `removed (revocation failed: ${r.revokeError})`
-            : 'removed';
+        const how = {
+          revoked: 'revoked and removed',
+          refused: 'removed here, NOT revoked: the authorization server refused the revocation',
+          unsupported: 'removed here, NOT revoked: the authorization server offers no revocation endpoint',
+          skipped: 'removed here, not revoked (--no-revoke)',
+        }[revocation(r)];
         io.stdout(`${r.serverUrl}: ${how}\n`);
+        if (r.revokeError) io.stderr(`warning: ${r.revokeError}\n`);
+        if (!r.revoked && opts.revoke)
+          io.stderr(`warning: the token for ${r.serverUrl} may keep working until it expires\n`);
       }
     });
 }

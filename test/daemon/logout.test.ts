@@ -70,3 +70,38 @@ test('logout --all --no-revoke forgets everything without asking the IdP; bad us
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /exactly one of --url URL or --all/);
 });
+
+test('logout says when the IdP refused the revocation, and when there was nowhere to revoke', async () => {
+  const serverUrl = 'http://127.0.0.1:1/logout-refused';
+  const set = await seedLogin(idp, d.client, serverUrl);
+  idp.setFault(
+    { status: 400, body: { error: 'unsupported_token_type' } },
+    { path: '/token/revocation', times: 1 },
+  );
+  const out = await runCli(['logout', '--url', serverUrl, '--json'], { env: d.env });
+  assert.equal(out.code, 0, out.stderr);
+  const [entry] = JSON.parse(out.stdout).removed;
+  assert.equal(entry.revoked, false);
+  assert.equal(entry.revocation, 'refused');
+  assert.match(entry.revokeError, /HTTP 400 unsupported_token_type/);
+  assert.equal((await refreshAtIdp(set, serverUrl)).status, 200, 'the refresh token still works');
+
+  const human = 'http://127.0.0.1:1/logout-refused-human';
+  await seedLogin(idp, d.client, human);
+  idp.setFault(
+    { status: 400, body: { error: 'unsupported_token_type' } },
+    { path: '/token/revocation', times: 1 },
+  );
+  const said = await runCli(['logout', '--url', human], { env: d.env });
+  assert.equal(said.code, 0, said.stderr);
+  assert.match(said.stdout, /removed here, NOT revoked: the authorization server refused the revocation/);
+  assert.match(said.stderr, /warning: token revocation failed at .*HTTP 400 unsupported_token_type/);
+  assert.match(said.stderr, /may keep working until it expires/);
+
+  const nowhere = 'http://127.0.0.1:1/logout-nowhere';
+  const plain = await idp.obtainTokenSet({ resource: nowhere, scope: 'mcp:read' });
+  await d.client.importCredential({ serverUrl: nowhere, accessToken: plain.access_token });
+  const none = await runCli(['logout', '--url', nowhere], { env: d.env });
+  assert.equal(none.code, 0, none.stderr);
+  assert.match(none.stdout, /NOT revoked: the authorization server offers no revocation endpoint/);
+});

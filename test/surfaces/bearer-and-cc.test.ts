@@ -526,3 +526,12 @@ test('no token or secret value ever appears in any output', () => {
     }
   }
 });
+
+test('a call timeout names the limit and the flag that sets it', async () => {
+  const run = await callWithToken('slow', '--args', '{"ms":5000}', '--timeout', '0.5', '--json');
+  assert.equal(run.code, 1, run.stderr);
+  const { error } = JSON.parse(run.stdout);
+  assert.equal(error.code, 'timeout');
+  assert.match(error.message, /did not answer within 0\.5 s/);
+  assert.match(error.message, /--timeout SECONDS, or timeout_ms in a suite/);
+});

@@ -13,6 +13,7 @@ let idp: Idp;
 let mcp: McpExampleServer;
 let env: ReturnType<typeof isolatedEnv>;
 let toolsOnly: string[];
+let promptsOnly: string[];
 
 before(async () => {
   idp = await startIdp();
@@ -24,6 +25,12 @@ before(async () => {
     'tools-only',
     { tools: {} },
     'server.setRequestHandler(types.ListToolsRequestSchema, async () => ({ tools: [] }));',
+  );
+  promptsOnly = writeStdioServer(
+    env.MCPTEST_HOME as string,
+    'prompts-only',
+    { prompts: {} },
+    'server.setRequestHandler(types.ListPromptsRequestSchema, async () => ({ prompts: [] }));',
   );
 });
 after(async () => {
@@ -65,4 +72,44 @@ test('a server without the capability says so, in text and in JSON', async () =>
     resources: [],
     note: 'The server declares no resources capability.',
   });
+});
+
+test('tools on a server without the tools capability says so and exits 0, as prompts does', async () => {
+  const human = await runCli(['tools', ...promptsOnly], { env });
+  assert.equal(human.code, 0, human.stderr);
+  assert.equal(human.stdout, 'The server declares no tools capability.\n');
+  assert.doesNotMatch(human.stderr, /-32601|Method not found/);
+  const json = await runCli(['tools', ...promptsOnly, '--json'], { env });
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout), { tools: [], note: 'The server declares no tools capability.' });
+});
+
+test('a tool whose server asks for sampling or elicitation reads as a request the client cannot answer', async () => {
+  const asking = writeStdioServer(
+    env.MCPTEST_HOME as string,
+    'asks-the-client',
+    { tools: {} },
+    `server.setRequestHandler(types.ListToolsRequestSchema, async () => ({ tools: [
+  { name: 'summarize', inputSchema: { type: 'object' } },
+  { name: 'confirm', inputSchema: { type: 'object' } },
+] }));
+server.setRequestHandler(types.CallToolRequestSchema, async (req) => {
+  try {
+    if (req.params.name === 'summarize')
+      await server.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }], maxTokens: 5 });
+    else
+      await server.request({ method: 'elicitation/create', params: { message: 'sure?', requestedSchema: { type: 'object', properties: {} } } }, types.ElicitResultSchema);
+    return { content: [{ type: 'text', text: 'answered' }] };
+  } catch (err) {
+    return { content: [{ type: 'text', text: String(err.message) }], isError: true };
+  }
+});`,
+  );
+  const sampling = await runCli(['call', ...asking, 'summarize'], { env });
+  assert.equal(sampling.code, 1);
+  assert.match(sampling.stdout, /the client cannot answer sampling \(an LLM completion\)/);
+  assert.doesNotMatch(sampling.stdout, /Method not found/);
+  const elicit = await runCli(['call', ...asking, 'confirm'], { env });
+  assert.equal(elicit.code, 1);
+  assert.match(elicit.stdout, /the client cannot answer elicitation \(input from the user\)/);
 });
