@@ -486,6 +486,16 @@ test('stdio server: tools, call and doctor', async () => {
     dies.stderr,
     /^hint: run it by hand to see why: sh -c 'echo "fatal: bad config" >&2; exit 3'$/m,
   );
+  // Given as one command line, the hint is still a command line to paste, not one quoted word.
+  for (const verb of ['tools', 'doctor']) {
+    const line = await cli([verb, '--command', `sh -c 'echo "fatal: bad config" >&2; exit 3'`, '--json']);
+    assert.notEqual(line.code, 0);
+    assert.match(
+      line.stdout,
+      /run it by hand to see why: sh -c 'echo \\"fatal: bad config\\" >&2; exit 3'"/,
+      `${verb}: ${line.stdout}`,
+    );
+  }
 });
 
 test('a redirect to another origin is refused and the token never follows it', async () => {
