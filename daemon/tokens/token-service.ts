@@ -788,7 +788,11 @@ export class TokenService {
     metrics.inc('mcptest_refreshes_total', 'Token refreshes and client-credentials mints by outcome', {
       outcome: 'error',
     });
-    logger.warn({ key, serverUrl, code: e.code, err: e.message }, 'token request failed');
+    // `error` is the IdP's OAuth error code (RFC 6749 §5.2), `code` mcptest's own.
+    logger.warn(
+      { key, serverUrl, code: e.code, error: oauthError ?? null, err: e.message },
+      'token request failed',
+    );
     // A store that just refused a write would only block for its busy timeout again.
     if (row && !e.code.startsWith('store_')) store.setLastError(key, e.message, now);
     const cc = this.clientCredentials.get(key);
