@@ -28,6 +28,7 @@ import { splitCommandLine } from './command-line.js';
 import { targetFlags } from './target-options.js';
 import { approveStepUp, browserAvailable, MAX_STEP_UPS, stepUpRequiredError } from './step-up.js';
 import { declineServerRequests } from './server-requests.js';
+import { httpErrorMessage } from './error-body.js';
 
 export type AuthSource = 'bearer_token_env' | 'client_credentials' | 'login' | 'none';
 
@@ -322,11 +323,15 @@ function explainError(err: unknown, where: string, doctor: string): McptestError
     });
   }
   if (typeof e?.code === 'number') {
-    return new McptestError('server_error', `${where} answered HTTP ${e.code}: ${message}`, {
-      hint: e.code === 404 || e.code === 405 ? (endpointPathHint(where) ?? doctor) : doctor,
-      details: { status: e.code },
-      cause: err,
-    });
+    return new McptestError(
+      'server_error',
+      `${where} answered HTTP ${e.code}: ${httpErrorMessage(message)}`,
+      {
+        hint: e.code === 404 || e.code === 405 ? (endpointPathHint(where) ?? doctor) : doctor,
+        details: { status: e.code },
+        cause: err,
+      },
+    );
   }
   const cause = (err as { cause?: { code?: string } })?.cause;
   if (cause?.code || /fetch failed|ECONN|ENOTFOUND|socket/i.test(message)) return networkError(where, err);

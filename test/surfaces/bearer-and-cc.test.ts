@@ -247,6 +247,25 @@ test('a URL without the MCP path: the hint names the path to try, in tools and i
   assert.match(init.hint, /^no MCP endpoint at \/nope: check the path in --url/);
 });
 
+test('a 404 with an HTML page: the message names the page, it does not dump it', async () => {
+  const page = `<!DOCTYPE html><html><head><title>404 Not Found</title><style>${'body{color:red}'.repeat(300)}</style></head><body><h1>Not Found</h1></body></html>`;
+  const server = createServer((_req, res) => {
+    res.writeHead(404, { 'content-type': 'text/html' }).end(page);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+    for (const verb of ['tools', 'doctor']) {
+      const run = await cli([verb, '--url', url, '--json']);
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stdout, /answered HTTP 404: .*an HTML page titled \\"404 Not Found\\"/, verb);
+      assert.doesNotMatch(run.stdout, /color:red|<html/, verb);
+    }
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+});
+
 test('a URL typed without its scheme gets the one it needs in the hint', async () => {
   const local = await cli(['tools', '--url', 'localhost:8080/mcp']);
   assert.equal(local.code, 2);
