@@ -971,7 +971,10 @@ export class TokenService {
   /** Stores a token set won by a login flow (browser or device) as the server's credential. */
   storeLogin(row: NewCredential): CredentialRow {
     const now = this.deps.clock.now();
+    const replaced = this.deps.store.getCredential(row.key);
     const saved = this.deps.store.putCredential(row, now);
+    if (replaced?.refreshToken && replaced.refreshToken !== row.refreshToken)
+      void this.revokeReplaced(replaced);
     this.noteDeadline(saved, now, this.mono());
     if (this.uncommitted.delete(row.key)) this.persistUncommitted();
     this.backoff.delete(row.key);
@@ -982,6 +985,31 @@ export class TokenService {
       'login stored',
     );
     return saved;
+  }
+
+  /**
+   * A new login replaced this credential: its refresh token would otherwise stay valid at the
+   * IdP, unused, for its whole life. Revoked in the background; a failure is only logged.
+   * @see RFC 7009 §2
+   */
+  private async revokeReplaced(row: CredentialRow): Promise<void> {
+    if (!row.revocationEndpoint || !row.refreshToken) return;
+    try {
+      await revokeToken(
+        row.revocationEndpoint,
+        { tokenEndpoint: row.tokenEndpoint ?? row.revocationEndpoint, issuer: row.issuer },
+        { clientId: row.clientId ?? '', clientSecret: row.clientSecret, authMethod: row.authMethod },
+        row.refreshToken,
+        'refresh_token',
+        this.deps.oauth,
+      );
+      this.deps.logger.info({ key: row.key }, 'replaced refresh token revoked');
+    } catch (err) {
+      this.deps.logger.warn(
+        { key: row.key, err: (err as Error).message },
+        'replaced refresh token not revoked',
+      );
+    }
   }
 
   /**
