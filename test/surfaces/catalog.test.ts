@@ -113,3 +113,33 @@ server.setRequestHandler(types.CallToolRequestSchema, async (req) => {
   assert.equal(elicit.code, 1);
   assert.match(elicit.stdout, /the client cannot answer elicitation \(input from the user\)/);
 });
+
+test('resources lists resource templates too, in text and in JSON', async () => {
+  const templated = writeStdioServer(
+    env.MCPTEST_HOME as string,
+    'templated',
+    { resources: {} },
+    `server.setRequestHandler(types.ListResourcesRequestSchema, async () => ({ resources: [{ uri: 'file:///readme', name: 'readme' }] }));
+server.setRequestHandler(types.ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: [
+  { uriTemplate: 'weather://{city}/today', name: 'forecast', mimeType: 'application/json', description: 'Today in a city.' },
+] }));`,
+  );
+  const human = await runCli(['resources', ...templated], { env });
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, /^file:\/\/\/readme {2}readme$/m);
+  assert.match(
+    human.stdout,
+    /^weather:\/\/\{city\}\/today {2}forecast \(template, application\/json\) {2}Today in a city\.$/m,
+  );
+  const json = await runCli(['resources', ...templated, '--json'], { env });
+  assert.deepEqual(
+    JSON.parse(json.stdout).resourceTemplates.map((t: { uriTemplate: string }) => t.uriTemplate),
+    ['weather://{city}/today'],
+  );
+  // A server with resources but no templates method lists its resources all the same.
+  const plain = await runCli(['resources', '--url', mcp.url, '--bearer-token-env', 'MCP_TOKEN', '--json'], {
+    env,
+  });
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.ok(Array.isArray(JSON.parse(plain.stdout).resourceTemplates));
+});
