@@ -41,3 +41,20 @@ export function printable(text: string): string {
     return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
   });
 }
+
+/** Greedy word wrap to lines of at most `width` columns; words (and `quoted spans`) longer than a line stay whole. */
+export function wrapText(text: string, width = 75): string {
+  const lines: string[] = [];
+  let line = '';
+  // A `backquoted command` is one word: a pasted command must not be broken across lines.
+  for (const word of text.match(/[^\s`]*`[^`]*`\S*|\S+/g) ?? []) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
+}

@@ -1,5 +1,5 @@
 import { ExitCode, McptestError, toMcptestError } from '../shared/errors.js';
-import { printable } from './format.js';
+import { printable, wrapText } from './format.js';
 
 /** Everything a command may touch of the outside world, injected so tests run commands in memory. */
 export interface CliIo {
@@ -41,9 +41,20 @@ export function processIo(signal: AbortSignal, vars: NodeJS.ProcessEnv = process
 export function reportError(io: CliIo, err: unknown, json = false): number {
   const e = toMcptestError(err);
   if (json) io.stdout(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
-  // Messages may quote a server or an IdP: shown with their control characters escaped.
-  const lines = [`error: ${printable(e.message)}`];
-  if (e.hint && !e.message.includes(e.hint)) lines.push(`hint: ${printable(e.hint)}`);
+  // Messages may quote a server or an IdP: shown with their control characters escaped. A
+  // message is one logical line; only a terminal gets it wrapped, so piped text stays searchable.
+  const message = `error: ${printable(e.message)}`;
+  const lines = [
+    io.stderrIsTTY
+      ? message
+          .split('\n')
+          .map((l) => wrapText(l, 76))
+          .join('\n')
+      : message,
+  ];
+  // An auth failure's hint is the doctor command of the design brief.
+  const label = e.code === 'auth_failed' ? 'Diagnose with' : 'hint';
+  if (e.hint && !e.message.includes(e.hint)) lines.push(`${label}: ${printable(e.hint)}`);
   if (e.code === 'internal' && e.cause instanceof Error && e.cause.stack && io.env.MCPTEST_DEBUG) {
     lines.push(e.cause.stack);
   }

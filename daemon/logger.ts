@@ -3,7 +3,9 @@ import { LogFile } from './log-file.js';
 
 /**
  * Paths pino blanks out, compiled once. Tokens, secrets, codes and Authorization headers never
- * reach the log, at any level; a token is named by its fingerprint instead.
+ * reach the log, at any level; a token is named by its fingerprint instead. An authorization
+ * code goes by `authorizationCode` (or `query.code` in a callback): a bare `code` is left alone,
+ * since error codes (`error=invalid_scope`, `code=invalid_client`) are what a log is read for.
  */
 export const REDACT_PATHS = [
   'accessToken',
@@ -14,7 +16,9 @@ export const REDACT_PATHS = [
   'clientSecret',
   'client_secret',
   'privateKey',
-  'code',
+  'authorizationCode',
+  'query.code',
+  'callback.code',
   'code_verifier',
   'codeVerifier',
   'device_code',
@@ -29,6 +33,7 @@ export const REDACT_PATHS = [
   '*.clientSecret',
   '*.client_secret',
   '*.privateKey',
+  '*.authorizationCode',
   '*.code_verifier',
   '*.codeVerifier',
   '*.device_code',

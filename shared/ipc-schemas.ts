@@ -51,6 +51,11 @@ export const ClientCredentialsSpec = z.object({
   resource: Url.optional(),
   /** Name of the env var the secret came from, so errors can name it. */
   secretEnv: z.string().max(256).optional(),
+  /**
+   * `scope` was not configured but widened after a 403 `insufficient_scope`: once a token is
+   * had, the daemon uses it for later requests of this server and client that name no scope.
+   */
+  rememberScope: z.boolean().optional(),
 });
 export type ClientCredentialsSpec = z.infer<typeof ClientCredentialsSpec>;
 

@@ -91,18 +91,16 @@ Examples:
   auth
     .command('token')
     .description('print a valid access token for a server on stdout (refreshed first if needed)')
-    .requiredOption('--url <url>', 'the MCP server URL')
+    .argument('[url]', 'the MCP server URL (as for login)')
+    .option('--url <url>', 'the MCP server URL (the same as the argument)')
     .option(
       '--min-ttl <seconds>',
       "refresh first unless the token stays valid this long (at most half a fresh token's life is asked of it)",
       '60',
     )
-    .addHelpText(
-      'after',
-      '\nExample:\n  export MCP_TOKEN=$(mcptest auth token --url https://mcp.example.com/mcp)',
-    )
-    .action(async (opts: { url: string; minTtl: string }) => {
-      const serverUrl = canonicalServerUrl(opts.url);
+    .addHelpText('after', '\nExample:\n  export MCP_TOKEN=$(mcptest auth token https://mcp.example.com/mcp)')
+    .action(async (url: string | undefined, opts: { url?: string; minTtl: string }) => {
+      const serverUrl = canonicalServerUrl(oneUrl('auth token', url, opts.url));
       const minTtl = Number(opts.minTtl);
       if (!Number.isInteger(minTtl) || minTtl < 0 || minTtl > 86400) {
         throw new McptestError(
@@ -129,7 +127,8 @@ Examples:
   program
     .command('logout')
     .description('revoke (RFC 7009, where the server offers it) and delete cached credentials')
-    .option('--url <url>', 'the server whose credentials to remove')
+    .argument('[url]', 'the server whose credentials to remove (as for login)')
+    .option('--url <url>', 'the same as the argument')
     .option('--all', 'remove every cached credential')
     .option('--no-revoke', 'delete locally without asking the authorization server to revoke')
     .option('--json', 'machine-readable output')
@@ -141,36 +140,72 @@ advertises a revocation endpoint; the local copy is removed even if revocation f
 The client registration is kept (mcptest login URL --force registers a fresh one).
 
 Examples:
-  $ mcptest logout --url https://mcp.example.com/mcp
+  $ mcptest logout https://mcp.example.com/mcp
   $ mcptest logout --all --no-revoke`,
     )
-    .action(async (opts: { url?: string; all?: boolean; revoke: boolean; json?: boolean }) => {
-      if (!opts.url === !opts.all) {
-        throw new McptestError('invalid_request', 'logout needs exactly one of --url URL or --all', {
-          hint: 'mcptest logout --url https://mcp.example.com/mcp',
-        });
-      }
-      const req = opts.all
-        ? { all: true as const, revoke: opts.revoke }
-        : { serverUrl: canonicalServerUrl(opts.url as string), revoke: opts.revoke };
-      const res = await withDaemon(io, (c) => c.logout(req));
-      if (opts.json) {
-        io.stdout(`${JSON.stringify(res, null, 2)}\n`);
-        return;
-      }
-      if (res.removed.length === 0) {
-        io.stdout(
-          opts.all ? 'No cached credentials to remove.\n' : `No cached credentials for ${req.serverUrl}.\n`,
-        );
-        return;
-      }
-      for (const r of res.removed) {
-        const how = r.revoked
-          ? 'revoked and removed'
-          : r.revokeError
-            ? `removed (revocation failed: ${r.revokeError})`
-            : 'removed';
-        io.stdout(`${r.serverUrl}: ${how}\n`);
-      }
+    .action(
+      async (
+        url: string | undefined,
+        opts: { url?: string; all?: boolean; revoke: boolean; json?: boolean },
+      ) => {
+        if (url !== undefined || opts.url !== undefined) opts.url = oneUrl('logout', url, opts.url);
+        if (!opts.url === !opts.all) {
+          throw new McptestError('invalid_request', 'logout needs exactly one of a server URL or --all', {
+            hint: 'mcptest logout https://mcp.example.com/mcp',
+          });
+        }
+        const req = opts.all
+          ? { all: true as const, revoke: opts.revoke }
+          : { serverUrl: canonicalServerUrl(opts.url as string), revoke: opts.revoke };
+        const res = await withDaemon(io, (c) => c.logout(req));
+        const revocation = (r: (typeof res.removed)[number]) =>
+          r.revoked ? 'revoked' : r.revokeError ? 'refused' : opts.revoke ? 'unsupported' : 'skipped';
+        if (opts.json) {
+          const removed = res.removed.map((r) => ({ ...r, revocation: revocation(r) }));
+          io.stdout(`${JSON.stringify({ ...res, removed }, null, 2)}\n`);
+          return;
+        }
+        if (res.removed.length === 0) {
+          io.stdout(
+            opts.all ? 'No cached credentials to remove.\n' : `No cached credentials for ${req.serverUrl}.\n`,
+          );
+          return;
+        }
+        for (const r of res.removed) {
+          const how = {
+            revoked: 'revoked and removed',
+            refused: 'removed here, NOT revoked: the authorization server refused the revocation',
+            unsupported: 'removed here, NOT revoked: the authorization server offers no revocation endpoint',
+            skipped: 'removed here, not revoked (--no-revoke)',
+          }[revocation(r)];
+          io.stdout(`${r.serverUrl}: ${how}\n`);
+          if (r.revokeError) io.stderr(`warning: ${r.revokeError}\n`);
+          if (!r.revoked && opts.revoke)
+            io.stderr(`warning: the token for ${r.serverUrl} may keep working until it expires\n`);
+        }
+      },
+    );
+}
+
+/**
+ * The server URL given as the argument (as `login URL` takes it) or with `--url`, which still
+ * works; both at once must agree.
+ */
+function oneUrl(verb: string, positional: string | undefined, flag: string | undefined): string {
+  if (positional !== undefined && flag !== undefined && positional !== flag) {
+    throw new McptestError(
+      'invalid_request',
+      `${verb} got two server URLs: ${positional} and --url ${flag}`,
+      {
+        hint: `mcptest ${verb} ${positional}`,
+      },
+    );
+  }
+  const url = positional ?? flag;
+  if (url === undefined) {
+    throw new McptestError('invalid_request', `${verb} needs the server URL`, {
+      hint: `mcptest ${verb} https://mcp.example.com/mcp`,
     });
+  }
+  return url;
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Prompt, Resource } from '@modelcontextprotocol/sdk/types.js';
+import type { Prompt, Resource, ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
 import { printable } from '../format.js';
 import type { CliIo, CommandResult } from '../io.js';
 import type { McpConnection } from '../mcp/connect.js';
@@ -14,6 +14,12 @@ interface Catalog<T> {
   list(conn: McpConnection, signal: AbortSignal): Promise<T[]>;
   empty: string;
   format(item: T): string;
+  /** A second list shown with the first (resource templates beside resources), under its JSON key. */
+  companion?: {
+    key: string;
+    list(conn: McpConnection, signal: AbortSignal): Promise<unknown[]>;
+    format(item: unknown): string;
+  };
 }
 
 const PROMPTS: Catalog<Prompt> = {
@@ -36,12 +42,21 @@ const PROMPTS: Catalog<Prompt> = {
 
 const RESOURCES: Catalog<Resource> = {
   name: 'resources',
-  description: "list an MCP server's resources: URI, name, MIME type and description",
+  description: "list an MCP server's resources and resource templates: URI, name, MIME type and description",
   suiteKey: 'resource: URI',
   list: async (conn, signal) => (await import('../mcp/list-tools.js')).listAllResources(conn, { signal }),
   empty: 'The server lists no resources.',
   format: (r) =>
     `${r.uri}  ${r.name}${r.mimeType ? ` (${r.mimeType})` : ''}${r.description ? `  ${firstLine(r.description)}` : ''}`,
+  companion: {
+    key: 'resourceTemplates',
+    list: async (conn, signal) =>
+      (await import('../mcp/list-tools.js')).listAllResourceTemplates(conn, { signal }),
+    format: (item) => {
+      const t = item as ResourceTemplate;
+      return `${t.uriTemplate}  ${t.name} (template${t.mimeType ? `, ${t.mimeType}` : ''})${t.description ? `  ${firstLine(t.description)}` : ''}`;
+    },
+  },
 };
 
 /** `mcptest prompts` and `mcptest resources`: what a server offers besides tools, as `tools` lists those. */
@@ -68,12 +83,17 @@ Test one in a suite with \`${catalog.suiteKey}\` (docs/suite-format.md). Exit co
             return;
           }
           const items = await catalog.list(conn, io.signal);
+          const companion = catalog.companion;
+          const more = companion ? await companion.list(conn, io.signal) : [];
           if (opts.json)
             io.stdout(
-              `${JSON.stringify({ server: conn.serverInfo ?? null, [catalog.name]: items }, null, 2)}\n`,
+              `${JSON.stringify({ server: conn.serverInfo ?? null, [catalog.name]: items, ...(companion ? { [companion.key]: more } : {}) }, null, 2)}\n`,
             );
-          else if (items.length === 0) io.stdout(`${catalog.empty}\n`);
-          else io.stdout(printable(`${items.map(catalog.format).join('\n')}\n`));
+          else if (items.length === 0 && more.length === 0) io.stdout(`${catalog.empty}\n`);
+          else {
+            const lines = [...items.map(catalog.format), ...(companion ? more.map(companion.format) : [])];
+            io.stdout(printable(`${lines.join('\n')}\n`));
+          }
         });
         result.exitCode = 0;
       });

@@ -113,7 +113,7 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
         const total = suites.reduce((n, l) => n + l.suite.tests.length, 0);
         throw new McptestError(
           'invalid_request',
-          `no test in ${files.join(', ')} matches --filter ${flags.filter} (${total} tests in all)`,
+          `no test in ${files.join(', ')} matches --filter ${flags.filter} (${total} test${total === 1 ? '' : 's'} in all)`,
           { hint: `mcptest run ${files.join(' ')}` },
         );
       }
@@ -124,7 +124,9 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
       const live = reporter === 'human' && !flags.output ? human.humanLive(io.stdout, palette) : undefined;
 
       const reports = [];
-      for (const loaded of selected) {
+      /** Suites --bail kept from running, after a failure in an earlier one. */
+      let notRun: string[] = [];
+      for (const [index, loaded] of selected.entries()) {
         if (io.signal.aborted) break;
         const report = await runSuite(
           loaded,
@@ -151,7 +153,12 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
         );
         reports.push(report);
         if (live) io.stdout(`${human.humanSummary(report, palette)}${selected.length > 1 ? '\n' : ''}`);
-        if (flags.bail && report.exitCode !== 0) break;
+        if (flags.bail && report.exitCode !== 0) {
+          notRun = selected.slice(index + 1).map((l) => l.file);
+          if (notRun.length > 0)
+            io.stderr(`--bail: stopped after a failure in ${loaded.file}; not run: ${notRun.join(', ')}\n`);
+          break;
+        }
       }
       if (reports.length === 0) {
         result.exitCode = ExitCode.cancel; // interrupted before the first suite started
@@ -160,7 +167,8 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
       const several = reports.length > 1;
 
       let text: string;
-      if (reporter === 'json') text = (await import('../runner/reporters/json.js')).renderJson(reports);
+      if (reporter === 'json')
+        text = (await import('../runner/reporters/json.js')).renderJson(reports, notRun);
       else if (reporter === 'junit')
         text = (await import('../runner/reporters/junit.js')).renderJunit(reports);
       else if (flags.output)

@@ -93,8 +93,9 @@ Exit codes: 0 written, 2 --output exists (add --force), 3 the server refused our
       const unread = scaffold.tests.filter(
         (t) => (t.kind === 'prompt' || t.kind === 'resource') && t.outcome !== 'ok',
       );
+      const total = calls.length + pending.length + read.length;
       io.stderr(
-        `${file ? `Wrote ${opts.output}: ` : ''}${calls.length + pending.length + read.length} tests, ${calls.length} calling a tool` +
+        `${file ? `Wrote ${opts.output}: ` : ''}${total} ${total === 1 ? 'test' : 'tests'}, ${calls.length} calling a tool` +
           (read.length ? `, ${read.length} getting a prompt or reading a resource` : '') +
           (pending.length
             ? `; ${pending.length} only check the tool is listed (see the comments): ${pending.map((t) => t.tool).join(', ')}`

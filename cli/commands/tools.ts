@@ -56,6 +56,12 @@ fix and prints a \`mcptest doctor\` line), 1 other failures.`,
     )
     .action(async (opts: TargetFlags & { json?: boolean }) => {
       await withServerFromFlags(opts, io, async (conn) => {
+        if (!conn.capabilities?.tools) {
+          // As `prompts` and `resources` say: nothing to list is not a failure.
+          const note = 'The server declares no tools capability.';
+          io.stdout(opts.json ? `${JSON.stringify({ tools: [], note }, null, 2)}\n` : `${note}\n`);
+          return;
+        }
         const { listAllTools } = await import('../mcp/list-tools.js');
         const tools = await listAllTools(conn, { signal: io.signal });
         if (opts.json) {

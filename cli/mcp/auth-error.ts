@@ -106,25 +106,8 @@ function remedy(f: AuthFailure, challenge: AuthChallenge | null): string {
   }
 }
 
-/** Greedy word wrap to lines of at most `width` columns; words (and `quoted spans`) longer than a line stay whole. */
-export function wrapText(text: string, width = 75): string {
-  const lines: string[] = [];
-  let line = '';
-  // A `backquoted command` is one word: a pasted command must not be broken across lines.
-  for (const word of text.match(/[^\s`]*`[^`]*`\S*|\S+/g) ?? []) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  if (line) lines.push(line);
-  return lines.join('\n');
-}
-
 /**
- * Builds the `auth_failed` error: the wrapped message of the design brief, with every field also
+ * Builds the `auth_failed` error: the message of the design brief (the doctor line is its hint), with every field also
  * in `details` for machines.
  */
 export function buildAuthError(f: AuthFailure): McptestError {
@@ -137,7 +120,8 @@ export function buildAuthError(f: AuthFailure): McptestError {
   else
     head = `auth failed: HTTP ${f.status} from ${f.serverUrl}, server advertises ${challenges.map(describeChallenge).join('; ')}.`;
   const doctor = doctorCommand(f);
-  const message = `${wrapText(`${head} ${remedy(f, challenge)}`)}\nDiagnose with: ${doctor}`;
+  // One logical line: `--json`, reports and agents get it whole; a terminal wraps it (cli/io.ts).
+  const message = `${head} ${remedy(f, challenge)}`;
   const details: AuthErrorDetails = {
     status: f.status,
     serverUrl: f.serverUrl,

@@ -28,6 +28,8 @@ import { networkError, probeEndpoint } from './probe.js';
 import { splitCommandLine } from './command-line.js';
 import { targetFlags } from './target-options.js';
 import { approveStepUp, browserAvailable, MAX_STEP_UPS, stepUpRequiredError } from './step-up.js';
+import { declineServerRequests } from './server-requests.js';
+import { httpErrorMessage } from './error-body.js';
 
 export type AuthSource = 'bearer_token_env' | 'client_credentials' | 'login' | 'none';
 
@@ -109,7 +111,8 @@ export async function connectToServer(target: ServerTarget, io: ConnectIo): Prom
 
   const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
   const options = { timeout: target.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: io.signal };
-  const stepUpAware = (c: Client) => withStepUp(c, serverUrl, source, state, stepUps, io);
+  const stepUpAware = (c: Client) =>
+    withStepUp(declineServerRequests(c), serverUrl, source, state, stepUps, io);
   let client = stepUpAware(new Client({ name: 'mcptest', version: VERSION }));
   let kind: McpConnection['transport'] = 'streamable-http';
   let negotiated: { version?: string } = {};
@@ -347,10 +350,13 @@ function explainError(err: unknown, where: string, doctor: string): McptestError
     return new McptestError('cancelled', `interrupted while talking to ${where}`, { cause: err });
   }
   if (e?.code === -32001 || /timed out/i.test(message)) {
-    return new McptestError('timeout', `${where} did not answer in time: ${message}`, {
-      hint: doctor,
-      cause: err,
-    });
+    const ms = (err as { data?: { timeout?: unknown } })?.data?.timeout;
+    const limit = typeof ms === 'number' ? `within ${ms / 1000} s` : 'in time';
+    return new McptestError(
+      'timeout',
+      `${where} did not answer ${limit} (${message}); raise the limit with --timeout SECONDS, or timeout_ms in a suite`,
+      { hint: doctor, details: typeof ms === 'number' ? { timeoutMs: ms } : undefined, cause: err },
+    );
   }
   if (e?.name === 'McpError' || (typeof e?.code === 'number' && e.code < 0)) {
     // Servers built on the SDK wrap an McpError's message again: say "MCP error -32602:" once.
@@ -361,11 +367,15 @@ function explainError(err: unknown, where: string, doctor: string): McptestError
     });
   }
   if (typeof e?.code === 'number') {
-    return new McptestError('server_error', `${where} answered HTTP ${e.code}: ${message}`, {
-      hint: e.code === 404 || e.code === 405 ? (endpointPathHint(where) ?? doctor) : doctor,
-      details: { status: e.code },
-      cause: err,
-    });
+    return new McptestError(
+      'server_error',
+      `${where} answered HTTP ${e.code}: ${httpErrorMessage(message)}`,
+      {
+        hint: e.code === 404 || e.code === 405 ? (endpointPathHint(where) ?? doctor) : doctor,
+        details: { status: e.code },
+        cause: err,
+      },
+    );
   }
   const cause = (err as { cause?: { code?: string } })?.cause;
   if (cause?.code || /fetch failed|ECONN|ENOTFOUND|socket/i.test(message)) return networkError(where, err);
@@ -412,7 +422,7 @@ async function connectStdio(target: ServerTarget, io: ConnectIo): Promise<McpCon
   });
   const negotiated = watchProtocolVersion(transport);
   const child = watchChild(transport);
-  const client = new Client({ name: 'mcptest', version: VERSION });
+  const client = declineServerRequests(new Client({ name: 'mcptest', version: VERSION }));
   const explain = (err: unknown) => {
     const e = explainError(err, `stdio server \`${where}\``, doctor);
     if (stderr.trim() && e.code !== 'server_error') {

@@ -81,7 +81,10 @@ export function clientCredentialsSpec(
 ): ClientCredentialsSpec {
   const oauth = target.oauth;
   if (!oauth) throw new McptestError('internal', 'no client credentials configured');
-  const authMethod = oauth.authMethod ?? 'client_secret_basic';
+  // A private key named without a method can only mean private_key_jwt.
+  const authMethod =
+    oauth.authMethod ??
+    (oauth.privateKeyEnv || oauth.privateKeyFile ? 'private_key_jwt' : 'client_secret_basic');
   let clientSecret: string | undefined;
   let privateKey: string | undefined;
   if (authMethod === 'private_key_jwt') {
@@ -174,6 +177,8 @@ export async function resolveTokenSource(
   }
   if (target.oauth) {
     const spec = clientCredentialsSpec(target, serverUrl, io);
+    // With no scope configured the daemon chooses one; a widened scope is then remembered.
+    const configured = spec.scope !== undefined;
     const daemon = await openDaemon(io.env);
     let granted: string | null = null;
     const ask = async (rejected?: string) => {
@@ -209,10 +214,12 @@ export async function resolveTokenSource(
         if (!required || union === stepUpScopes(held, null)) return null;
         const before = spec.scope;
         spec.scope = union; // a new cache key in the daemon: one mint, shared by every process asking the same
+        if (!configured) spec.rememberScope = true;
         try {
           await ask();
         } catch (err) {
           spec.scope = before; // later requests keep the token that works for them
+          delete spec.rememberScope;
           if (!(err instanceof McptestError)) throw err;
           // Say why a scope the user never asked for was requested.
           throw new McptestError(

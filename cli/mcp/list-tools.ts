@@ -3,7 +3,7 @@
  * "Pagination"). Bounded: a server that keeps handing out cursors, or hands out the same one
  * twice, gets a `server_error` instead of a command that never ends.
  */
-import type { Prompt, Resource, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { McptestError } from '../../shared/errors.js';
 import type { McpConnection } from './connect.js';
 
@@ -95,6 +95,31 @@ export function listAllResources(
     const res = await conn.client.listResources(cursor ? { cursor } : undefined, request);
     return { items: res.resources, nextCursor: res.nextCursor };
   });
+}
+
+/**
+ * Every resource template of a connected server (resources/templates/list). A server that
+ * declares resources but does not implement templates (-32601) has none.
+ */
+export async function listAllResourceTemplates(
+  conn: McpConnection,
+  options: { signal?: AbortSignal } = {},
+): Promise<ResourceTemplate[]> {
+  try {
+    return await listAll(
+      conn,
+      'resources/templates/list',
+      'resource templates',
+      options,
+      async (cursor, request) => {
+        const res = await conn.client.listResourceTemplates(cursor ? { cursor } : undefined, request);
+        return { items: res.resourceTemplates, nextCursor: res.nextCursor };
+      },
+    );
+  } catch (err) {
+    if ((err as { details?: { rpcCode?: unknown } }).details?.rpcCode === -32601) return [];
+    throw err;
+  }
 }
 
 /** Every page of one list of a connected server; a refusal or failure becomes the connection's own error. */

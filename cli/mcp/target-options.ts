@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { McptestError } from '../../shared/errors.js';
 import type { CliIo } from '../io.js';
+import { splitCommandLine } from './command-line.js';
 import type { McpConnection } from './connect.js';
 import type { ServerTarget } from './target.js';
 
@@ -211,6 +212,19 @@ function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The command line that starts a stdio target, as words a shell splits as mcptest does. */
+function shellLine(target: ServerTarget): string {
+  let words = [target.command ?? '', ...(target.args ?? [])];
+  try {
+    // `--command "node server.js"` is a whole command line: pasted, it must stay several words.
+    const split = splitCommandLine(words[0], words.slice(1), target.cwd ?? process.cwd());
+    words = [split.command, ...split.args];
+  } catch {
+    // an empty or unclosed command: shown as given
+  }
+  return words.map(shellWord).join(' ');
+}
+
 /**
  * The flags that name `target` again on a command line, for hints: `--url` with the names of
  * the credential env vars (never a value), or `--command`/`--arg`. With `'shell'`, a stdio
@@ -218,8 +232,8 @@ function shellWord(word: string): string {
  */
 export function targetFlags(target: ServerTarget, form: 'flags' | 'shell' = 'flags'): string {
   if (!target.url) {
+    if (form === 'shell') return shellLine(target);
     const words = [target.command ?? '', ...(target.args ?? [])].map(shellWord);
-    if (form === 'shell') return words.join(' ');
     return [`--command ${words[0]}`, ...words.slice(1).map((a) => `--arg ${a}`)].join(' ');
   }
   const parts = [`--url ${shellWord(target.url)}`];

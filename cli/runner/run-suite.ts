@@ -274,7 +274,7 @@ export async function runSuite(
   if (selected.length === 0) {
     throw new McptestError(
       'invalid_request',
-      `no test in ${loaded.file} matches --filter ${options.filter} (the suite has ${suite.tests.length} tests)`,
+      `no test in ${loaded.file} matches --filter ${options.filter} (the suite has ${suite.tests.length} test${suite.tests.length === 1 ? '' : 's'})`,
       { hint: `mcptest run ${loaded.file}` },
     );
   }

@@ -505,7 +505,12 @@ export function oauthRequestOptions(
 export async function discoverTokenEndpoints(
   deps: DiscoveryDeps,
   serverUrl: string,
-): Promise<{ issuer: string; tokenEndpoint: string; revocationEndpoint: string | null }> {
+): Promise<{
+  issuer: string;
+  tokenEndpoint: string;
+  revocationEndpoint: string | null;
+  scope: string | undefined;
+}> {
   const found = await discoverAuthorization(deps, serverUrl);
   if (typeof found.as.token_endpoint !== 'string') {
     throw new McptestError(
@@ -521,5 +526,11 @@ export async function discoverTokenEndpoints(
     tokenEndpoint: found.as.token_endpoint,
     revocationEndpoint:
       typeof found.as.revocation_endpoint === 'string' ? found.as.revocation_endpoint : null,
+    // No refresh token comes with client credentials: `offline_access` is not asked for.
+    scope:
+      found.scope
+        ?.split(/\s+/)
+        .filter((s) => s && s !== 'offline_access')
+        .join(' ') || undefined,
   };
 }

@@ -300,6 +300,29 @@ export async function refreshGrant(
   }
 }
 
+/**
+ * A refusal with no body at all, so no OAuth `error` to read (RFC 6749 §5.2 wants one). IdPs
+ * that answer a request without `scope` this way exist; the hint says how to send one.
+ */
+function emptyRefusal(
+  status: number,
+  target: TokenEndpointTarget,
+  params: { scope?: string | null },
+): McptestError {
+  const transient = status >= 500 || status === 429;
+  const sent = params.scope ? `scope "${params.scope}"` : 'no scope';
+  return new McptestError(
+    transient ? 'idp_unavailable' : 'idp_error',
+    `client-credentials token request failed at ${target.tokenEndpoint}: HTTP ${status} with an empty body (the request sent ${sent})`,
+    {
+      hint: params.scope
+        ? 'check the scope the client may have, and pass it with --scope (auth.oauth.scope in a suite)'
+        : 'the authorization server may want a scope: pass one with --scope (auth.oauth.scope in a suite)',
+      details: { transient, status, oauthError: null },
+    },
+  );
+}
+
 /** @see RFC 6749 §4.4 (client credentials), RFC 8707 §2.2 */
 export async function clientCredentialsGrant(
   target: TokenEndpointTarget,
@@ -317,6 +340,7 @@ export async function clientCredentialsGrant(
       resourceAndScope(params),
       requestOptions(ctx, target.tokenEndpoint),
     );
+    if (!res.ok && (await res.clone().text()).trim() === '') throw emptyRefusal(res.status, target, params);
     return toIssuedTokens(
       await oauth.processClientCredentialsResponse(as, oc, res),
       ctx.now(),

@@ -33,6 +33,8 @@ export interface AuthServerEndpoints {
   issuer: string;
   tokenEndpoint: string;
   revocationEndpoint?: string | null;
+  /** The scope the MCP scope selection picks (401 challenge `scope`, else PRM `scopes_supported`). */
+  scope?: string;
 }
 
 export interface TokenServiceDeps {
@@ -132,6 +134,13 @@ export class TokenService {
     string,
     ClientCredentialsSpec & { tokenEndpoint: string; issuer: string | null }
   >();
+  /**
+   * The scope used for client-credentials requests that configure none, per server and client:
+   * chosen by the MCP scope selection before the first mint, or the wider one a step-up won.
+   */
+  private readonly chosenScopes = new Map<string, string | undefined>();
+  /** One scope selection per server and client in flight, however many callers wait. */
+  private readonly choosing = new Map<string, Promise<string | undefined>>();
   /**
    * Token sets won from the IdP that the store could not commit (locked, full): the IdP may have
    * rotated the refresh token already, so the next attempt commits this set instead of asking
@@ -407,6 +416,50 @@ export class TokenService {
   }
 
   private async clientCredentialsToken(
+    serverUrl: string,
+    asked: ClientCredentialsSpec,
+    minTtl: number,
+    rejected: string | undefined,
+  ): Promise<CredentialRow> {
+    const scopeKey = `${serverUrl}#${asked.clientId}`;
+    const { rememberScope, ...spec } =
+      asked.scope === undefined ? { ...asked, scope: await this.chooseScope(serverUrl, asked) } : asked;
+    const row = await this.clientCredentialsRowFor(serverUrl, spec, minTtl, rejected);
+    if (rememberScope) this.chosenScopes.set(scopeKey, spec.scope);
+    return row;
+  }
+
+  /**
+   * The scope of a client-credentials request that names none: the one remembered for this
+   * server and client, else the MCP scope selection (the 401 challenge's `scope`, else the
+   * protected-resource metadata's `scopes_supported`), else none. A server without metadata
+   * gets a request without scope, as before.
+   * @see MCP authorization spec 2025-11-25 §"Scope Selection Strategy"
+   */
+  private async chooseScope(serverUrl: string, spec: ClientCredentialsSpec): Promise<string | undefined> {
+    const key = `${serverUrl}#${spec.clientId}`;
+    if (this.chosenScopes.has(key)) return this.chosenScopes.get(key);
+    const running = this.choosing.get(key);
+    if (running) return running;
+    const discover = this.deps.discoverEndpoints;
+    const flight = (async () => {
+      if (!discover) return undefined;
+      try {
+        const scope = (await discover(serverUrl)).scope;
+        this.chosenScopes.set(key, scope);
+        return scope;
+      } catch (err) {
+        // With a token URL given, discovery is only a hint; without, minting reports the failure.
+        if (!spec.tokenUrl) throw err;
+        this.deps.logger.info({ serverUrl, err: (err as Error).message }, 'no scope discovered');
+        return undefined;
+      }
+    })().finally(() => this.choosing.delete(key));
+    this.choosing.set(key, flight);
+    return flight;
+  }
+
+  private async clientCredentialsRowFor(
     serverUrl: string,
     spec: ClientCredentialsSpec,
     minTtl: number,
@@ -735,7 +788,11 @@ export class TokenService {
     metrics.inc('mcptest_refreshes_total', 'Token refreshes and client-credentials mints by outcome', {
       outcome: 'error',
     });
-    logger.warn({ key, serverUrl, code: e.code, err: e.message }, 'token request failed');
+    // `error` is the IdP's OAuth error code (RFC 6749 §5.2), `code` mcptest's own.
+    logger.warn(
+      { key, serverUrl, code: e.code, error: oauthError ?? null, err: e.message },
+      'token request failed',
+    );
     // A store that just refused a write would only block for its busy timeout again.
     if (row && !e.code.startsWith('store_')) store.setLastError(key, e.message, now);
     const cc = this.clientCredentials.get(key);
@@ -914,7 +971,10 @@ export class TokenService {
   /** Stores a token set won by a login flow (browser or device) as the server's credential. */
   storeLogin(row: NewCredential): CredentialRow {
     const now = this.deps.clock.now();
+    const replaced = this.deps.store.getCredential(row.key);
     const saved = this.deps.store.putCredential(row, now);
+    if (replaced?.refreshToken && replaced.refreshToken !== row.refreshToken)
+      void this.revokeReplaced(replaced);
     this.noteDeadline(saved, now, this.mono());
     if (this.uncommitted.delete(row.key)) this.persistUncommitted();
     this.backoff.delete(row.key);
@@ -925,6 +985,31 @@ export class TokenService {
       'login stored',
     );
     return saved;
+  }
+
+  /**
+   * A new login replaced this credential: its refresh token would otherwise stay valid at the
+   * IdP, unused, for its whole life. Revoked in the background; a failure is only logged.
+   * @see RFC 7009 §2
+   */
+  private async revokeReplaced(row: CredentialRow): Promise<void> {
+    if (!row.revocationEndpoint || !row.refreshToken) return;
+    try {
+      await revokeToken(
+        row.revocationEndpoint,
+        { tokenEndpoint: row.tokenEndpoint ?? row.revocationEndpoint, issuer: row.issuer },
+        { clientId: row.clientId ?? '', clientSecret: row.clientSecret, authMethod: row.authMethod },
+        row.refreshToken,
+        'refresh_token',
+        this.deps.oauth,
+      );
+      this.deps.logger.info({ key: row.key }, 'replaced refresh token revoked');
+    } catch (err) {
+      this.deps.logger.warn(
+        { key: row.key, err: (err as Error).message },
+        'replaced refresh token not revoked',
+      );
+    }
   }
 
   /**

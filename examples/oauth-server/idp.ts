@@ -94,7 +94,12 @@ export interface IdpRequest {
   registeredGrantTypes?: string[];
 }
 
-export type IdpFault = { status: number; body?: unknown } | { delayMs: number } | { hang: true } | null;
+/** `empty: true` answers the status with no body and no content type (some IdPs refuse that way). */
+export type IdpFault =
+  | { status: number; body?: unknown; empty?: boolean }
+  | { delayMs: number }
+  | { hang: true }
+  | null;
 
 export interface FaultScope {
   /** Only requests to this path (e.g. '/token'); every path when unset. */
@@ -373,6 +378,10 @@ export async function startIdp(options: IdpOptions = {}): Promise<Idp> {
       fault.remaining -= 1;
       if (fault.remaining <= 0) fault = undefined;
       if ('hang' in active) return;
+      if ('status' in active && active.empty) {
+        res.writeHead(active.status).end();
+        return;
+      }
       if ('status' in active) {
         json(
           res,

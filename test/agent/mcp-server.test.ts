@@ -408,7 +408,8 @@ test('an unset bearer_token_env is an error result with the CLI message, the fie
   });
   assert.equal(cli.code, 3);
   assert.equal(JSON.parse(cli.stdout).error.message, e.message);
-  assert.equal(res.content[0].text, e.message);
+  assert.doesNotMatch(e.message, /\n/, 'one logical line');
+  assert.equal(res.content[0].text, `${e.message}\nhint: ${e.hint}`);
   assert.match(res.content[1].text ?? '', /^Ask the human: /);
 
   const bad = await call('list_tools', { url: mcp.url, bearer_token_env: 'not a name' });

@@ -260,6 +260,9 @@ test('the log at trace level never holds a token, refresh token or client secret
     const log = d.log();
     assert.match(log, /token refreshed/);
     assert.match(log, /"fingerprint":"[0-9a-f]{12}"/);
+    // The IdP's OAuth error code is what a log is read for: kept, not redacted as a "code".
+    assert.match(log, /"error":"invalid_client"/);
+    assert.doesNotMatch(log, /"(code|error)":"\[Redacted\]"/);
     for (const secret of [
       set.access_token,
       set.refresh_token as string,

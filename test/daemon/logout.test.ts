@@ -68,5 +68,58 @@ test('logout --all --no-revoke forgets everything without asking the IdP; bad us
   assert.deepEqual(await d.client.listCredentials(), []);
   const usage = await runCli(['logout'], { env: d.env });
   assert.equal(usage.code, 2);
-  assert.match(usage.stderr, /exactly one of --url URL or --all/);
+  assert.match(usage.stderr, /exactly one of a server URL or --all/);
+});
+
+test('logout says when the IdP refused the revocation, and when there was nowhere to revoke', async () => {
+  const serverUrl = 'http://127.0.0.1:1/logout-refused';
+  const set = await seedLogin(idp, d.client, serverUrl);
+  idp.setFault(
+    { status: 400, body: { error: 'unsupported_token_type' } },
+    { path: '/token/revocation', times: 1 },
+  );
+  const out = await runCli(['logout', '--url', serverUrl, '--json'], { env: d.env });
+  assert.equal(out.code, 0, out.stderr);
+  const [entry] = JSON.parse(out.stdout).removed;
+  assert.equal(entry.revoked, false);
+  assert.equal(entry.revocation, 'refused');
+  assert.match(entry.revokeError, /HTTP 400 unsupported_token_type/);
+  assert.equal((await refreshAtIdp(set, serverUrl)).status, 200, 'the refresh token still works');
+
+  const human = 'http://127.0.0.1:1/logout-refused-human';
+  await seedLogin(idp, d.client, human);
+  idp.setFault(
+    { status: 400, body: { error: 'unsupported_token_type' } },
+    { path: '/token/revocation', times: 1 },
+  );
+  const said = await runCli(['logout', '--url', human], { env: d.env });
+  assert.equal(said.code, 0, said.stderr);
+  assert.match(said.stdout, /removed here, NOT revoked: the authorization server refused the revocation/);
+  assert.match(said.stderr, /warning: token revocation failed at .*HTTP 400 unsupported_token_type/);
+  assert.match(said.stderr, /may keep working until it expires/);
+
+  const nowhere = 'http://127.0.0.1:1/logout-nowhere';
+  const plain = await idp.obtainTokenSet({ resource: nowhere, scope: 'mcp:read' });
+  await d.client.importCredential({ serverUrl: nowhere, accessToken: plain.access_token });
+  const none = await runCli(['logout', '--url', nowhere], { env: d.env });
+  assert.equal(none.code, 0, none.stderr);
+  assert.match(none.stdout, /NOT revoked: the authorization server offers no revocation endpoint/);
+});
+
+test('logout URL and auth token URL take the URL as an argument, like login URL; --url still works', async () => {
+  const serverUrl = 'http://127.0.0.1:1/positional';
+  await seedLogin(idp, d.client, serverUrl);
+  const token = await runCli(['auth', 'token', serverUrl], { env: d.env });
+  assert.equal(token.code, 0, token.stderr);
+  const byFlag = await runCli(['auth', 'token', '--url', serverUrl], { env: d.env });
+  assert.equal(byFlag.stdout, token.stdout);
+  const twice = await runCli(['auth', 'token', serverUrl, '--url', 'http://127.0.0.1:1/other'], {
+    env: d.env,
+  });
+  assert.equal(twice.code, 2);
+  assert.match(twice.stderr, /two server URLs/);
+  const out = await runCli(['logout', serverUrl], { env: d.env });
+  assert.equal(out.code, 0, out.stderr);
+  assert.match(out.stdout, new RegExp(`${serverUrl}: revoked and removed`));
+  assert.equal((await d.client.listCredentials()).length, 0);
 });

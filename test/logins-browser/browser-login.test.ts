@@ -73,8 +73,15 @@ describe('mcptest login URL (browser + PKCE)', () => {
     }
 
     // A second login reuses the cached registration; --force registers afresh.
+    const revocations = () =>
+      idp.requests.filter((r) => r.path === '/token/revocation' && r.status === 200).length;
+    const revokedBefore = revocations();
     const again = await runCli(['login', mcp.url], { env: e });
     assert.equal(again.code, 0, again.stderr);
+    // The login it replaced had a refresh token: revoked, not left valid at the IdP.
+    for (let i = 0; i < 50 && revocations() === revokedBefore; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.equal(revocations(), revokedBefore + 1, 'the replaced refresh token is revoked');
     assert.equal(regCount(), regsBefore + 1, 'cached DCR client reused');
     const forced = await runCli(['login', mcp.url, '--force'], { env: e });
     assert.equal(forced.code, 0, forced.stderr);

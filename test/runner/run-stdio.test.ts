@@ -247,6 +247,23 @@ tests:
     assert.equal(filtered.code, 0, filtered.stdout + filtered.stderr);
     assert.equal(JSON.parse(filtered.stdout).suite.name, 'alpha');
 
+    // --bail stops after the failing suite and names the ones that never ran.
+    const bailed = await runCli(['run', 'many-b.yaml', 'many-a.yaml', '--bail'], { env });
+    assert.equal(bailed.code, 1);
+    assert.match(
+      bailed.stderr,
+      /^--bail: stopped after a failure in \S*many-b\.yaml; not run: \S*many-a\.yaml$/m,
+    );
+    const bailedJson = await runCli(['run', 'many-b.yaml', 'many-a.yaml', '--bail', '--reporter', 'json'], {
+      env,
+    });
+    const bailedReport = JSON.parse(bailedJson.stdout);
+    assert.equal(bailedReport.suites.length, 1);
+    assert.equal(bailedReport.notRun.length, 1);
+    assert.match(bailedReport.notRun[0], /many-a\.yaml$/);
+    const one = await runCli(['run', 'many-b.yaml', '--filter', 'zzz'], { env });
+    assert.match(one.stderr, /\(1 test in all\)/);
+
     write('many-bad.yaml', `${server}tests:\n  - { name: x, tool: echo, expct: {} }\n`);
     const bad = await runCli(['run', 'many-a.yaml', 'many-bad.yaml'], { env });
     assert.equal(bad.code, 2);

@@ -34,6 +34,9 @@ before(async () => {
     clients: [
       clientCredentialsClient('ci', CI_SECRET, 'mcp:read'),
       clientCredentialsClient('ci-admin', CI_SECRET, 'mcp:read mcp:admin'),
+      clientCredentialsClient('ci-par', CI_SECRET, 'mcp:read'),
+      clientCredentialsClient('ci-auto', CI_SECRET, 'mcp:read mcp:admin'),
+      clientCredentialsClient('ci-empty', CI_SECRET, 'mcp:read'),
     ],
   });
   mcp = await startMcpServer({ issuer: idp.issuer });
@@ -137,21 +140,16 @@ test('env var named but unset: the auth error, field by field', async () => {
     error.details.doctorCommand,
     `mcptest doctor --url ${mcp.url} --bearer-token-env MISSING_TOKEN`,
   );
+  // One logical line in --json and on a pipe: a plain search finds the words together.
+  assert.doesNotMatch(error.message, /\n/);
+  assert.match(error.message, /is not set or is empty in this process/);
+  const [first, second, ...rest] = run.stderr.trimEnd().split('\n');
   assert.match(
-    run.stderr,
-    new RegExp(`^error: auth failed: HTTP 401 from ${mcp.url}, server advertises$`, 'm'),
+    first,
+    new RegExp(`^error: auth failed: HTTP 401 from ${mcp.url}, server advertises .*is not set or is empty`),
   );
-  assert.match(
-    run.stderr.replace(/\n/g, ' '),
-    /env var `MISSING_TOKEN` \(named by `bearer_token_env`\) is not set or is empty/,
-  );
-  assert.match(
-    run.stderr,
-    new RegExp(`^Diagnose with: mcptest doctor --url ${mcp.url} --bearer-token-env MISSING_TOKEN$`, 'm'),
-  );
-  for (const line of run.stderr.split('\n').filter((l) => !l.startsWith('Diagnose with:'))) {
-    assert.ok(line.length <= 90 || !line.includes(' '), `line too long: ${line}`);
-  }
+  assert.equal(second, `Diagnose with: mcptest doctor --url ${mcp.url} --bearer-token-env MISSING_TOKEN`);
+  assert.deepEqual(rest, []);
 });
 
 test('a rejected bearer token (401) and a token lacking scope (403) each say what to fix', async () => {
@@ -247,6 +245,25 @@ test('a URL without the MCP path: the hint names the path to try, in tools and i
   const init = JSON.parse(doctor.stdout).layers.find((l: { layer: string }) => l.layer === 'initialize');
   assert.equal(init.status, 'fail');
   assert.match(init.hint, /^no MCP endpoint at \/nope: check the path in --url/);
+});
+
+test('a 404 with an HTML page: the message names the page, it does not dump it', async () => {
+  const page = `<!DOCTYPE html><html><head><title>404 Not Found</title><style>${'body{color:red}'.repeat(300)}</style></head><body><h1>Not Found</h1></body></html>`;
+  const server = createServer((_req, res) => {
+    res.writeHead(404, { 'content-type': 'text/html' }).end(page);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+    for (const verb of ['tools', 'doctor']) {
+      const run = await cli([verb, '--url', url, '--json']);
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stdout, /answered HTTP 404: .*an HTML page titled \\"404 Not Found\\"/, verb);
+      assert.doesNotMatch(run.stdout, /color:red|<html/, verb);
+    }
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
 });
 
 test('a URL typed without its scheme gets the one it needs in the hint', async () => {
@@ -373,6 +390,61 @@ test('client credentials step up on 403 insufficient_scope: one mint with the un
   assert.ok(mints() - mintsBefore <= 1, 'the union token was already cached, or minted once');
 });
 
+test('client credentials without a scope: 20 parallel processes cause one exchange, with the challenge scope', async () => {
+  const mints = (clientId: string) =>
+    idp.requests.filter((r) => r.grantType === 'client_credentials' && r.clientId === clientId).length;
+  const args = [
+    'tools',
+    '--url',
+    mcp.url,
+    '--client-id',
+    'ci-par',
+    '--client-secret-env',
+    'CI_SECRET',
+    '--json',
+  ];
+  const runs = await Promise.all(Array.from({ length: 20 }, () => cli(args, { CI_SECRET })));
+  for (const run of runs) assert.equal(run.code, 0, run.stderr);
+  assert.equal(mints('ci-par'), 1, 'one exchange at the IdP for all twenty');
+  const who = await cli(['call', ...args.slice(1, -1), 'whoami', '--json'], { CI_SECRET });
+  assert.deepEqual(JSON.parse(who.stdout).structuredContent.scopes, ['mcp:read'], 'the 401 challenge scope');
+
+  // A step-up without a configured scope is remembered for the server and client.
+  const auto = ['--url', mcp.url, '--client-id', 'ci-auto', '--client-secret-env', 'CI_SECRET'];
+  const reset = await cli(['call', ...auto, 'admin_reset'], { CI_SECRET });
+  assert.equal(reset.code, 0, reset.stderr);
+  const afterStepUp = mints('ci-auto');
+  assert.equal(afterStepUp, 2, 'one mint for the challenge scope, one for the union');
+  const again = await cli(['call', ...auto, 'admin_reset', '--json'], { CI_SECRET });
+  assert.equal(again.code, 0, again.stderr);
+  assert.doesNotMatch(again.stderr, /needs scope/, 'no second step-up');
+  assert.equal(mints('ci-auto'), afterStepUp, 'a later process goes straight to the scope that worked');
+});
+
+test('an IdP answering a bare 403 with no body: the message says so and suggests --scope', async () => {
+  idp.setFault({ status: 403, empty: true }, { path: new URL(idp.tokenEndpoint).pathname, times: 1 });
+  const run = await cli(
+    [
+      'tools',
+      '--url',
+      mcp.url,
+      '--client-id',
+      'ci-empty',
+      '--client-secret-env',
+      'CI_SECRET',
+      '--token-url',
+      idp.tokenEndpoint,
+      '--json',
+    ],
+    { CI_SECRET },
+  );
+  assert.notEqual(run.code, 0);
+  const { error } = JSON.parse(run.stdout);
+  assert.match(error.message, /HTTP 403 with an empty body/);
+  assert.doesNotMatch(error.message, /content-type/i);
+  assert.match(error.hint, /--scope/);
+});
+
 test('client credentials with the secret env var unset: an error naming the env var', async () => {
   const unset = ['--url', mcp.url, '--client-id', 'ci', '--client-secret-env', 'UNSET_SECRET'];
   const run = await cli(['tools', ...unset, '--token-url', idp.tokenEndpoint, '--json']);
@@ -433,6 +505,16 @@ test('stdio server: tools, call and doctor', async () => {
     dies.stderr,
     /^hint: run it by hand to see why: sh -c 'echo "fatal: bad config" >&2; exit 3'$/m,
   );
+  // Given as one command line, the hint is still a command line to paste, not one quoted word.
+  for (const verb of ['tools', 'doctor']) {
+    const line = await cli([verb, '--command', `sh -c 'echo "fatal: bad config" >&2; exit 3'`, '--json']);
+    assert.notEqual(line.code, 0);
+    assert.match(
+      line.stdout,
+      /run it by hand to see why: sh -c 'echo \\"fatal: bad config\\" >&2; exit 3'"/,
+      `${verb}: ${line.stdout}`,
+    );
+  }
 });
 
 test('a redirect to another origin is refused and the token never follows it', async () => {
@@ -467,4 +549,13 @@ test('no token or secret value ever appears in any output', () => {
       assert.ok(!run.stderr.includes(secret), 'secret in stderr');
     }
   }
+});
+
+test('a call timeout names the limit and the flag that sets it', async () => {
+  const run = await callWithToken('slow', '--args', '{"ms":5000}', '--timeout', '0.5', '--json');
+  assert.equal(run.code, 1, run.stderr);
+  const { error } = JSON.parse(run.stdout);
+  assert.equal(error.code, 'timeout');
+  assert.match(error.message, /did not answer within 0\.5 s/);
+  assert.match(error.message, /--timeout SECONDS, or timeout_ms in a suite/);
 });

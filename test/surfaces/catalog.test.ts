@@ -17,6 +17,7 @@ let idp: Idp;
 let mcp: McpExampleServer;
 let env: ReturnType<typeof isolatedEnv>;
 let toolsOnly: string[];
+let promptsOnly: string[];
 
 before(async () => {
   idp = await startIdp();
@@ -28,6 +29,12 @@ before(async () => {
     'tools-only',
     { tools: {} },
     'server.setRequestHandler(types.ListToolsRequestSchema, async () => ({ tools: [] }));',
+  );
+  promptsOnly = writeStdioServer(
+    env.MCPTEST_HOME as string,
+    'prompts-only',
+    { prompts: {} },
+    'server.setRequestHandler(types.ListPromptsRequestSchema, async () => ({ prompts: [] }));',
   );
 });
 after(async () => {
@@ -130,4 +137,74 @@ test('read prints text as is, a blob as base64 when piped, its bytes with --outp
     { env },
   );
   assert.equal(refused.code, 3);
+});
+
+test('tools on a server without the tools capability says so and exits 0, as prompts does', async () => {
+  const human = await runCli(['tools', ...promptsOnly], { env });
+  assert.equal(human.code, 0, human.stderr);
+  assert.equal(human.stdout, 'The server declares no tools capability.\n');
+  assert.doesNotMatch(human.stderr, /-32601|Method not found/);
+  const json = await runCli(['tools', ...promptsOnly, '--json'], { env });
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout), { tools: [], note: 'The server declares no tools capability.' });
+});
+
+test('a tool whose server asks for sampling or elicitation reads as a request the client cannot answer', async () => {
+  const asking = writeStdioServer(
+    env.MCPTEST_HOME as string,
+    'asks-the-client',
+    { tools: {} },
+    `server.setRequestHandler(types.ListToolsRequestSchema, async () => ({ tools: [
+  { name: 'summarize', inputSchema: { type: 'object' } },
+  { name: 'confirm', inputSchema: { type: 'object' } },
+] }));
+server.setRequestHandler(types.CallToolRequestSchema, async (req) => {
+  try {
+    if (req.params.name === 'summarize')
+      await server.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }], maxTokens: 5 });
+    else
+      await server.request({ method: 'elicitation/create', params: { message: 'sure?', requestedSchema: { type: 'object', properties: {} } } }, types.ElicitResultSchema);
+    return { content: [{ type: 'text', text: 'answered' }] };
+  } catch (err) {
+    return { content: [{ type: 'text', text: String(err.message) }], isError: true };
+  }
+});`,
+  );
+  const sampling = await runCli(['call', ...asking, 'summarize'], { env });
+  assert.equal(sampling.code, 1);
+  assert.match(sampling.stdout, /the client cannot answer sampling \(an LLM completion\)/);
+  assert.doesNotMatch(sampling.stdout, /Method not found/);
+  const elicit = await runCli(['call', ...asking, 'confirm'], { env });
+  assert.equal(elicit.code, 1);
+  assert.match(elicit.stdout, /the client cannot answer elicitation \(input from the user\)/);
+});
+
+test('resources lists resource templates too, in text and in JSON', async () => {
+  const templated = writeStdioServer(
+    env.MCPTEST_HOME as string,
+    'templated',
+    { resources: {} },
+    `server.setRequestHandler(types.ListResourcesRequestSchema, async () => ({ resources: [{ uri: 'file:///readme', name: 'readme' }] }));
+server.setRequestHandler(types.ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: [
+  { uriTemplate: 'weather://{city}/today', name: 'forecast', mimeType: 'application/json', description: 'Today in a city.' },
+] }));`,
+  );
+  const human = await runCli(['resources', ...templated], { env });
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, /^file:\/\/\/readme {2}readme$/m);
+  assert.match(
+    human.stdout,
+    /^weather:\/\/\{city\}\/today {2}forecast \(template, application\/json\) {2}Today in a city\.$/m,
+  );
+  const json = await runCli(['resources', ...templated, '--json'], { env });
+  assert.deepEqual(
+    JSON.parse(json.stdout).resourceTemplates.map((t: { uriTemplate: string }) => t.uriTemplate),
+    ['weather://{city}/today'],
+  );
+  // A server with resources but no templates method lists its resources all the same.
+  const plain = await runCli(['resources', '--url', mcp.url, '--bearer-token-env', 'MCP_TOKEN', '--json'], {
+    env,
+  });
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.ok(Array.isArray(JSON.parse(plain.stdout).resourceTemplates));
 });

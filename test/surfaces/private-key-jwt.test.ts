@@ -66,3 +66,22 @@ test('client credentials with private_key_jwt from an env var: the daemon signs 
   assert.match(unset.stderr, /env var `JWT_KEY` \(named by `private_key_env`\) is not set or is empty/);
   assert.match(unset.stderr, /hint: mcptest doctor .* --private-key-env JWT_KEY/);
 });
+
+test('--private-key-env without --auth-method means private_key_jwt', async () => {
+  const run = await runCli(
+    [
+      'call',
+      '--url',
+      mcp.url,
+      'whoami',
+      '--client-id',
+      'jwt-client',
+      '--private-key-env',
+      'JWT_KEY',
+      '--json',
+    ],
+    { env },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(JSON.parse(run.stdout).structuredContent?.clientId, 'jwt-client');
+});

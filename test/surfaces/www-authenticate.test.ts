@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { buildAuthError, doctorCommand, wrapText } from '../../cli/mcp/auth-error.js';
+import { buildAuthError, doctorCommand } from '../../cli/mcp/auth-error.js';
+import { wrapText } from '../../cli/format.js';
+import { type CliIo, reportError } from '../../cli/io.js';
 import { targetFromOptions } from '../../cli/mcp/target-options.js';
 import { describeChallenge, parseWwwAuthenticate, primaryChallenge } from '../../shared/www-authenticate.js';
 import { McptestError } from '../../shared/errors.js';
@@ -73,12 +75,7 @@ test('the auth error has the design brief shape and carries every field as data'
   assert.equal(err.exitCode, 3);
   assert.equal(
     err.message,
-    [
-      'auth failed: HTTP 401 from https://mcp.example.com, server advertises',
-      'Bearer (realm="mcp"). env var `MCP_TOKEN` (named by `bearer_token_env`) is',
-      'not set or is empty in this process; export a valid token into it.',
-      'Diagnose with: mcptest doctor --url https://mcp.example.com --bearer-token-env MCP_TOKEN',
-    ].join('\n'),
+    'auth failed: HTTP 401 from https://mcp.example.com, server advertises Bearer (realm="mcp"). env var `MCP_TOKEN` (named by `bearer_token_env`) is not set or is empty in this process; export a valid token into it.',
   );
   assert.equal(err.hint, 'mcptest doctor --url https://mcp.example.com --bearer-token-env MCP_TOKEN');
   assert.deepEqual(
@@ -191,4 +188,34 @@ test('target flags: exactly one server, env var names only, no Authorization hea
   });
   assert.equal(t.timeoutMs, 5000);
   assert.deepEqual(targetFromOptions({ command: 'node', arg: ['s.js'] }).args, ['s.js']);
+});
+
+test('an error is one line on a pipe and wrapped only on a terminal', () => {
+  const err = buildAuthError({
+    serverUrl: 'https://mcp.example.com',
+    status: 401,
+    wwwAuthenticate: 'Bearer realm="mcp"',
+    input: 'bearer_token_env',
+    state: 'env_unset',
+    envVar: 'MCP_TOKEN',
+  });
+  const printed = (stderrIsTTY: boolean) => {
+    let out = '';
+    reportError({ stderr: (t: string) => (out += t), stderrIsTTY, env: {} } as unknown as CliIo, err);
+    return out.trimEnd().split('\n');
+  };
+  const piped = printed(false);
+  assert.equal(piped.length, 2);
+  assert.match(piped[0], /^error: auth failed: .*is not set or is empty in this process/);
+  assert.equal(
+    piped[1],
+    'Diagnose with: mcptest doctor --url https://mcp.example.com --bearer-token-env MCP_TOKEN',
+  );
+  const tty = printed(true);
+  assert.ok(tty.length > 2);
+  assert.ok(
+    tty.slice(0, -1).every((l) => l.length <= 76),
+    tty.join('\n'),
+  );
+  assert.equal(tty.at(-1), piped[1]);
 });

@@ -86,7 +86,7 @@ export function humanTotal(reports: SuiteReport[], c: Palette): string {
   const seconds = reports.reduce((n, r) => n + r.durationMs, 0) / 1000;
   const parts = [c.green(`${passed} passed`), failed ? c.red(`${failed} failed`) : `${failed} failed`];
   if (skipped) parts.push(c.yellow(`${skipped} skipped`));
-  return `${c.bold('all suites:')} ${parts.join(', ')} in ${reports.length} suites ${c.dim(`(${seconds.toFixed(1)} s)`)}\n`;
+  return `${c.bold('all suites:')} ${parts.join(', ')} in ${reports.length} suite${reports.length === 1 ? '' : 's'} ${c.dim(`(${seconds.toFixed(1)} s)`)}\n`;
 }
 
 function header(file: string, total: number, c: Palette): string {

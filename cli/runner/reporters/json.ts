@@ -5,8 +5,8 @@
  */
 import { combinedExitCode, combinedSummary, type SuiteReport } from '../run-suite.js';
 
-export function renderJson(reports: SuiteReport | SuiteReport[]): string {
-  if (!Array.isArray(reports) || reports.length === 1) {
+export function renderJson(reports: SuiteReport | SuiteReport[], notRun: string[] = []): string {
+  if (!Array.isArray(reports) || (reports.length === 1 && notRun.length === 0)) {
     return `${JSON.stringify(Array.isArray(reports) ? reports[0] : reports, null, 2)}\n`;
   }
   const combined = {
@@ -15,6 +15,8 @@ export function renderJson(reports: SuiteReport | SuiteReport[]): string {
     summary: combinedSummary(reports),
     durationMs: reports.reduce((sum, r) => sum + r.durationMs, 0),
     exitCode: combinedExitCode(reports),
+    // The suite files --bail kept from running after a failure.
+    ...(notRun.length > 0 ? { notRun } : {}),
   };
   return `${JSON.stringify(combined, null, 2)}\n`;
 }
