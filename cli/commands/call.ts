@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { McptestError } from '../../shared/errors.js';
 import { printable } from '../format.js';
+import { callOptions, progressLine } from '../mcp/call-progress.js';
 import type { CliIo, CommandResult } from '../io.js';
 import type { McpConnection } from '../mcp/connect.js';
 import {
@@ -86,10 +87,21 @@ refused our credentials.`,
         await withServerFromFlags(opts, io, async (conn) => {
           let res: Awaited<ReturnType<typeof conn.client.callTool>>;
           try {
-            res = await conn.client.callTool({ name: tool, arguments: args }, undefined, {
-              timeout: conn.target.timeoutMs,
-              signal: io.signal,
-            });
+            // Progress resets the timeout; on a terminal it is shown on one line that updates.
+            let shown = false;
+            res = await conn.client
+              .callTool(
+                { name: tool, arguments: args },
+                undefined,
+                callOptions(conn.target.timeoutMs, io.signal, (p) => {
+                  if (!io.stderrIsTTY) return;
+                  io.stderr(`\r\x1b[2K${printable(progressLine(p))}`);
+                  shown = true;
+                }),
+              )
+              .finally(() => {
+                if (shown) io.stderr('\r\x1b[2K');
+              });
           } catch (err) {
             const explained = conn.explain(err);
             const missing = explained.code.startsWith('auth') ? null : await unknownTool(conn, tool);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ExitCode, McptestError, toMcptestError } from '../../shared/errors.js';
 import { type AssertionFailure, checkExpectations, type ToolResult } from './assertions.js';
 import type { LoadedSuite } from './load-suite.js';
+import { callOptions } from '../mcp/call-progress.js';
 import { pagedTools } from '../mcp/list-tools.js';
 import type { ServerTarget } from '../mcp/target.js';
 import type { ServerSpec, TestSpec } from './suite-schema.js';
@@ -415,7 +416,7 @@ export async function runSuite(
       const result = (await conn.client.request(
         { method: 'tools/call', params: { name: tool, arguments: test.arguments ?? {} } },
         CallToolResultSchema,
-        { timeout, signal: deps.signal },
+        callOptions(timeout, deps.signal),
       )) as ToolResult;
       const latencyMs = performance.now() - callStart;
       const info = listing?.find((t) => t.name === tool);

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Document } from 'yaml';
 import { McptestError } from '../../shared/errors.js';
+import { callOptions } from '../mcp/call-progress.js';
 import type { McpConnection } from '../mcp/connect.js';
 import { listAllPrompts, listAllResources, listAllTools } from '../mcp/list-tools.js';
 import type { ServerTarget } from '../mcp/target.js';
@@ -71,7 +72,7 @@ export async function timedCall(
     const result = await conn.client.request(
       { method: 'tools/call', params: { name: tool, arguments: args } },
       CallToolResultSchema,
-      { timeout: options.timeoutMs ?? conn.target.timeoutMs, signal: options.signal },
+      callOptions(options.timeoutMs ?? conn.target.timeoutMs, options.signal),
     );
     return { result: result as ToolResult & Record<string, unknown>, latencyMs: performance.now() - t0 };
   } catch (err) {

@@ -75,7 +75,8 @@ test('IdP hanging: each refresh times out, retries back off, callers keep the ol
       (err: unknown) =>
         err instanceof McptestError && err.code === 'idp_unavailable' && /timed out/.test(err.message),
     );
-    assert.ok(Date.now() - started < IDP_TIMEOUT_MS + 2000, 'the error comes within one IdP timeout');
+    // A hang would be the client's 120 s, retries with backoff tens of seconds: 10 s spare is for a loaded machine.
+    assert.ok(Date.now() - started < IDP_TIMEOUT_MS + 10_000, 'the error comes within one IdP timeout');
     const cli = await runCli(['auth', 'token', '--url', serverUrl], { env: d.env });
     assert.equal(cli.code, 1);
     assert.match(cli.stderr, /timed out/);
@@ -159,7 +160,7 @@ test('IdP answering slower than the timeout: the daemon gives up per request, an
         (t) => ({ ok: true as const, t }),
         (err: unknown) => ({ ok: false as const, err }),
       );
-    assert.ok(Date.now() - started < IDP_TIMEOUT_MS + 2000, 'the caller is answered within one timeout');
+    assert.ok(Date.now() - started < IDP_TIMEOUT_MS + 10_000, 'the caller is answered within one timeout');
     assert.equal(got.ok, false, 'the slow refresh failed');
     assert.ok(
       !got.ok && got.err instanceof McptestError && got.err.code === 'idp_unavailable',

@@ -105,7 +105,8 @@ describe('token endpoint bodies over the limit (client credentials through the d
     assert.equal(err.code, 'response_too_large', err.message);
     assert.match(err.message, new RegExp(`${origin}/token-stream`));
     assert.match(err.message, /over the 64 KiB limit/);
-    assert.ok(Date.now() - started < 20_000, 'refused without reading it all');
+    // Reading all 300 MB took 82 s; a loaded machine gets 60 s to refuse after 64 KiB.
+    assert.ok(Date.now() - started < 60_000, 'refused without reading it all');
     // Let the peer notice the hang-up.
     await new Promise((r) => setTimeout(r, 300));
     const sent = written.get('/token-stream') ?? 0;
