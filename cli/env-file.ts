@@ -8,8 +8,10 @@
  * daemon, a stdio server, a browser) inherits a value from `.env`.
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { parseEnv } from 'node:util';
+
+const require = createRequire(import.meta.url);
 
 /**
  * Names `.env` may never set: mcptest's own settings and those of the runtime, the loader, the
@@ -34,6 +36,8 @@ export function readEnvFile(cwd: string, warn: (text: string) => void): Record<s
     }
     return {};
   }
+  // node:util is loaded only when there is a .env to parse: it costs every other start-up.
+  const { parseEnv } = require('node:util') as typeof import('node:util');
   return parseEnv(text) as Record<string, string>;
 }
 
