@@ -5,7 +5,6 @@
  * then cost the daemon at most the limit, not its memory.
  */
 import { McptestError } from '../../shared/errors.js';
-import type { FetchLike } from './token-endpoint.js';
 
 /** Byte limits per kind of peer body. Real documents are a few KiB. */
 export const BODY_LIMITS = {
@@ -77,6 +76,9 @@ export async function readBoundedBody(
  * callers that parse bodies themselves (oauth4webapi). The answer is a new Response with the same
  * status and headers around the bytes read.
  */
+/** What the daemon fetches peers with (the global fetch, or a test's). */
+export type FetchLike = typeof fetch;
+
 export function boundedFetch(fetch: FetchLike, limit: number, what: string): FetchLike {
   return async (input, init) => {
     const res = await fetch(input, init);

@@ -9,9 +9,10 @@ import { importPKCS8 } from 'jose';
 import { McptestError } from '../../shared/errors.js';
 import { assertSecureUrl, isLoopbackHost } from '../../shared/server-url.js';
 import type { TokenEndpointAuthMethod } from '../../shared/ipc-schemas.js';
-import { BODY_LIMITS, boundedFetch } from './bounded-body.js';
+import { BODY_LIMITS, boundedFetch, type FetchLike } from './bounded-body.js';
 
-export type FetchLike = typeof fetch;
+/** Re-exported: the daemon's routes and services name it from here. */
+export type { FetchLike };
 
 export interface OAuthContext {
   fetch: FetchLike;
