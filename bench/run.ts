@@ -244,6 +244,7 @@ try {
   };
   const nodeMs = await median(['-e', '0']);
   const versionMs = await median([CLI, '--version']);
+  const headersMs = await median([CLI, 'auth', 'headers', mcp.url]);
   const toolsMs = await median(
     [CLI, 'tools', '--url', mcp.url, '--bearer-token-env', 'BENCH_TOKEN'],
     bearerEnv,
@@ -253,6 +254,10 @@ try {
   report(
     'mcptest --version',
     `${versionMs.toFixed(0)} ms (+${(versionMs - nodeMs).toFixed(0)} ms over node)`,
+  );
+  report(
+    'mcptest auth headers (cached login via the daemon)',
+    `${headersMs.toFixed(0)} ms (+${(headersMs - nodeMs).toFixed(0)} ms over node)`,
   );
   report('mcptest tools --url (bearer_token_env)', `${toolsMs.toFixed(0)} ms`);
   report('mcptest tools --url (cached login via the daemon)', `${toolsLoginMs.toFixed(0)} ms`);

@@ -11,7 +11,8 @@ export type RegisterCommand = (program: Command, io: CliIo, result: CommandResul
  */
 export const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Promise<RegisterCommand> }> = [
   { names: ['daemon'], load: async () => (await import('./daemon.js')).registerDaemon },
-  { names: ['auth', 'logout'], load: async () => (await import('./auth.js')).registerAuth },
+  { names: ['auth'], load: async () => (await import('./auth.js')).registerAuth },
+  { names: ['logout'], load: async () => (await import('./logout.js')).registerLogout },
   { names: ['login'], load: async () => (await import('./login.js')).registerLogin },
   { names: ['tools'], load: async () => (await import('./tools.js')).registerTools },
   { names: ['prompts', 'resources'], load: async () => (await import('./catalog.js')).registerCatalog },

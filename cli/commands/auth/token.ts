@@ -1,0 +1,143 @@
+import type { Command } from 'commander';
+import { McptestError } from '../../../shared/errors.js';
+import type { TokenResponse } from '../../../shared/ipc-schemas.js';
+import { canonicalServerUrl } from '../../../shared/server-url.js';
+import { duration } from '../../format.js';
+import type { CliIo } from '../../io.js';
+import { serverUrlArgument } from './server-url-argument.js';
+
+export const TOKEN_FORMATS = ['raw', 'json', 'env', 'exec-credential'] as const;
+export type TokenFormat = (typeof TOKEN_FORMATS)[number];
+
+export interface AuthTokenOptions {
+  serverUrl: string;
+  minTtlSeconds: number;
+  format: TokenFormat;
+  envVar: string;
+}
+
+/** `mcptest auth token`: parses and checks flags, then hands them to `run`. */
+export function registerAuthToken(
+  auth: Command,
+  io: CliIo,
+  run: (opts: AuthTokenOptions, io: CliIo) => Promise<void> = authTokenRun,
+): void {
+  auth
+    .command('token')
+    .description('print a valid access token for a server on stdout (refreshed first if needed)')
+    .argument('[url]', 'the MCP server URL (as for login)')
+    .option('--url <url>', 'the MCP server URL (the same as the argument)')
+    .option(
+      '--min-ttl <seconds>',
+      "refresh first unless the token stays valid this long (at most half a fresh token's life is asked of it)",
+      '60',
+    )
+    .option(
+      '--format <format>',
+      `raw (the token alone), json, env (export VAR='...') or exec-credential`,
+      'raw',
+    )
+    .option('--env-var <name>', 'the variable --format env exports', 'MCP_TOKEN')
+    .addHelpText(
+      'after',
+      `
+Formats:
+  raw              the token and a newline
+  json             {token, tokenType, expiresAt (RFC 3339), expiresAtEpoch (seconds), scope,
+                   fingerprint, serverUrl}; expiry fields are null for a token without expiry
+  env              export MCP_TOKEN='...' for eval (the name from --env-var)
+  exec-credential  a client.authentication.k8s.io/v1 ExecCredential (status.token,
+                   status.expirationTimestamp)
+A caller may cache the token until the expiry it is told and ask again then.
+
+Examples:
+  export MCP_TOKEN=$(mcptest auth token https://mcp.example.com/mcp)
+  eval "$(mcptest auth token https://mcp.example.com/mcp --format env)"
+  mcptest auth token https://mcp.example.com/mcp --format json | jq -r .expiresAt`,
+    )
+    .action(
+      (url: string | undefined, opts: { url?: string; minTtl: string; format: string; envVar: string }) => {
+        const serverUrl = canonicalServerUrl(serverUrlArgument('auth token', url, opts.url));
+        const minTtl = Number(opts.minTtl);
+        if (!Number.isInteger(minTtl) || minTtl < 0 || minTtl > 86400) {
+          throw new McptestError(
+            'invalid_request',
+            `--min-ttl takes whole seconds from 0 to 86400, not ${opts.minTtl}`,
+          );
+        }
+        if (!(TOKEN_FORMATS as readonly string[]).includes(opts.format)) {
+          throw new McptestError(
+            'invalid_request',
+            `--format takes ${TOKEN_FORMATS.join(', ')}, not ${JSON.stringify(opts.format)}`,
+          );
+        }
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(opts.envVar)) {
+          throw new McptestError(
+            'invalid_request',
+            `--env-var takes a shell variable name (letters, digits, _; not starting with a digit), not ${JSON.stringify(opts.envVar)}`,
+          );
+        }
+        return run(
+          { serverUrl, minTtlSeconds: minTtl, format: opts.format as TokenFormat, envVar: opts.envVar },
+          io,
+        );
+      },
+    );
+}
+
+/** Asks the daemon for a token at least `minTtlSeconds` fresh and prints it in the asked format. */
+export async function authTokenRun(opts: AuthTokenOptions, io: CliIo): Promise<void> {
+  // A daemon that dies while this request is in flight is started again and asked once more.
+  const { openTokenClient } = await import('../../../client/ensure-daemon.js');
+  const client = await openTokenClient(io.env);
+  const token = await client
+    .getToken({ serverUrl: opts.serverUrl, minTtlSeconds: opts.minTtlSeconds }, { signal: io.signal })
+    .finally(() => client.close());
+  io.stdout(formatToken(token, opts));
+  const left = token.expiresAt === null ? null : token.expiresAt - Date.now();
+  if (left !== null && left < opts.minTtlSeconds * 1000) {
+    // The daemon refreshes only while that can help: the IdP's tokens live shorter than asked.
+    io.stderr(
+      `note: this token is valid for ${duration(Math.max(0, left))}, less than --min-ttl ${opts.minTtlSeconds}s; the authorization server issues shorter-lived tokens\n`,
+    );
+  }
+}
+
+/** The text `auth token` prints for `token` in `format`, newline included. */
+export function formatToken(
+  token: TokenResponse,
+  opts: Pick<AuthTokenOptions, 'format' | 'envVar' | 'serverUrl'>,
+): string {
+  const expiresAt = token.expiresAt === null ? null : new Date(token.expiresAt).toISOString();
+  switch (opts.format) {
+    case 'raw':
+      return `${token.accessToken}\n`;
+    case 'json':
+      return `${JSON.stringify({
+        token: token.accessToken,
+        tokenType: token.tokenType,
+        expiresAt,
+        expiresAtEpoch: token.expiresAt === null ? null : Math.floor(token.expiresAt / 1000),
+        scope: token.scope,
+        fingerprint: token.fingerprint,
+        serverUrl: opts.serverUrl,
+      })}\n`;
+    case 'env':
+      return `export ${opts.envVar}=${shellQuote(token.accessToken)}\n`;
+    case 'exec-credential':
+      // kubectl's ExecCredential: expirationTimestamp is optional (absent: no expiry known).
+      return `${JSON.stringify({
+        apiVersion: 'client.authentication.k8s.io/v1',
+        kind: 'ExecCredential',
+        status: {
+          token: token.accessToken,
+          ...(expiresAt === null ? {} : { expirationTimestamp: expiresAt }),
+        },
+      })}\n`;
+  }
+}
+
+/** One POSIX shell word: single quotes, each quote inside closed, escaped and reopened. */
+export function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
