@@ -23,5 +23,6 @@ export const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Pro
   { names: ['run'], load: async () => (await import('./run.js')).registerRun },
   { names: ['schema'], load: async () => (await import('./schema.js')).registerSchema },
   { names: ['scaffold'], load: async () => (await import('./scaffold.js')).registerScaffold },
+  { names: ['proxy'], load: async () => (await import('./proxy.js')).registerProxy },
   { names: ['mcp-server'], load: async () => (await import('./mcp-server.js')).registerMcpServer },
 ];
