@@ -24,5 +24,6 @@ export const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Pro
   { names: ['schema'], load: async () => (await import('./schema.js')).registerSchema },
   { names: ['scaffold'], load: async () => (await import('./scaffold.js')).registerScaffold },
   { names: ['proxy'], load: async () => (await import('./proxy.js')).registerProxy },
+  { names: ['bridge'], load: async () => (await import('./bridge.js')).registerBridge },
   { names: ['mcp-server'], load: async () => (await import('./mcp-server.js')).registerMcpServer },
 ];

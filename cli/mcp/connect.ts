@@ -54,7 +54,7 @@ export interface McpConnection {
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** The last 401/403 the server answered on this connection. */
-interface Refusal {
+export interface Refusal {
   status: number;
   wwwAuthenticate: string | null;
   fingerprint: string | null;
@@ -205,7 +205,7 @@ function endSessionOnClose(
   return { ended: () => closing ?? Promise.resolve() };
 }
 
-function authFailure(
+export function authFailure(
   source: TokenSource,
   serverUrl: string,
   status: number | null,
@@ -239,7 +239,7 @@ function watchProtocolVersion(transport: Transport): { version?: string } {
 }
 
 /** A 4xx other than 401/403 on the first POST: the server may only speak HTTP+SSE. */
-function isLegacyHint(err: unknown): boolean {
+export function isLegacyHint(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
   return (
     (err as Error)?.name !== 'McptestError' &&
@@ -248,14 +248,14 @@ function isLegacyHint(err: unknown): boolean {
   );
 }
 
-type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 /**
  * The fetch handed to the SDK transports. Bearer only to `endpoint`'s origin, redirects never
  * followed here (same-origin ones are followed by the SDK through this fetch again; others are
  * refused), one retry after a 401 with a fresh daemon token.
  */
-function makeAuthFetch(
+export function makeAuthFetch(
   endpoint: URL,
   source: TokenSource,
   state: { refusal: Refusal | null },
