@@ -82,7 +82,9 @@ export async function runBridge(flags: BridgeFlags, io: CliIo): Promise<void> {
   let refused: McptestError | null = null;
   try {
     source = await resolveTokenSource(target, serverUrl, io);
-    refused = unusable(source, serverUrl);
+    // Without a login the server is still asked (it may need none); its 401 gets the login
+    // command. A token env var named but unset is refused at once.
+    if (source.missing === 'env_unset') refused = unusable(source, serverUrl);
   } catch (err) {
     refused = toMcptestError(err);
   }
@@ -163,8 +165,8 @@ export async function runBridge(flags: BridgeFlags, io: CliIo): Promise<void> {
       }
     } catch (err) {
       const e = failure(err);
+      log(`could not forward ${describeMessage(message)}: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}`);
       if (id !== null) toHost(errorResponse(id, e));
-      else log(`could not forward ${describeMessage(message)}: ${e.message}`);
     }
   };
   host.onmessage = (message) => {

@@ -154,7 +154,10 @@ test('with no login, initialize is answered with an error naming mcptest login; 
     assert.equal(answer.id, 7);
     assert.match(answer.error.message, /mcptest login/);
     assert.match(stderr, /mcptest login/);
-    assert.equal(server.requests.length, 0, 'nothing was sent without a token');
+    assert.ok(
+      server.requests.every((r) => !r.authorization && r.status === 401),
+      'the server was asked without a token and refused',
+    );
   } finally {
     await server.close();
   }

@@ -7,9 +7,11 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { createExampleMcpServer } from '../../examples/oauth-server/tools.js';
-import { isolatedEnv, runCli } from '../helpers/cli.js';
+import { CLI, isolatedEnv, runCli } from '../helpers/cli.js';
 
 let http: Server;
 let sseUrl: string;
@@ -64,4 +66,23 @@ test('doctor names the legacy transport instead of suspecting the path', async (
   assert.equal(http?.hint, undefined);
   const init = layers.find((l) => l.layer === 'initialize');
   assert.equal(init?.details.transport, 'sse');
+});
+
+test('mcptest bridge falls back to HTTP+SSE and forwards a stdio client to the legacy server', async () => {
+  const { cleanup: _c, ...plain } = env;
+  const client = new Client({ name: 'bridge-test', version: '1.0.0' });
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'bridge', sseUrl],
+      env: plain as Record<string, string>,
+      stderr: 'pipe',
+    }),
+  );
+  try {
+    const result = await client.callTool({ name: 'add', arguments: { a: 2, b: 40 } });
+    assert.match(JSON.stringify(result.content), /42/);
+  } finally {
+    await client.close();
+  }
 });
