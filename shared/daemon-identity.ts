@@ -3,9 +3,9 @@
  * secrets travel in `POST /v1/token`):
  *
  * 1. The socket's place: the socket and its folder belong to this user, the folder is 0700 and
- *    the socket 0600, and no folder above them can be changed by another user (writable by all
- *    without the sticky bit, or owned by another user who is not root), as ssh-agent users rely
- *    on. Another user can then neither have created the socket nor swap the folder under it.
+ *    the socket 0600, and no folder above them is writable by all without the sticky bit, as
+ *    ssh-agent users rely on. Another user can then neither have created the socket nor swap
+ *    the folder under it for one of their own unnoticed.
  * 2. The peer's identity: Node cannot read SO_PEERCRED, so the daemon proves it can read a key
  *    that only this user can read (`<home>/auth/daemon.key`, 0600 in a 0700 folder): it answers
  *    the health request's random challenge with HMAC-SHA256(key, challenge). A process of
@@ -157,9 +157,11 @@ export function checkSocketPlace(socketPath: string): void {
 }
 
 /**
- * Every folder above `dir` (its real path, and every symbolic link on the way) must be one that
- * no other user can change: owned by you or root, and not writable by all unless sticky (as
- * /tmp is: there another user cannot rename what is yours).
+ * No folder above `dir` (on its real path, and on the way through every symbolic link) may be
+ * writable by all without the sticky bit (in a sticky folder such as /tmp another user cannot
+ * rename what is yours). A folder above owned by another user is allowed: containers mount
+ * homes owned by the host's user, and whatever that user could swap in would belong to them,
+ * which the checks of the socket folder and the daemon's key proof refuse.
  */
 export function checkAncestors(dir: string, me: number | undefined = uid()): void {
   if (me === undefined) return;
@@ -170,12 +172,6 @@ export function checkAncestors(dir: string, me: number | undefined = uid()): voi
         seen.add(cur);
         const st = lstatOrNull(cur);
         if (st) {
-          if (st.uid !== me && st.uid !== 0) {
-            throw unsafe(
-              `${cur}, above the socket, is owned by uid ${st.uid}, who could replace what is inside`,
-              dir,
-            );
-          }
           if (st.isSymbolicLink()) {
             visit(path.resolve(path.dirname(cur), fs.readlinkSync(cur)));
           } else if (st.isDirectory() && (st.mode & 0o002) !== 0 && (st.mode & 0o1000) === 0) {

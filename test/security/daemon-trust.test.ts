@@ -181,6 +181,26 @@ test('a socket folder under a folder every user can change is refused (no sticky
   }
 });
 
+test("a folder above owned by another user (a container's bind-mounted home) is allowed", async () => {
+  ensureOtherUser();
+  const theirs = sharedDir(0o755);
+  fs.chownSync(theirs, otherUid(), otherUid());
+  const home = path.join(theirs, 'home');
+  fs.mkdirSync(home, { mode: 0o700 });
+  const env = isolatedEnv({
+    MCPTEST_HOME: home,
+    HOME: home,
+    MCPTEST_SOCKET: path.join(home, 'run', 'authd.sock'),
+  });
+  try {
+    const run = await runCli(['auth', 'status'], { env });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /No cached credentials/);
+  } finally {
+    await env.cleanup();
+  }
+});
+
 test('a listener that cannot prove it holds the daemon key gets no token request', async () => {
   // Same user, right place, right modes, a health answer of this very version: only the key
   // proof tells it apart from the real daemon.
