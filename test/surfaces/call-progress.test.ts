@@ -16,7 +16,8 @@ let server: string[];
 
 before(() => {
   env = isolatedEnv();
-  // `crawl` works 2.4 s, reporting progress every 300 ms; `stall` works 2.4 s in silence.
+  // `crawl` works `steps` x `ms`, reporting progress after each step; `stall` works as long in
+  // silence. The limits below leave the server's start-up (initialize) a generous share of time.
   server = writeStdioServer(
     env.MCPTEST_HOME as string,
     'long-running',
@@ -27,10 +28,11 @@ before(() => {
 ] }));
 server.setRequestHandler(types.CallToolRequestSchema, async (req, extra) => {
   const token = req.params._meta?.progressToken;
-  for (let i = 1; i <= 8; i++) {
-    await new Promise((r) => setTimeout(r, 300));
+  const { steps = 8, ms = 300 } = req.params.arguments ?? {};
+  for (let i = 1; i <= steps; i++) {
+    await new Promise((r) => setTimeout(r, ms));
     if (req.params.name === 'crawl' && token !== undefined)
-      await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: i, total: 8, message: 'page ' + i } });
+      await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: i, total: steps, message: 'page ' + i } });
   }
   return { content: [{ type: 'text', text: token === undefined ? 'no progress token' : 'crawled' }] };
 });`,
@@ -41,12 +43,15 @@ after(async () => {
 });
 
 test('call: progress from the server resets the timeout; silence past it still times out', async () => {
-  const crawl = await runCli(['call', ...server, '--timeout', '1', 'crawl'], { env });
+  // 10 s of work against a 5 s limit: only the progress every 400 ms keeps the call alive.
+  const work = JSON.stringify({ steps: 25, ms: 400 });
+  const crawl = await runCli(['call', ...server, '--timeout', '5', 'crawl', '--args', work], { env });
   assert.equal(crawl.code, 0, crawl.stderr);
   assert.equal(crawl.stdout.trim(), 'crawled', 'the request carried a progress token');
-  const stall = await runCli(['call', ...server, '--timeout', '1', 'stall'], { env });
+  const stall = await runCli(['call', ...server, '--timeout', '5', 'stall', '--args', work], { env });
   assert.equal(stall.code, 1);
-  assert.match(stall.stderr, /did not answer within 1 s/);
+  assert.match(stall.stderr, /stdio server .* did not answer within 5 s/);
+  assert.doesNotMatch(stall.stderr, /did not initialize/);
   assert.match(stall.stderr, /--timeout SECONDS/);
 });
 
@@ -59,7 +64,9 @@ test('run: a test of a tool that reports progress passes under a timeout shorter
       'servers:',
       `  local: { command: ${JSON.stringify(command)}, args: [${JSON.stringify(script)}] }`,
       'tests:',
-      '  - { name: crawl, tool: crawl, timeout_ms: 1000, expect: { text_contains: crawled } }',
+      // 2.4 s of work, progress every 300 ms, a 2 s limit on the call (the server's start-up has
+      // the default connect limit).
+      '  - { name: crawl, tool: crawl, arguments: { steps: 8, ms: 300 }, timeout_ms: 2000, expect: { text_contains: crawled } }',
       '',
     ].join('\n'),
   );
