@@ -23,7 +23,7 @@ import { type AuthFailure, buildAuthError, stateForResponse } from './auth-error
 import { resolveTokenSource, type TokenSource } from './credentials.js';
 import { stdioServerEnv } from './stdio-env.js';
 import { insufficientScope } from './scope-challenge.js';
-import type { ConnectIo, ServerTarget } from './target.js';
+import type { Ask, ConnectIo, ProtocolEra, ServerTarget } from './target.js';
 import { networkError, probeEndpoint } from './probe.js';
 import { splitCommandLine } from './command-line.js';
 import { targetFlags } from './target-options.js';
@@ -43,6 +43,12 @@ export interface McpConnection {
   serverInfo: Implementation | undefined;
   capabilities: ServerCapabilities | undefined;
   protocolVersion: string | undefined;
+  /** The era this connection speaks: `modern` (2026-07-28, stateless) or `legacy` (initialize). */
+  era: ProtocolEra;
+  /** The server's `server/discover` answer (modern era, or a dual-era server probed by `auto`). */
+  discover: DiscoverInfo | undefined;
+  /** What the server asked for on this connection so far, in order (see `ConnectIo.answers`). */
+  asks: Ask[];
   /**
    * Turns an error thrown by `client` (a 401/403 on a later request, a JSON-RPC error, a network
    * failure) into an McptestError: the auth error when the server refused us.
@@ -52,6 +58,15 @@ export interface McpConnection {
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** The parts of a `server/discover` result mcptest shows and asserts on. */
+export interface DiscoverInfo {
+  supportedVersions: string[];
+  capabilities: Record<string, unknown>;
+  serverInfo?: { name: string; version: string; title?: string };
+  extensions?: Record<string, unknown>;
+  instructions?: string;
+}
 
 /** The last 401/403 the server answered on this connection. */
 export interface Refusal {
@@ -159,6 +174,9 @@ export async function connectToServer(target: ServerTarget, io: ConnectIo): Prom
     serverInfo: client.getServerVersion(),
     capabilities: client.getServerCapabilities(),
     protocolVersion: negotiated.version,
+    era: 'legacy',
+    discover: undefined,
+    asks: [],
     explain,
     close: async () => {
       await client.close().catch(() => undefined);
@@ -481,6 +499,9 @@ async function connectStdio(target: ServerTarget, io: ConnectIo): Promise<McpCon
     serverInfo: client.getServerVersion(),
     capabilities: client.getServerCapabilities(),
     protocolVersion: negotiated.version,
+    era: 'legacy',
+    discover: undefined,
+    asks: [],
     explain,
     close: async () => {
       await client.close().catch(() => undefined);

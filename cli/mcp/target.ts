@@ -31,6 +31,61 @@ export interface ServerTarget {
   /** Extra non-secret headers sent to the server. */
   headers?: Record<string, string>;
   timeoutMs?: number;
+  /** Which MCP era to speak (`--protocol`, a suite's `protocol:`); `auto` when absent. */
+  protocol?: ProtocolChoice;
+}
+
+/**
+ * `auto`: the 2026-07-28 era when the server offers it (`server/discover`), else the 2025
+ * `initialize` handshake. A version: exactly that one, or one clear error naming what the server
+ * supports. 2026-07-28 is the modern (stateless) era; the others are legacy-era handshakes.
+ */
+export type ProtocolChoice = 'auto' | '2026-07-28' | '2025-11-25' | '2025-06-18' | '2025-03-26';
+
+/** `modern`: 2026-07-28 and later (no initialize, `_meta` on every request); `legacy`: 2025. */
+export type ProtocolEra = 'modern' | 'legacy';
+
+/** A canned answer to an elicitation: a form's content, or the user's refusal. */
+export type ElicitationAnswer =
+  | { action: 'accept'; content: Record<string, string | number | boolean | string[]> }
+  | { action: 'decline' }
+  | { action: 'cancel' };
+
+/** A canned sampling result: the "model"'s reply. */
+export interface SamplingAnswer {
+  text: string;
+  model?: string;
+  stopReason?: string;
+}
+
+/**
+ * What mcptest answers when a server asks its client for something: an elicitation, a sampling
+ * completion, the roots. The same answers serve the 2026-07-28 era's `input_required` rounds and
+ * the 2025 era's server-to-client requests, so one suite tests both. A kind without an answer is
+ * refused with an error that names what the server asked.
+ */
+export interface Answers {
+  elicitation?: ElicitationAnswer;
+  sampling?: SamplingAnswer;
+  roots?: Array<{ uri: string; name?: string }>;
+}
+
+/** One thing a server asked for on a connection, in the order asked. */
+export interface Ask {
+  /** `elicitation/create`, `sampling/createMessage`, `roots/list`, or another method. */
+  method: string;
+  kind: 'elicitation' | 'sampling' | 'roots' | 'other';
+  /** `input_required`: a round of a 2026-07-28 multi-round-trip result; `request`: a 2025 server request. */
+  via: 'input_required' | 'request';
+  /** An elicitation's message, or the text of a sampling request's last message. */
+  message?: string;
+  /** An elicitation's mode; a URL-mode elicitation also carries the URL to open. */
+  mode?: 'form' | 'url';
+  url?: string;
+  /** A form elicitation's requested schema. */
+  requestedSchema?: unknown;
+  /** How it was answered: a canned answer, a human at the terminal, or refused. */
+  answered: 'canned' | 'human' | 'refused';
 }
 
 /** The IO a connection needs: env and cwd for credentials, and where step-up progress goes. */
@@ -54,4 +109,11 @@ export interface ConnectIo {
    * absent (agents, CI): a 403 `insufficient_scope` fails with `step_up_required` instead.
    */
   interactive?: boolean;
+  /** Canned answers for what the server asks (`--answer`, a suite test's `answers:`). */
+  answers?: Answers;
+  /**
+   * Asks a human for an answer the canned ones lack (`mcptest call` on a terminal); resolves to
+   * null when the human gives none. Absent: an unanswered ask is refused.
+   */
+  askHuman?: (ask: Ask) => Promise<ElicitationAnswer | SamplingAnswer | Answers['roots'] | null>;
 }
