@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
-import { createExampleMcpServer } from '../../examples/oauth-server/tools.js';
+import { createLegacyExampleMcpServer } from '../../examples/oauth-server/legacy-tools.js';
 import { CLI, isolatedEnv, runCli } from '../helpers/cli.js';
 
 let http: Server;
@@ -26,7 +26,7 @@ before(async () => {
       const transport = new SSEServerTransport('/messages', res);
       transports.set(transport.sessionId, transport);
       res.on('close', () => transports.delete(transport.sessionId));
-      await createExampleMcpServer().connect(transport);
+      await createLegacyExampleMcpServer().connect(transport);
     } else if (req.method === 'POST' && url.pathname === '/messages') {
       const transport = transports.get(url.searchParams.get('sessionId') ?? '');
       if (transport) await transport.handlePostMessage(req, res);
