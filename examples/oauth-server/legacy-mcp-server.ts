@@ -3,8 +3,8 @@
  * (`@modelcontextprotocol/sdk` 1.x), which speaks only the 2025 era, so a 2026-07-28 client is
  * refused. Bearer tokens are checked by that SDK's `requireBearerAuth` (401 / 403 with
  * `WWW-Authenticate: Bearer ... resource_metadata=...`), one middleware per scope set so a 403 names
- * exactly the base + per-tool scopes. Stateless by default; with `sessions` it keeps a session per
- * client and answers over SSE, so the asking tools can send their requests to the client.
+ * exactly the base + per-tool scopes. Answers over SSE. Stateless by default; with `sessions` it
+ * keeps a session per client, so the asking tools can send their requests to the client.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -163,10 +163,8 @@ export function serveLegacy(
       return;
     }
     const mcp = newServer();
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-    });
+    // SSE responses (the SDK's default), so change_tools can tell the caller on its call's stream.
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
       void transport.close();
       void mcp.close();

@@ -129,7 +129,8 @@ test('read prints text as is, a blob as base64 when piped, its bytes with --outp
   assert.equal(unknown.code, 1);
   assert.match(
     unknown.stderr,
-    /Resource example:\/\/nothing not found \(the server lists no resource example:\/\/nothing; it lists: example:\/\/weather\/cities, example:\/\/images\/pixel\.png\)/,
+    // SDK 1.x says "Resource X not found", the dual-era SDK 2.x "Resource not found: X".
+    /Resource (example:\/\/nothing not found|not found: example:\/\/nothing) \(the server lists no resource example:\/\/nothing; it lists: example:\/\/weather\/cities, example:\/\/images\/pixel\.png\)/,
   );
   assert.ok(unknown.stderr.includes(`hint: mcptest resources --url ${mcp.url} --bearer-token-env MCP_TOKEN`));
   const refused = await runCli(
