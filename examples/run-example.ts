@@ -12,7 +12,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ExampleEra } from './oauth-server/mcp-server.js';
 import { EXAMPLE_SECRET_ENV, startExample } from './oauth-server/start-example.js';
+
+const ERA_NOTE: Record<ExampleEra, string> = {
+  dual: 'dual-era: 2026-07-28 and 2025 clients',
+  modern: '2026-07-28 clients only',
+  legacy: '2025 clients only',
+};
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 /** The suite is YAML, not compiled: read it from the source tree beside dist/. */
@@ -45,7 +52,8 @@ async function main(): Promise<number> {
     [EXAMPLE_SECRET_ENV]: secret,
   };
   process.stderr.write(
-    `example IdP at ${example.idp.issuer}, MCP server at ${example.mcp.url}; private MCPTEST_HOME ${home}\n\n`,
+    `example IdP at ${example.idp.issuer}, MCP server at ${example.mcp.url} (${ERA_NOTE[example.mcp.era]}); ` +
+      `private MCPTEST_HOME ${home}\n\n`,
   );
   try {
     return await runCli(['run', SUITE, ...process.argv.slice(2)], env, 'inherit');

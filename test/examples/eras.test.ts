@@ -537,6 +537,16 @@ describe('stdio, in each era', () => {
           'A summary.',
         );
         assert.equal(asked.elicitations.length, 1);
+        let heard = 0;
+        client.setNotificationHandler('notifications/tools/list_changed', () => {
+          heard++;
+        });
+        const subscription = await client.listen({ toolsListChanged: true });
+        await client.callTool({ name: 'change_tools', arguments: {} });
+        assert.ok(await until(() => heard >= 1), 'tools/list_changed arrived on subscriptions/listen');
+        const { tools } = await client.listTools(undefined, { cacheMode: 'bypass' });
+        assert.ok(tools.some((t) => t.name === 'bonus'));
+        await subscription.close();
       } finally {
         await client.close();
       }
