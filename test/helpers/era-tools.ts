@@ -11,6 +11,9 @@ import { z } from 'zod';
 
 /** The question `ask_name` asks, in both eras. */
 export const ASK_NAME_MESSAGE = 'What is your name?';
+/** The URL and message of `ask_url` (URL-mode elicitation). */
+export const ASK_URL = 'https://example.com/connect?state=era';
+export const ASK_URL_MESSAGE = 'Connect your account';
 /** The prompt `ask_model` sends for sampling. */
 export const ASK_MODEL_PROMPT = 'Write a haiku about tests';
 
@@ -106,6 +109,44 @@ export function modernEraServer(era: 'modern' | 'legacy', added: AddedTools): Mc
       return inputRequired({ inputRequests: { roots: inputRequired.listRoots() } });
     },
   );
+  server.registerTool(
+    'ask_url',
+    { description: 'Asks the user to open a URL (URL-mode elicitation).' },
+    async (ctx) => {
+      if (era === 'legacy') {
+        const r = await ctx.mcpReq.elicitInput({
+          mode: 'url',
+          message: ASK_URL_MESSAGE,
+          url: ASK_URL,
+          elicitationId: 'era-url-1',
+        });
+        return { content: [text(`url ${r.action}`)] };
+      }
+      const view = inputResponse(ctx.mcpReq.inputResponses, 'visit');
+      if (view.kind === 'elicit') return { content: [text(`url ${view.action}`)] };
+      return inputRequired({
+        inputRequests: { visit: inputRequired.elicitUrl({ message: ASK_URL_MESSAGE, url: ASK_URL }) },
+      });
+    },
+  );
+  if (era === 'modern') {
+    server.registerTool(
+      'ask_forever',
+      { description: 'Asks for input again on every round (never completes).' },
+      async (ctx) => {
+        const round = Number(ctx.mcpReq.requestState() ?? '0') + 1;
+        return inputRequired({
+          inputRequests: {
+            [`q${round}`]: inputRequired.elicit({
+              message: `Question ${round}?`,
+              requestedSchema: NAME_SCHEMA,
+            }),
+          },
+          requestState: String(round),
+        });
+      },
+    );
+  }
   server.registerTool(
     'add_tool',
     {
