@@ -1,6 +1,6 @@
 /**
  * mcptest cleans up after itself on every surface, failures included. Against the real example
- * MCP server keeping sessions (Streamable HTTP, `Mcp-Session-Id`), each command, suite run and
+ * MCP server keeping sessions (legacy era, Streamable HTTP, `Mcp-Session-Id`), each command, suite run and
  * agent verb ends its session with a DELETE: the server counts no open session after it. A
  * stdio server that never answers initialize (and ignores SIGTERM) is gone once the CLI or the
  * agent verb gave up on it, instead of living on with PPID 1.
@@ -23,7 +23,8 @@ let agent: Client;
 
 before(async () => {
   idp = await startIdp({ clients: [] });
-  mcp = await startMcpServer({ issuer: idp.issuer, sessions: true });
+  // Sessions exist only in the 2025 era: a legacy-only server, reached after the `auto` probe.
+  mcp = await startMcpServer({ issuer: idp.issuer, era: 'legacy', sessions: true });
   const readToken = (await idp.obtainTokenSet({ resource: mcp.url, scope: 'mcp:read' })).access_token;
   env = isolatedEnv({ MCP_TOKEN: readToken });
   home = env.MCPTEST_HOME as string;
