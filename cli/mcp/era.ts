@@ -144,7 +144,7 @@ export function protocolError(
   }
   const choice = supported.find((v) => v !== asked) ?? 'auto';
   const retry = `mcptest ${command} ${targetFlags({ ...target, protocol: undefined })} --protocol ${choice}`;
-  const list = supported.length ? `; it supports ${supported.join(', ')}` : '';
+  const list = supported.length && !legacyVersion ? `; it supports ${supported.join(', ')}` : '';
   return new McptestError(
     'protocol_unsupported',
     `${where} does not speak MCP ${asked} (asked with --protocol ${asked}): ${said}${list}`,
