@@ -24,10 +24,8 @@ type RequestOptions = { timeout?: number; signal?: AbortSignal };
 export interface ToolLister {
   request(
     req: { method: string; params?: Record<string, unknown> },
-    // biome-ignore lint/suspicious/noExplicitAny: the SDK's Standard Schema type
     schema: any,
     options?: RequestOptions,
-    // biome-ignore lint/suspicious/noExplicitAny: the page, read field by field below
   ): Promise<any>;
 }
 
