@@ -4,7 +4,7 @@
  * prints and whose structuredContent carries the fields as data plus `ask_human`, the one thing
  * to ask the human for. Never a token value: only env var names and fingerprints.
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { ERROR_CATALOGUE, toMcptestError } from '../../shared/errors.js';
 import type { AuthErrorDetails } from '../mcp/auth-error.js';
