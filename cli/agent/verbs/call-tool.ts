@@ -100,7 +100,7 @@ export const callTool = defineVerb({
         ];
         return { data, text: `${lines.join('\n')}\n\n${JSON.stringify({ ok: true, ...data }, null, 2)}` };
       },
-      { answers },
+      { answers, relay: true },
     );
   },
 });
