@@ -92,7 +92,7 @@ export function toServerTarget(input: TargetArgs): ServerTarget {
       '`bearer_token_env` and `client_id` are two auth sources; give one of them',
     );
   }
-  const target = targetFromOptions({
+  return targetFromOptions({
     url: input.url,
     command: input.command,
     arg: input.args,
@@ -104,7 +104,6 @@ export function toServerTarget(input: TargetArgs): ServerTarget {
     resource: input.resource,
     header: input.headers ? Object.entries(input.headers).map(([k, v]) => `${k}: ${v}`) : undefined,
     timeout: String(input.timeout_seconds ?? 30),
+    protocol: input.protocol,
   });
-  if (input.protocol) target.protocol = input.protocol;
-  return target;
 }

@@ -46,7 +46,10 @@ async function pinned(
     return { conn: await connectToServer({ ...target, protocol }, { ...io, interactive: false }) };
   } catch (err) {
     const e = toMcptestError(err);
-    return { refused: (e.code as string) === 'protocol_unsupported', message: e.message, code: e.code };
+    const refused = e.code === 'protocol_unsupported';
+    // "<url> does not speak MCP X (asked with --protocol X): <why>": doctor asked, not the user.
+    const message = refused ? e.message.replace(/^.*? \(asked with --protocol [^)]*\): /, '') : e.message;
+    return { refused, message, code: e.code };
   }
 }
 
@@ -94,7 +97,7 @@ async function discoverLayer(
       return {
         layer: 'discover',
         status: 'warn',
-        summary: `the server speaks only the 2025 era (MCP ${conn.protocolVersion ?? 'unknown'}): a ${MODERN_VERSION} client is refused: ${modern.message}`,
+        summary: `the server speaks only the 2025 era (MCP ${conn.protocolVersion ?? 'unknown'}): a ${MODERN_VERSION} client is refused (no server/discover)`,
         hint: `servers on the MCP SDK v2 serve both eras; until then clients pin a 2025 version: --protocol ${conn.protocolVersion ?? LEGACY_VERSION}`,
         details: { served: false, error: modern.message, errorCode: modern.code },
       };
@@ -170,7 +173,7 @@ async function legacyLayer(
     return {
       layer: 'legacy',
       status: 'pass',
-      summary: `refused: a modern-only server; a ${LEGACY_VERSION} client (initialize) gets: ${legacy.message}`,
+      summary: `refused: a modern-only server; to a ${LEGACY_VERSION} client (initialize) ${legacy.message}`,
       details: { served: false, version: LEGACY_VERSION, error: legacy.message, errorCode: legacy.code },
     };
   }
