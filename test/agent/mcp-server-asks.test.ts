@@ -14,6 +14,8 @@ import { isolatedEnv } from '../helpers/cli.js';
 import {
   ASK_MODEL_PROMPT,
   ASK_NAME_MESSAGE,
+  ASK_URL,
+  ASK_URL_MESSAGE,
   ERA_STDIO_SCRIPT,
   type EraServer,
   type EraServerKind,
@@ -152,6 +154,63 @@ for (const { name, era, via, target } of targets) {
     assert.equal(toolText(listed), 'roots: file:///work/project');
   });
 }
+
+for (const { name, era, target } of [targets[0], targets[2]]) {
+  test(`a URL elicitation from ${name}: relayed for the human to open, accepted on the next call`, async () => {
+    const first = await callTool(modern, { ...target(), tool: 'ask_url' });
+    assert.equal(first.status, 'needs_answers', JSON.stringify(first));
+    assert.equal(first.protocol.era, era);
+    const ask = first.asks[0];
+    assert.equal(ask.mode, 'url');
+    assert.equal(ask.url, ASK_URL);
+    assert.equal(ask.message, ASK_URL_MESSAGE);
+    assert.equal(first.ask_human, `Please open ${ASK_URL} (${ASK_URL_MESSAGE}) and tell me when it is done.`);
+    assert.deepEqual(first.answers_template, { elicitation: { action: 'accept', content: {} } });
+    const opened = await callTool(modern, {
+      ...target(),
+      tool: 'ask_url',
+      answers: { elicitation: { action: 'accept', content: {} } },
+    });
+    assert.equal(opened.status, 'complete', JSON.stringify(opened));
+    assert.equal(toolText(opened), 'url accept');
+  });
+}
+
+test('a server that asks on every round: the rounds are bounded and the call fails, not loops', async () => {
+  const res = (await modern.callTool(
+    {
+      name: 'call_tool',
+      arguments: {
+        url: servers.modern.url,
+        tool: 'ask_forever',
+        answers: { elicitation: { action: 'accept', content: { name: 'Ada' } } },
+      },
+    },
+    { timeout: 90_000 },
+  )) as Answer;
+  assert.equal(res.isError, true, JSON.stringify(res.structuredContent));
+  assert.equal(res.structuredContent.ok, false);
+  assert.equal(res.structuredContent.error.code, 'input_required');
+  assert.match(res.structuredContent.error.message, /kept asking for input: \d+ rounds of input_required/);
+});
+
+test('a pinned protocol the server does not speak: protocol_unsupported naming what it supports', async () => {
+  const res = (await modern.callTool(
+    { name: 'list_tools', arguments: { url: servers.legacy.url, protocol: '2026-07-28' } },
+    { timeout: 90_000 },
+  )) as Answer;
+  assert.equal(res.isError, true);
+  const e = res.structuredContent.error;
+  assert.equal(e.code, 'protocol_unsupported');
+  assert.match(e.message, /does not speak MCP 2026-07-28 .*it supports 2025-11-25/);
+  const listed = await modern.callTool(
+    { name: 'list_tools', arguments: { url: servers.dual.url, protocol: '2025-06-18' } },
+    { timeout: 90_000 },
+  );
+  const out = (listed as Answer).structuredContent;
+  assert.equal(out.ok, true, JSON.stringify(out));
+  assert.deepEqual(out.protocol, { era: 'legacy', version: '2025-06-18', transport: 'streamable-http' });
+});
 
 test('a 2025 agent gets the same relay, from a stdio server of the modern era', async () => {
   const target = { command: process.execPath, args: [ERA_STDIO_SCRIPT, '--era', 'modern'] };

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { McptestError } from '../../../shared/errors.js';
 import { timedCall } from '../../scaffold/scaffold-suite.js';
 import {
   AnswersInput,
@@ -61,13 +60,12 @@ export const callTool = defineVerb({
       ctx,
       async (conn) => {
         let called: Awaited<ReturnType<typeof timedCall>> | undefined;
-        let failure: McptestError | undefined;
         try {
           called = await timedCall(conn, args.tool, args.arguments ?? {}, { signal: ctx.signal });
         } catch (err) {
-          // A call refused because nobody answered the server's question is an answer of its own.
+          // A call refused because nobody answered the server's question is an answer of its own
+          // (the refusal's message speaks of --answer, the CLI's way: the data says it for agents).
           if (unanswered(conn.asks).length === 0) throw err;
-          failure = err as McptestError;
         }
         const asks = conn.asks.map(askOut);
         const result = called?.result;
@@ -93,11 +91,7 @@ export const callTool = defineVerb({
           how_to_answer: how,
           ...(human ? { ask_human: human } : {}),
         });
-        const lines = [
-          `${args.tool} needs answers: ${how}`,
-          ...(failure ? [`(the call ended with: ${failure.message})`] : []),
-          ...(human ? [`Ask the human: ${human}`] : []),
-        ];
+        const lines = [`${args.tool} needs answers: ${how}`, ...(human ? [`Ask the human: ${human}`] : [])];
         return { data, text: `${lines.join('\n')}\n\n${JSON.stringify({ ok: true, ...data }, null, 2)}` };
       },
       { answers, relay: true },
