@@ -46,6 +46,8 @@ export interface AgentServerIo {
   signal: AbortSignal;
   /** `--allow-env`: the only credential env vars the verbs may read (null: any). */
   allowEnv?: ReadonlySet<string> | null;
+  /** Where protocol errors go with MCPTEST_DEBUG set (stdout carries only the protocol). */
+  stderr?: (text: string) => void;
 }
 
 /**
@@ -156,8 +158,11 @@ export async function serveStdio(io: AgentServerIo): Promise<void> {
   const transport = new StdioServerTransport();
   const handle = serve(() => buildAgentServer(io), {
     transport,
-    // Nothing but the protocol goes to stdout; the SDK's own complaints are of no use to an agent.
-    onerror: () => undefined,
+    // Nothing but the protocol goes to stdout; what the SDK reports (a malformed message, a
+    // refused opening) goes to stderr when debugging.
+    onerror: (err) => {
+      if (io.env.MCPTEST_DEBUG) io.stderr?.(`mcptest mcp-server: ${err.message}\n`);
+    },
   });
   const closed = new Promise<void>((resolve) => {
     // serveStdio owns the transport's callbacks: chain onto its close handler.

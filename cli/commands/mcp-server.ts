@@ -62,7 +62,14 @@ MCP_TOKEN=... mcptest mcp-server --allow-env MCP_TOKEN). Docs: docs/agents.md`,
         }
       }
       const { serveStdio } = await import('../agent/server.js');
-      await serveStdio({ env: io.env, vars: io.vars, cwd: io.cwd, signal: io.signal, allowEnv });
+      await serveStdio({
+        env: io.env,
+        vars: io.vars,
+        cwd: io.cwd,
+        signal: io.signal,
+        allowEnv,
+        stderr: io.stderr,
+      });
       result.exitCode = 0;
     });
 }

@@ -131,14 +131,21 @@ test('a 2026-07-28 agent hears the progress of run_suite before its result', asy
   );
 });
 
-test('on the raw modern wire: no initialize, the version in _meta, a complete result', async () => {
+test('on the raw modern wire: no initialize, the version in _meta, a complete result; a stray message reported on stderr', async () => {
   const child = spawn(process.execPath, [CLI, 'mcp-server'], {
-    env: { ...plainEnv(env) },
+    env: { ...plainEnv(env), MCPTEST_DEBUG: '1' },
     cwd: home,
-    stdio: ['pipe', 'pipe', 'ignore'],
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
   });
   try {
     const lines = createInterface({ input: child.stdout });
+    // A response to nothing, before any era was chosen: no answer on stdout, a line on stderr
+    // (with MCPTEST_DEBUG), and the connection carries on.
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 99, result: {} })}\n`);
     const meta = {
       'io.modelcontextprotocol/protocolVersion': '2026-07-28',
       'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
@@ -150,11 +157,15 @@ test('on the raw modern wire: no initialize, the version in _meta, a complete re
     let answer: Record<string, any> | undefined;
     for await (const line of lines) {
       const message = JSON.parse(line);
+      assert.equal(message.jsonrpc, '2.0', 'only the protocol on stdout');
       if (message.id === 1) {
         answer = message;
         break;
       }
     }
+    // stderr is its own pipe: its line may be read after the answer on stdout.
+    for (let i = 0; i < 100 && !stderr.includes('\n'); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(stderr, /^mcptest mcp-server: Discarded a JSON-RPC response/m);
     assert.equal(answer?.error, undefined, JSON.stringify(answer));
     assert.equal(answer?.result.resultType, 'complete');
     assert.deepEqual(answer?.result.structuredContent.structuredContent, { sum: 5 });
