@@ -120,7 +120,8 @@ refused our credentials.`,
                 .callTool(
                   { name: tool, arguments: args },
                   callOptions(conn.target.timeoutMs, io.signal, (p) => {
-                    if (!io.stderrIsTTY) return;
+                    // The SDK reports its own input_required rounds as progress: not the server's.
+                    if (!io.stderrIsTTY || /^Fulfilling input required/.test(p.message ?? '')) return;
                     io.stderr(`\r\x1b[2K${printable(progressLine(p))}`);
                     shown = true;
                   }),

@@ -1,7 +1,9 @@
 /**
  * The tools every era test server carries (test/helpers/era-servers.ts), written once per SDK:
- * `echo` (outputSchema + structuredContent), `ask_name` (a form elicitation), `ask_model`
- * (sampling), `ask_roots` (roots/list), `add_tool` (registers a tool: tools/list_changed).
+ * `echo` (outputSchema + structuredContent), `ask_name` (a form elicitation), `ask_url` (a URL-mode
+ * elicitation), `ask_model` (sampling), `ask_roots` (roots/list), `add_tool` (registers a tool:
+ * tools/list_changed), and on the modern era only `ask_forever` (an `input_required` that never
+ * ends, for the bound on rounds).
  * On an SDK 2.x server of the modern era the asks are `input_required` results answered by a
  * retry; on a legacy-era connection (SDK 2.x's 2025 path, or SDK 1.x) they are server requests.
  */
@@ -201,6 +203,19 @@ export function legacyEraServer(added: AddedTools): LegacyMcpServer {
       const r = await server.server.createMessage(SAMPLING);
       const c = r.content as { type?: string; text?: string };
       return { content: [text(`model ${r.model} said: ${c.type === 'text' ? c.text : '?'}`)] };
+    },
+  );
+  server.registerTool(
+    'ask_url',
+    { description: 'Asks the user to open a URL (URL-mode elicitation).' },
+    async () => {
+      const r = await server.server.elicitInput({
+        mode: 'url',
+        message: ASK_URL_MESSAGE,
+        url: ASK_URL,
+        elicitationId: 'era-url-1',
+      });
+      return { content: [text(`url ${r.action}`)] };
     },
   );
   server.registerTool('ask_roots', { description: 'Asks the client for its roots.' }, async () => {
