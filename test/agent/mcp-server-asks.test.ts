@@ -202,6 +202,8 @@ test('a pinned protocol the server does not speak: protocol_unsupported naming w
   assert.equal(res.isError, true);
   const e = res.structuredContent.error;
   assert.equal(e.code, 'protocol_unsupported');
+  assert.equal(e.input, 'protocol');
+  assert.deepEqual(e.supported_versions, ['2025-11-25']);
   assert.match(
     e.message,
     /does not speak MCP 2026-07-28 .*2025-11-25/,
