@@ -173,6 +173,11 @@ for (const { name, era, target } of targets) {
     });
     assert.equal(opened.status, 'complete', JSON.stringify(opened));
     assert.equal(toolText(opened), 'url accept');
+    assert.deepEqual(
+      opened.asks.map((a: { mode: string; answered: string }) => [a.mode, a.answered]),
+      [['url', 'human']],
+      'only the agent’s answer accepts a URL elicitation: it stands for the human who opened it',
+    );
   });
 }
 
