@@ -60,7 +60,7 @@ export async function runDoctor(target: ServerTarget, io: ConnectIo): Promise<Do
     if (http.status === 'fail') return done();
   }
 
-  // AUTH + MCP initialize: one connection, as every command makes it.
+  // AUTH + MCP connect (server/discover or initialize): one connection, as every command makes it.
   let conn: McpConnection;
   try {
     conn = await connectToServer(target, io);
