@@ -5,6 +5,8 @@
  * roots). The first call_tool answers `needs_answers` naming the question; the same call with
  * `answers` gets the tool's result. Against a modern-only server (input_required rounds), a
  * legacy-only one (server requests), a dual-era one pinned to 2025-11-25, and a stdio server.
+ * Also: the doctor verb's eras, a pinned protocol refused, and a modern-only server scaffolded
+ * and its suite run, all through the agent.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -297,4 +299,41 @@ test('the doctor verb names the eras each server serves', async () => {
   assert.equal(legacyOnly.structuredContent.protocol.modern, 'refused');
   assert.equal(legacyOnly.structuredContent.protocol.legacy, 'served');
   assert.match(legacyOnly.content[0].text ?? '', /speaks only the 2025 era/);
+});
+
+test('a modern-only server through the agent: scaffolded, proposed, and the suite passes run_suite', async () => {
+  const url = servers.modern.url;
+  const scaffold = (await modern.callTool(
+    { name: 'scaffold_suite', arguments: { url, path: 'modern-only.yaml' } },
+    { timeout: 120_000 },
+  )) as Answer;
+  const out = scaffold.structuredContent;
+  assert.equal(out.ok, true, scaffold.content[0].text);
+  assert.equal(out.written, true);
+  assert.deepEqual(out.protocol, { era: 'modern', version: '2026-07-28', transport: 'streamable-http' });
+  const echo = out.tests.find((t: { tool: string }) => t.tool === 'echo');
+  assert.deepEqual([echo.kind, echo.outcome], ['call', 'ok']);
+  // A tool that asks cannot be answered by a scaffold: listed, with the reason in a comment.
+  const asks = out.tests.find((t: { tool: string }) => t.tool === 'ask_name');
+  assert.deepEqual([asks.kind, asks.outcome], ['present', 'call_failed']);
+  assert.match(asks.note, /elicitation/);
+
+  const proposed = (await modern.callTool(
+    { name: 'propose_assertions', arguments: { url, tool: 'echo', arguments: { text: 'x' } } },
+    { timeout: 120_000 },
+  )) as Answer;
+  assert.deepEqual(proposed.structuredContent.test.expect.json, { '$.text': 'x' });
+  assert.equal(proposed.structuredContent.protocol.era, 'modern');
+
+  const run = (await legacy.callTool(
+    { name: 'run_suite', arguments: { path: 'modern-only.yaml' } },
+    undefined,
+    {
+      timeout: 120_000,
+    },
+  )) as Answer;
+  const report = run.structuredContent;
+  assert.equal(report.ok, true, run.content[0].text);
+  assert.equal(report.summary.failed, 0, run.content[0].text);
+  assert.equal(report.summary.passed, out.tests.length);
 });
