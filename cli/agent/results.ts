@@ -4,7 +4,7 @@
  * prints and whose structuredContent carries the fields as data plus `ask_human`, the one thing
  * to ask the human for. Never a token value: only env var names and fingerprints.
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { ERROR_CATALOGUE, toMcptestError } from '../../shared/errors.js';
 import type { AuthErrorDetails } from '../mcp/auth-error.js';
@@ -26,7 +26,7 @@ export const ErrorOut = z
     input: z
       .string()
       .optional()
-      .describe('Which input to fix: bearer_token_env, client_credentials, login or none.'),
+      .describe('Which input to fix: bearer_token_env, client_credentials, login, none, or protocol.'),
     env_var: z.string().nullable().optional().describe('The env var NAME involved (never its value).'),
     state: z
       .string()
@@ -34,6 +34,10 @@ export const ErrorOut = z
       .describe('no_credentials | env_unset | token_rejected | insufficient_scope | login_expired'),
     fingerprint: z.string().nullable().optional().describe('sha256 prefix of the rejected token.'),
     doctor_command: z.string().optional().describe('`mcptest doctor ...` line diagnosing it.'),
+    supported_versions: z
+      .array(z.string())
+      .optional()
+      .describe('protocol_unsupported: the versions the server speaks; retry with one as `protocol`.'),
     ask_human: z.string().optional().describe('The one thing to ask the human for, as one sentence.'),
   })
   .describe('Why the verb failed.');
@@ -115,6 +119,11 @@ export function errorInfoOut(info: {
     out.fingerprint = d.fingerprint;
     out.doctor_command = d.doctorCommand;
     out.ask_human = askHuman(d);
+  } else if (info.code === 'protocol_unsupported') {
+    // The CLI's hint names --protocol; an agent sets the `protocol` input instead.
+    const supported = info.details?.supported;
+    out.input = 'protocol';
+    if (Array.isArray(supported)) out.supported_versions = supported.filter((v) => typeof v === 'string');
   } else if (info.code === 'invalid_scope') {
     const wanted = typeof info.details?.requiredScope === 'string' ? info.details.requiredScope : null;
     out.ask_human = `Please allow the OAuth client to request the scope ${wanted ?? 'this server requires'} at the authorization server, then tell me to retry.`;

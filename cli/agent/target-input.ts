@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { McptestError } from '../../shared/errors.js';
 import type { ServerTarget } from '../mcp/target.js';
 import { targetFromOptions } from '../mcp/target-options.js';
+import { ProtocolInput } from './era.js';
 
 const EnvName = z
   .string()
@@ -55,6 +56,7 @@ export const TargetInput = {
     .optional()
     .describe('Extra non-secret HTTP headers. Authorization is refused: name an env var instead.'),
   timeout_seconds: z.number().positive().max(3600).optional().describe('Per-request limit; 30 by default.'),
+  protocol: ProtocolInput,
 };
 
 export type TargetArgs = {
@@ -69,6 +71,7 @@ export type TargetArgs = {
   args?: string[];
   headers?: Record<string, string>;
   timeout_seconds?: number;
+  protocol?: ServerTarget['protocol'];
 };
 
 /** Builds the connection target; the same checks as the CLI flags, named by field. */
@@ -101,5 +104,6 @@ export function toServerTarget(input: TargetArgs): ServerTarget {
     resource: input.resource,
     header: input.headers ? Object.entries(input.headers).map(([k, v]) => `${k}: ${v}`) : undefined,
     timeout: String(input.timeout_seconds ?? 30),
+    protocol: input.protocol,
   });
 }

@@ -7,7 +7,7 @@ export function registerDoctor(program: Command, io: CliIo, result: CommandResul
   const cmd = program
     .command('doctor')
     .description(
-      'diagnose a connection layer by layer: config, DNS/TCP/TLS, HTTP, AUTH, MCP initialize, tools/list',
+      'diagnose a connection layer by layer: config, DNS/TCP/TLS, HTTP, AUTH, MCP connect, server/discover, legacy clients, tools/list',
     );
   addTargetOptions(cmd)
     .option('--json', 'print the report as JSON')
@@ -18,10 +18,17 @@ Each layer passes (✓), warns (!), fails (✗) or is skipped after an earlier f
 The AUTH layer tells apart: no credentials supplied; env var named but unset or empty; token sent
 and rejected (401); token sent but lacking permission (403); cached login expired.
 
+MCP connect says which era and version the connection used (--protocol auto: 2026-07-28 when the
+server offers it, else the 2025 initialize handshake). server/discover lists the versions,
+capabilities and extensions the server offers to 2026-07-28 clients, or says the server speaks
+only the 2025 era. legacy clients says whether a 2025 client is served, on a separate connection
+pinned to 2025-11-25 (a modern-only server refuses it). --json has the same under "protocol".
+
 Examples:
   mcptest doctor --url https://mcp.example.com/mcp --bearer-token-env MCP_TOKEN
   mcptest doctor --url https://mcp.example.com/mcp --client-id ci --client-secret-env CI_SECRET --json
   mcptest doctor --command node --arg server.js
+  mcptest doctor --url https://mcp.example.com/mcp --protocol 2025-11-25   (as a 2025 client sees it)
 
 Exit codes: 0 every layer passed (warnings allowed), 3 an auth failure, 1 any other failure.`,
     )

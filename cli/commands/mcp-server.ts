@@ -6,7 +6,7 @@ export function registerMcpServer(program: Command, io: CliIo, result: CommandRe
   program
     .command('mcp-server')
     .description(
-      'serve mcptest to AI agents as an MCP server over stdio: list_tools, call_tool, scaffold_suite, propose_assertions, run_suite, doctor, auth_status, login_device_start, login_status',
+      'serve mcptest to AI agents as an MCP server over stdio (2026-07-28 and 2025 agents alike): list_tools, call_tool, get_prompt, read_resource, scaffold_suite, propose_assertions, run_suite, doctor, auth_status, login_device_start, login_status',
     )
     .option(
       '--allow-env <names...>',
@@ -15,7 +15,9 @@ export function registerMcpServer(program: Command, io: CliIo, result: CommandRe
     .addHelpText(
       'after',
       `
-stdout carries the MCP protocol; nothing else is printed there. Register it in an agent's MCP
+stdout carries the MCP protocol; nothing else is printed there. Agents of both MCP eras are
+served: a 2026-07-28 client (no initialize, the version in _meta of every request) and a 2025
+client (initialize). Register it in an agent's MCP
 config, passing through the env vars that bearer_token_env / client_secret_env name (they are
 read from this process's environment; only their names travel in requests):
 
@@ -26,7 +28,10 @@ read from this process's environment; only their names travel in requests):
 
 A verb call looks like: list_tools { "url": "https://mcp.example.com/mcp", "bearer_token_env": "MCP_TOKEN" }
 Auth failures come back as isError results with the CLI's message and error.ask_human: the one
-thing the agent should ask its human for.
+thing the agent should ask its human for. Verbs take "protocol" (auto, or a version such as
+2026-07-28 or 2025-11-25) and say in "protocol" which era and version they spoke to the server.
+When a server asks during call_tool (an elicitation, a sampling request, the roots), the answer
+is status "needs_answers" with "asks" and an "answers_template"; call again with "answers".
 
 An agent may name any env var of this process; to keep it to the ones meant for it (so that a
 misled agent cannot send, say, a cloud key to a server of its choosing):
@@ -57,7 +62,14 @@ MCP_TOKEN=... mcptest mcp-server --allow-env MCP_TOKEN). Docs: docs/agents.md`,
         }
       }
       const { serveStdio } = await import('../agent/server.js');
-      await serveStdio({ env: io.env, vars: io.vars, cwd: io.cwd, signal: io.signal, allowEnv });
+      await serveStdio({
+        env: io.env,
+        vars: io.vars,
+        cwd: io.cwd,
+        signal: io.signal,
+        allowEnv,
+        stderr: io.stderr,
+      });
       result.exitCode = 0;
     });
 }

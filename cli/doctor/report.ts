@@ -4,8 +4,17 @@
  */
 import { ERROR_CATALOGUE, ExitCode, isErrorCode } from '../../shared/errors.js';
 import { printable } from '../format.js';
+import type { EraFindings } from './eras.js';
 
-export type LayerName = 'config' | 'network' | 'http' | 'auth' | 'initialize' | 'tools';
+export type LayerName =
+  | 'config'
+  | 'network'
+  | 'http'
+  | 'auth'
+  | 'initialize'
+  | 'discover'
+  | 'legacy'
+  | 'tools';
 export type LayerStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
 export interface LayerResult {
@@ -27,6 +36,8 @@ export interface DoctorReport {
   /** 0 all passed (warnings allowed), 3 the AUTH layer failed, 1 any other failure. */
   exitCode: number;
   layers: LayerResult[];
+  /** The era and version connected with, and what each era's clients get; null before connecting. */
+  protocol: EraFindings | null;
 }
 
 export const LAYER_TITLES: Record<LayerName, string> = {
@@ -34,12 +45,18 @@ export const LAYER_TITLES: Record<LayerName, string> = {
   network: 'DNS/TCP/TLS',
   http: 'HTTP',
   auth: 'AUTH',
-  initialize: 'MCP initialize',
+  initialize: 'MCP connect',
+  discover: 'server/discover',
+  legacy: 'legacy clients',
   tools: 'tools/list',
 };
 
 /** Fills ok and exitCode from the layers. */
-export function finishReport(target: DoctorReport['target'], layers: LayerResult[]): DoctorReport {
+export function finishReport(
+  target: DoctorReport['target'],
+  layers: LayerResult[],
+  protocol: EraFindings | null = null,
+): DoctorReport {
   const failed = layers.filter((l) => l.status === 'fail');
   const authFailed = failed.some((l) =>
     l.errorCode === undefined
@@ -47,7 +64,7 @@ export function finishReport(target: DoctorReport['target'], layers: LayerResult
       : isErrorCode(l.errorCode) && ERROR_CATALOGUE[l.errorCode].exit === 'auth',
   );
   const exitCode = failed.length === 0 ? ExitCode.ok : authFailed ? ExitCode.auth : ExitCode.error;
-  return { target, ok: failed.length === 0, exitCode, layers };
+  return { target, ok: failed.length === 0, exitCode, layers, protocol };
 }
 
 const MARKS: Record<LayerStatus, { unicode: string; ascii: string }> = {

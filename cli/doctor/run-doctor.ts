@@ -1,8 +1,9 @@
 /**
  * `mcptest doctor` as a function: walks the layers config → DNS/TCP/TLS → HTTP → AUTH → MCP
- * initialize → tools/list, stopping (the rest skipped) at the first failure. The AUTH layer and
- * the MCP layers use the same connection layer as every other command, so what doctor sees is
- * what `tools`, `call` and `run` see. The agent server calls {@link runDoctor} directly.
+ * connect → server/discover → legacy clients → tools/list, stopping (the rest skipped) at the
+ * first failure. The AUTH layer and the MCP layers use the same connection layer as every other
+ * command, so what doctor sees is what `tools`, `call` and `run` see; the two era layers
+ * (eras.ts) only report. The agent server calls {@link runDoctor} directly.
  */
 import { ERROR_CATALOGUE, McptestError, toMcptestError } from '../../shared/errors.js';
 import { fingerprint } from '../../shared/fingerprint.js';
@@ -13,10 +14,11 @@ import { bearerTokenFromEnv } from '../mcp/credentials.js';
 import type { ConnectIo, ServerTarget } from '../mcp/target.js';
 import { probeEndpoint } from '../mcp/probe.js';
 import { parseWwwAuthenticate, primaryChallenge } from '../../shared/www-authenticate.js';
+import { type EraFindings, eraLayers } from './eras.js';
 import { checkNetwork } from './network.js';
 import { type DoctorReport, finishReport, type LayerName, type LayerResult } from './report.js';
 
-const ORDER: LayerName[] = ['config', 'network', 'http', 'auth', 'initialize', 'tools'];
+const ORDER: LayerName[] = ['config', 'network', 'http', 'auth', 'initialize', 'discover', 'legacy', 'tools'];
 
 export async function runDoctor(target: ServerTarget, io: ConnectIo): Promise<DoctorReport> {
   const layers: LayerResult[] = [];
@@ -26,13 +28,14 @@ export async function runDoctor(target: ServerTarget, io: ConnectIo): Promise<Do
     command: target.command ? [target.command, ...(target.args ?? [])].join(' ') : null,
     authSource: authSourceName(target),
   };
+  let protocol: EraFindings | null = null;
   const done = () => {
     for (const name of ORDER) {
       if (!layers.some((l) => l.layer === name)) {
         layers.push({ layer: name, status: 'skip', summary: 'skipped after an earlier failure' });
       }
     }
-    return finishReport(summary, layers);
+    return finishReport(summary, layers, protocol);
   };
 
   // config
@@ -57,7 +60,7 @@ export async function runDoctor(target: ServerTarget, io: ConnectIo): Promise<Do
     if (http.status === 'fail') return done();
   }
 
-  // AUTH + MCP initialize: one connection, as every command makes it.
+  // AUTH + MCP connect (server/discover or initialize): one connection, as every command makes it.
   let conn: McpConnection;
   try {
     conn = await connectToServer(target, io);
@@ -89,19 +92,28 @@ export async function runDoctor(target: ServerTarget, io: ConnectIo): Promise<Do
     if (conn.transport === 'sse' && http?.status === 'warn') {
       http.summary = `a legacy HTTP+SSE server (the 2024-11-05 transport): POST answered HTTP ${http.details?.status}, the SSE stream works`;
       delete http.hint;
+    } else if (conn.era === 'modern' && http?.status === 'warn' && http.details?.status === 400) {
+      // The probe is a 2025 initialize: a server of the 2026-07-28 era alone refuses it.
+      http.status = 'pass';
+      http.summary = `the endpoint answers HTTP 400 to a 2025 initialize POST without a token, and speaks ${conn.protocolVersion ?? 'the modern era'} (see legacy clients)`;
+      delete http.hint;
     }
     const caps = Object.keys(conn.capabilities ?? {}).sort();
     layers.push({
       layer: 'initialize',
       status: 'pass',
-      summary: `protocol ${conn.protocolVersion ?? 'unknown'} over ${conn.transport}; server ${conn.serverInfo?.name ?? '?'} ${conn.serverInfo?.version ?? ''}; capabilities: ${caps.join(', ') || 'none'}`,
+      summary: `MCP ${conn.protocolVersion ?? 'unknown'} (${conn.era === 'modern' ? 'modern era, no initialize' : 'legacy era, initialize'}) over ${conn.transport}; server ${conn.serverInfo?.name ?? '?'} ${conn.serverInfo?.version ?? ''}; capabilities: ${caps.join(', ') || 'none'}`,
       details: {
+        era: conn.era,
         protocolVersion: conn.protocolVersion ?? null,
         transport: conn.transport,
         serverInfo: conn.serverInfo ?? null,
         capabilities: conn.capabilities ?? {},
       },
     });
+    const eras = await eraLayers(conn, target, io);
+    layers.push(...eras.layers);
+    protocol = eras.findings;
     if (!conn.capabilities?.tools) {
       layers.push({ layer: 'tools', status: 'skip', summary: 'the server declares no tools capability' });
       return done();

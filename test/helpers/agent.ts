@@ -1,8 +1,12 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { Client as ModernClient } from '@modelcontextprotocol/client';
+import { StdioClientTransport as ModernStdioTransport } from '@modelcontextprotocol/client/stdio';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CLI } from './cli.js';
+
+export { ModernClient };
 
 /**
  * `mcptest mcp-server` (the real built CLI) driven by the SDK Client over stdio, as an agent
@@ -22,6 +26,32 @@ export async function startAgent(
       cwd: options.cwd,
       stderr: 'pipe',
     }),
+  );
+  return agent;
+}
+
+/**
+ * `mcptest mcp-server` driven by an SDK v2 client pinned to the 2026-07-28 era: no initialize,
+ * the protocol version and capabilities in `_meta` on every request.
+ */
+export async function startModernAgent(
+  env: NodeJS.ProcessEnv,
+  options: { cwd: string; args?: string[]; name?: string },
+): Promise<ModernClient> {
+  const { cleanup: _c, ...plain } = env as NodeJS.ProcessEnv & { cleanup?: unknown };
+  const agent = new ModernClient(
+    { name: options.name ?? 'agent-test-2026', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
+  await agent.connect(
+    new ModernStdioTransport({
+      command: process.execPath,
+      args: [CLI, 'mcp-server', ...(options.args ?? [])],
+      env: plain as Record<string, string>,
+      cwd: options.cwd,
+      stderr: 'pipe',
+    }),
+    { timeout: 60_000 },
   );
   return agent;
 }

@@ -9,7 +9,7 @@ export const doctorVerb = defineVerb({
   name: 'doctor',
   title: 'Diagnose the connection to an MCP server',
   description:
-    'Walk the layers config -> DNS/TCP/TLS -> HTTP -> AUTH -> MCP initialize -> tools/list and report each as pass/warn/fail/skip with a summary, a hint and details, stopping at the first failure. The AUTH layer tells apart: no credentials, env var unset, token rejected (401), lacking permission (403), cached login expired. When AUTH fails, `ask_human` says what to ask the human for. Same target fields as list_tools.',
+    'Walk the layers config -> DNS/TCP/TLS -> HTTP -> AUTH -> MCP connect -> server/discover -> legacy clients -> tools/list and report each as pass/warn/fail/skip with a summary, a hint and details, stopping at the first failure. `protocol` says which era and version the connection used, the versions, capabilities and extensions `server/discover` lists, and whether 2026-07-28 and 2025 clients are served (a modern-only server refuses 2025 clients; a legacy-only one speaks only the 2025 era). The AUTH layer tells apart: no credentials, env var unset, token rejected (401), lacking permission (403), cached login expired. When AUTH fails, `ask_human` says what to ask the human for. Same target fields as list_tools.',
   input: TargetInput,
   output: {
     healthy: z.boolean().describe('true when no layer failed'),
@@ -17,7 +17,7 @@ export const doctorVerb = defineVerb({
     target: z.object({ url: z.string().nullable(), command: z.string().nullable(), authSource: z.string() }),
     layers: z.array(
       z.object({
-        layer: z.enum(['config', 'network', 'http', 'auth', 'initialize', 'tools']),
+        layer: z.enum(['config', 'network', 'http', 'auth', 'initialize', 'discover', 'legacy', 'tools']),
         status: z.enum(['pass', 'warn', 'fail', 'skip']),
         summary: z.string(),
         hint: z.string().optional(),
@@ -25,6 +25,20 @@ export const doctorVerb = defineVerb({
         details: z.record(z.string(), z.unknown()).optional(),
       }),
     ),
+    protocol: z
+      .object({
+        era: z.enum(['modern', 'legacy']),
+        version: z.string().nullable(),
+        transport: z.enum(['streamable-http', 'sse', 'stdio']),
+        modern: z.enum(['served', 'refused', 'unknown']).describe('2026-07-28 clients.'),
+        legacy: z.enum(['served', 'refused', 'unknown']).describe('2025 clients (initialize).'),
+        legacyVersion: z.string().nullable(),
+        supportedVersions: z.array(z.string()).nullable().describe('From server/discover.'),
+        capabilities: z.record(z.string(), z.unknown()).nullable(),
+        extensions: z.record(z.string(), z.unknown()).nullable(),
+      })
+      .nullable()
+      .describe('The eras: null when doctor stopped before connecting.'),
     ask_human: z.string().optional(),
   },
   annotations: { readOnlyHint: true, openWorldHint: true },
@@ -51,6 +65,7 @@ export const doctorVerb = defineVerb({
       exitCode: report.exitCode,
       target: report.target,
       layers: report.layers,
+      protocol: report.protocol,
       ...(ask ? { ask_human: ask } : {}),
     };
     return { data, text: `${formatReport(report, false)}${ask ? `\nAsk the human: ${ask}\n` : ''}` };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { withConnection } from '../connection.js';
+import { ProtocolOut, protocolOf } from '../era.js';
 import { TargetInput } from '../target-input.js';
 import { defineVerb } from '../verb.js';
 
@@ -21,6 +22,7 @@ export const getPrompt = defineVerb({
     name: z.string(),
     description: z.string().optional(),
     messages: z.array(z.object({ role: z.string(), content: z.record(z.string(), z.unknown()) })),
+    protocol: ProtocolOut,
   },
   annotations: { readOnlyHint: true, openWorldHint: true },
   async run(args, ctx) {
@@ -42,6 +44,7 @@ export const getPrompt = defineVerb({
           name: args.name,
           ...(res.description ? { description: res.description } : {}),
           messages: res.messages as Array<{ role: string; content: Record<string, unknown> }>,
+          protocol: protocolOf(conn),
         },
       };
     });

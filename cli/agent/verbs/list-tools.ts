@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { listAllTools } from '../../mcp/list-tools.js';
 import { withConnection } from '../connection.js';
+import { ProtocolOut, protocolOf } from '../era.js';
 import { TargetInput } from '../target-input.js';
 import { defineVerb } from '../verb.js';
 
@@ -23,6 +24,7 @@ export const listTools = defineVerb({
   output: {
     server: z.object({ name: z.string(), version: z.string() }).nullable(),
     tools: z.array(ToolOut),
+    protocol: ProtocolOut,
   },
   annotations: { readOnlyHint: true, openWorldHint: true },
   async run(args, ctx) {
@@ -39,6 +41,7 @@ export const listTools = defineVerb({
             ...(t.outputSchema ? { outputSchema: t.outputSchema as Record<string, unknown> } : {}),
             ...(t.annotations ? { annotations: t.annotations as Record<string, unknown> } : {}),
           })),
+          protocol: protocolOf(conn),
         },
       };
     });

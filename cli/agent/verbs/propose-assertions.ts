@@ -5,6 +5,7 @@ import { listAllTools } from '../../mcp/list-tools.js';
 import { renderSuite, sampleCalls, serverSpecFor } from '../../scaffold/scaffold-suite.js';
 import type { Suite } from '../../runner/suite-schema.js';
 import { withConnection } from '../connection.js';
+import { ProtocolOut, protocolOf } from '../era.js';
 import { TargetInput } from '../target-input.js';
 import { defineVerb } from '../verb.js';
 
@@ -38,6 +39,7 @@ export const proposeAssertionsVerb = defineVerb({
       latency_ms: z.number().describe('The slowest of the calls.'),
       calls: z.number().int().describe('How many calls the proposal is drawn from.'),
     }),
+    protocol: ProtocolOut,
   },
   annotations: { openWorldHint: true },
   async run(args, ctx) {
@@ -87,6 +89,7 @@ export const proposeAssertionsVerb = defineVerb({
             latency_ms: Math.round(Math.max(...latenciesMs)),
             calls: results.length,
           },
+          protocol: protocolOf(conn),
         },
       };
     });

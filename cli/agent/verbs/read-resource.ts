@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { withConnection } from '../connection.js';
+import { ProtocolOut, protocolOf } from '../era.js';
 import { TargetInput } from '../target-input.js';
 import { defineVerb } from '../verb.js';
 
@@ -24,6 +25,7 @@ export const readResource = defineVerb({
         bytes: z.number().describe('Size in bytes: of the UTF-8 text, or of the decoded blob.'),
       }),
     ),
+    protocol: ProtocolOut,
   },
   annotations: { readOnlyHint: true, openWorldHint: true },
   async run(args, ctx) {
@@ -52,7 +54,7 @@ export const readResource = defineVerb({
             ? Buffer.from(c.blob, 'base64').length
             : Buffer.byteLength(c.text ?? '', 'utf8'),
       }));
-      return { data: { uri: args.uri, contents } };
+      return { data: { uri: args.uri, contents, protocol: protocolOf(conn) } };
     });
   },
 });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { assertWritable, scaffoldSuite, writeSuiteFile } from '../../scaffold/scaffold-suite.js';
 import { withConnection } from '../connection.js';
+import { ProtocolOut, protocolOf } from '../era.js';
 import { TargetInput } from '../target-input.js';
 import { defineVerb } from '../verb.js';
 
@@ -43,14 +44,15 @@ export const scaffoldSuiteVerb = defineVerb({
         note: z.string().optional(),
       }),
     ),
+    protocol: ProtocolOut,
   },
   annotations: { openWorldHint: true },
   async run(args, ctx) {
     const file = args.path ? path.resolve(ctx.cwd, args.path) : undefined;
     const hint = `call scaffold_suite again with "overwrite": true, or another "path"`;
     if (file && !args.overwrite) assertWritable(file, false, hint);
-    const scaffold = await withConnection(args, ctx, (conn) =>
-      scaffoldSuite(conn, {
+    const { scaffold, protocol } = await withConnection(args, ctx, async (conn) => ({
+      scaffold: await scaffoldSuite(conn, {
         call: args.call,
         prompts: args.prompts,
         resources: args.resources,
@@ -58,10 +60,17 @@ export const scaffoldSuiteVerb = defineVerb({
         suiteDir: file ? path.dirname(file) : ctx.cwd,
         cwd: ctx.cwd,
       }),
-    );
+      protocol: protocolOf(conn),
+    }));
     if (file) writeSuiteFile(file, scaffold.yaml, Boolean(args.overwrite), hint);
     return {
-      data: { yaml: scaffold.yaml, path: file ?? null, written: Boolean(file), tests: scaffold.tests },
+      data: {
+        yaml: scaffold.yaml,
+        path: file ?? null,
+        written: Boolean(file),
+        tests: scaffold.tests,
+        protocol,
+      },
     };
   },
 });
