@@ -119,7 +119,8 @@ export async function runDoctor(target: ServerTarget, io: ConnectIo): Promise<Do
       return done();
     }
     try {
-      const res = await conn.client.listTools({}, { timeout: timeoutMs, signal: io.signal });
+      const { firstToolsPage } = await import('../mcp/list-tools.js');
+      const res = await firstToolsPage(conn.client, { timeoutMs, signal: io.signal });
       const names = res.tools.map((t) => t.name);
       layers.push({
         layer: 'tools',

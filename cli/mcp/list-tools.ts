@@ -83,6 +83,18 @@ export async function pagedTools<T = Tool>(
   });
 }
 
+/** The first page of tools/list only (doctor's look at a server), as the server sent it. */
+export async function firstToolsPage(
+  client: ToolLister,
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<{ tools: Tool[]; nextCursor?: string }> {
+  const res = await onePage(client, 'tools/list', 'ListToolsResult', undefined, {
+    timeout: options.timeoutMs,
+    signal: options.signal,
+  });
+  return { tools: res.tools as Tool[], nextCursor: res.nextCursor };
+}
+
 /** Every tool of a connected server; a refusal or failure becomes the connection's own error. */
 export async function listAllTools(
   conn: McpConnection,
