@@ -89,7 +89,7 @@ export function checkNotifications(
   const got = seen.length ? [...new Set(seen)].join(', ') : 'none';
   return missing.map((method) => ({
     assertion: 'notifications',
-    message: `expected ${method} within ${Math.round(waitedMs / 1000)} s of the action, got ${got}`,
+    message: `expected ${method} within ${Number((waitedMs / 1000).toFixed(1))} s of the action, got ${got}`,
   }));
 }
 
