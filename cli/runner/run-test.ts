@@ -9,7 +9,7 @@ import { McptestError } from '../../shared/errors.js';
 import { callOptions } from '../mcp/call-progress.js';
 import { MAX_TOOL_PAGES, pagedTools } from '../mcp/list-tools.js';
 import type { Ask } from '../mcp/target.js';
-import { effectiveAnswers } from './answers.js';
+import { ANSWER_EXAMPLES, effectiveAnswers } from './answers.js';
 import { type AssertionFailure, checkExpectations, type ToolResult } from './assertions.js';
 import type { ConnectionPool, PooledConnection, ToolInfo } from './connection-pool.js';
 import {
@@ -21,7 +21,7 @@ import {
 } from './exchange-assertions.js';
 import type { LoadedSuite } from './load-suite.js';
 import type { PlannedRun } from './protocol-matrix.js';
-import { errorInfo, isAuthError, type TestKind, type TestResult } from './report.js';
+import { type ErrorInfo, errorInfo, isAuthError, type TestKind, type TestResult } from './report.js';
 import type { ListKind, TestSpec } from './suite-schema.js';
 
 /** The SDK result schemas the runner validates answers with. */
@@ -152,6 +152,17 @@ async function fetchList(
   throw new McptestError('server_error', `${method} still had a next page after ${MAX_TOOL_PAGES} pages`);
 }
 
+/**
+ * A refused ask's error hints at `mcptest call --answer …`; in a suite the answer is written in
+ * the test: the hint says how.
+ */
+function suiteHint(info: ErrorInfo): ErrorInfo {
+  if (info.code !== 'input_required') return info;
+  const kind = info.details?.kind;
+  const example = typeof kind === 'string' ? ANSWER_EXAMPLES[kind] : undefined;
+  return example ? { ...info, hint: `add to the test: answers: { ${example} }` } : info;
+}
+
 /** Runs one planned run to its result. */
 export async function runTest(run: PlannedRun, ctx: TestContext): Promise<TestResult> {
   const { test, server, protocol } = run;
@@ -227,7 +238,7 @@ export async function runTest(run: PlannedRun, ctx: TestContext): Promise<TestRe
   } catch (raw) {
     const err = pc.conn.explain ? pc.conn.explain(raw) : raw;
     if (isAuthError(err)) ctx.pool.markAuthFailed(server, protocol);
-    return result(refusedAsks(asksOfTest() ?? []), errorInfo(err));
+    return result(refusedAsks(asksOfTest() ?? []), suiteHint(errorInfo(err)));
   } finally {
     hold.release();
   }
