@@ -4,7 +4,7 @@
  * raw result the SDK does not hand on (`result_type`, the `ttl_ms` / `cache_scope` cache hints).
  * Also the failure of a test whose server asked for something the test has no answer for.
  */
-import type { Ask, ProtocolEra } from '../mcp/target.js';
+import type { Answers, Ask, ProtocolEra } from '../mcp/target.js';
 import { ANSWER_EXAMPLES } from './answers.js';
 import { type AssertionFailure, checkOps, show } from './assertions.js';
 import type { AskMatch, Expect, JsonOps } from './suite-schema.js';
@@ -78,6 +78,28 @@ export function refusedAsks(asks: readonly Ask[]): AssertionFailure[] {
       assertion: 'answers',
       message: `the server asked for ${describeAsk(a)} and the test has no answer for it; add to the test: answers: { ${ANSWER_EXAMPLES[a.kind] ?? `${a.kind}: …`} }`,
     }));
+}
+
+/** How the SDKs' servers say a client lacks a capability, by the kind of ask it stands for. */
+const UNSUPPORTED: Array<[RegExp, 'elicitation' | 'sampling' | 'roots']> = [
+  [/client does not support (?:form )?elicitation/i, 'elicitation'],
+  [/client does not support sampling/i, 'sampling'],
+  [/client does not support listing roots/i, 'roots'],
+];
+
+/**
+ * A 2025-era server that would have asked for something the test has no answer for: mcptest
+ * declared no capability for that kind, so the server did not ask and said so in its answer
+ * ("Client does not support form elicitation."). One failure per such kind, naming the answer.
+ */
+export function unansweredCapabilities(texts: readonly string[], answers: Answers): AssertionFailure[] {
+  const all = texts.join('\n');
+  return UNSUPPORTED.filter(([re, kind]) => answers[kind] === undefined && re.test(all)).map(
+    ([re, kind]) => ({
+      assertion: 'answers',
+      message: `the server would ask for ${kind} and the test has no answer for it, so mcptest declared no ${kind} capability (the server says ${show(re.exec(all)?.[0])}); add to the test: answers: { ${ANSWER_EXAMPLES[kind]} }`,
+    }),
+  );
 }
 
 /** Failures of `notifications:`: the methods that did not arrive in time. */

@@ -18,11 +18,13 @@ import {
   checkRawResult,
   notificationMethod,
   refusedAsks,
+  unansweredCapabilities,
 } from './exchange-assertions.js';
 import type { LoadedSuite } from './load-suite.js';
 import type { PlannedRun } from './protocol-matrix.js';
 import { type ErrorInfo, errorInfo, isAuthError, type TestKind, type TestResult } from './report.js';
 import type { ListKind, TestSpec } from './suite-schema.js';
+import type { WireLeg } from './wire-tap.js';
 
 /** The SDK result schemas the runner validates answers with. */
 export interface ResultSchemas {
@@ -102,14 +104,41 @@ async function watched<T>(
   method: string,
   params: Record<string, unknown>,
   send: () => Promise<T>,
+  seen: WireLeg[],
 ): Promise<{ value: T; raw: Record<string, unknown> | undefined }> {
   const watch = pc.tap?.watch(method, params);
   try {
     const value = await send();
     return { value, raw: watch?.final()?.result };
   } finally {
+    seen.push(...(watch?.legs ?? []));
     watch?.done();
   }
+}
+
+/** The kinds of ask a client capability stands for. */
+const CAPABILITY_ASKS: Record<string, string> = {
+  elicitation: 'elicitation/create',
+  sampling: 'sampling/createMessage',
+  roots: 'roots/list',
+};
+
+/**
+ * A 2026-07-28 server refusing a request because the client declares no capability for what it
+ * would ask (-32021 `MissingRequiredClientCapability`): mcptest declares a capability only when
+ * the test answers that kind, so the test lacks an answer. One failure per kind, naming it.
+ */
+function missingCapabilities(legs: readonly WireLeg[]): AssertionFailure[] {
+  const refused = [...legs].reverse().find((l) => l.error?.code === -32021);
+  const required = (refused?.error as { data?: { requiredCapabilities?: unknown } } | undefined)?.data
+    ?.requiredCapabilities;
+  if (!required || typeof required !== 'object') return [];
+  return Object.keys(required)
+    .filter((kind) => Object.hasOwn(CAPABILITY_ASKS, kind))
+    .map((kind) => ({
+      assertion: 'answers',
+      message: `the server would ask for ${kind} (${CAPABILITY_ASKS[kind]}) and the test has no answer for it, so mcptest declared no ${kind} capability (-32021); add to the test: answers: { ${ANSWER_EXAMPLES[kind]} }`,
+    }));
 }
 
 /** Every page of a list, with page 1's raw result (whose cache hints describe the list). */
@@ -118,6 +147,7 @@ async function fetchList(
   kind: ListKind,
   schema: unknown,
   options: { timeout: number; signal?: AbortSignal },
+  legs: WireLeg[],
 ): Promise<{ result: Record<string, unknown>; raw: Record<string, unknown> | undefined }> {
   const { method, items } = LISTS[kind];
   const all: unknown[] = [];
@@ -127,8 +157,12 @@ async function fetchList(
   let cursor: string | undefined;
   for (let page = 0; page < MAX_TOOL_PAGES; page++) {
     const params = cursor ? { cursor } : {};
-    const res = await watched(pc, method, params, () =>
-      pc.conn.client.request({ method, params }, schema, options),
+    const res = await watched(
+      pc,
+      method,
+      params,
+      () => pc.conn.client.request({ method, params }, schema, options),
+      legs,
     );
     if (page === 0) {
       first = res.value as Record<string, unknown>;
@@ -211,10 +245,12 @@ export async function runTest(run: PlannedRun, ctx: TestContext): Promise<TestRe
       ...(asks?.length ? { asks } : {}),
     };
   };
+  /** The wire legs of the test's requests, with their raw answers. */
+  const legs: WireLeg[] = [];
   try {
     if (expected.length) await pc.listen(timeout);
     const notificationsFrom = pc.tap?.nextSeq ?? 0;
-    const { failures, raw } = await act(pc, test, kind, tool, timeout, ctx);
+    const { failures, raw } = await act(pc, test, kind, tool, timeout, ctx, legs);
     failures.push(...checkRawResult(e, raw, era));
     if (expected.length) {
       if (!pc.tap) {
@@ -234,11 +270,25 @@ export async function runTest(run: PlannedRun, ctx: TestContext): Promise<TestRe
         failures.push({ assertion: 'asks', message: 'this connection does not record what the server asks' });
       else failures.push(...checkAsks(e.asks, asks));
     }
-    return result([...refusedAsks(asks ?? []), ...failures]);
+    const unanswered = failures.length
+      ? unansweredCapabilities(
+          failures.map((f) => f.message),
+          answers,
+        )
+      : [];
+    return result([...refusedAsks(asks ?? []), ...unanswered, ...failures]);
   } catch (raw) {
     const err = pc.conn.explain ? pc.conn.explain(raw) : raw;
     if (isAuthError(err)) ctx.pool.markAuthFailed(server, protocol);
-    return result(refusedAsks(asksOfTest() ?? []), suiteHint(errorInfo(err)));
+    const info = suiteHint(errorInfo(err));
+    return result(
+      [
+        ...refusedAsks(asksOfTest() ?? []),
+        ...missingCapabilities(legs),
+        ...unansweredCapabilities([info.message], answers),
+      ],
+      info,
+    );
   } finally {
     hold.release();
   }
@@ -252,6 +302,7 @@ async function act(
   tool: string,
   timeout: number,
   ctx: TestContext,
+  legs: WireLeg[],
 ): Promise<{ failures: AssertionFailure[]; raw: Record<string, unknown> | undefined }> {
   const { schemas, signal } = ctx;
   const client = pc.conn.client;
@@ -276,10 +327,13 @@ async function act(
   }
   if (kind === 'list') {
     const start = performance.now();
-    const { result, raw } = await fetchList(pc, test.list as ListKind, schemas.list[test.list as ListKind], {
-      timeout,
-      signal,
-    });
+    const { result, raw } = await fetchList(
+      pc,
+      test.list as ListKind,
+      schemas.list[test.list as ListKind],
+      { timeout, signal },
+      legs,
+    );
     const latencyMs = performance.now() - start;
     // A list is checked as structured content: json paths read it ($.tools[0].name).
     const failures = checkExpectations(test.expect, {
@@ -294,8 +348,12 @@ async function act(
     const method = kind === 'prompt' ? 'prompts/get' : 'resources/read';
     const params = kind === 'prompt' ? { name: tool, arguments: test.arguments ?? {} } : { uri: tool };
     const schema = kind === 'prompt' ? schemas.GetPromptResultSchema : schemas.ReadResourceResultSchema;
-    const { value, raw } = await watched(pc, method, params, () =>
-      client.request({ method, params }, schema, { timeout, signal }),
+    const { value, raw } = await watched(
+      pc,
+      method,
+      params,
+      () => client.request({ method, params }, schema, { timeout, signal }),
+      legs,
     );
     const latencyMs = performance.now() - start;
     const result = kind === 'prompt' ? promptAsResult(value) : resourceAsResult(value);
@@ -306,12 +364,17 @@ async function act(
   const params = { name: tool, arguments: test.arguments ?? {} };
   // A raw request, not client.callTool(): the SDK would throw on an outputSchema mismatch
   // before the suite's own `output_schema` assertion could report it.
-  const { value, raw } = await watched(pc, 'tools/call', params, () =>
-    client.request(
-      { method: 'tools/call', params },
-      schemas.CallToolResultSchema,
-      callOptions(timeout, signal),
-    ),
+  const { value, raw } = await watched(
+    pc,
+    'tools/call',
+    params,
+    () =>
+      client.request(
+        { method: 'tools/call', params },
+        schemas.CallToolResultSchema,
+        callOptions(timeout, signal),
+      ),
+    legs,
   );
   const latencyMs = performance.now() - start;
   const info = tools?.find((t) => t.name === tool);
