@@ -15,6 +15,7 @@ interface RunFlags {
   concurrency: string;
   timeout: string;
   protocol?: string;
+  json?: boolean;
 }
 
 function wholeNumber(flag: string, value: string, min: number, max: number): number {
@@ -50,6 +51,7 @@ export function registerRun(program: Command, io: CliIo, result: CommandResult):
     )
     .argument('<suites...>', 'suite files (YAML; see docs/suite-format.md or `mcptest schema`), run in turn')
     .option('--reporter <name>', `report format: ${REPORTERS.join(', ')}`, 'human')
+    .option('--json', 'the JSON report (--reporter json): every test with the era and protocol version used')
     .option(
       '--output <file>',
       'write the report to FILE instead of stdout (a summary line still goes to stderr)',
@@ -76,6 +78,7 @@ Examples:
   mcptest run suite.yaml
   mcptest run suites/*.yaml --reporter junit --output reports/mcp.xml
   mcptest run suite.yaml --filter '/^weather/' --bail --concurrency 8
+  mcptest run suite.yaml --json                    # the JSON report, eras and versions included
   mcptest run suite.yaml --protocol 2025-11-25     # every server at the 2025 handshake
   mcptest run suite.yaml --filter '[2026-07-28]'   # one revision of a protocol matrix
 
@@ -98,6 +101,16 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
     )
     .action(async (files: string[], flags: RunFlags) => {
       const first = files[0];
+      if (flags.json) {
+        if (flags.reporter !== 'human' && flags.reporter !== 'json') {
+          throw new McptestError(
+            'invalid_request',
+            `--json asks for the JSON report, --reporter ${flags.reporter} for another: give one`,
+            { hint: `mcptest run ${first} --json` },
+          );
+        }
+        flags.reporter = 'json';
+      }
       if (!(REPORTERS as readonly string[]).includes(flags.reporter)) {
         throw new McptestError(
           'invalid_request',

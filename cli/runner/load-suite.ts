@@ -269,14 +269,19 @@ export function parseSuite(text: string, file: string, env: NodeJS.ProcessEnv): 
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
-    fail(
-      file,
-      lc,
-      doc.errors.map((e) => ({
-        offset: e.pos[0],
-        message: `YAML syntax error: ${e.message.split('\n')[0]}`,
-      })),
-    );
+    // The first syntax error is the mistake; the ones after it mostly follow from it.
+    const first = doc.errors[0];
+    const line = text.slice(text.lastIndexOf('\n', first.pos[0] - 1) + 1).split('\n')[0];
+    const flowInterpolation = /\{[^}]*[^"'\w]\$\{/.test(line)
+      ? ` (inside { … } quote a \${VAR}: { url: "\${MCP_URL}" })`
+      : '';
+    const more = doc.errors.length > 1 ? ` (${doc.errors.length - 1} more after it)` : '';
+    fail(file, lc, [
+      {
+        offset: first.pos[0],
+        message: `YAML syntax error: ${first.message.split('\n')[0]}${flowInterpolation}${more}`,
+      },
+    ]);
   }
   const scanned = scanDocument(doc, env);
   if (scanned.length) fail(file, lc, scanned);

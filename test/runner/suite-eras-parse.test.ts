@@ -107,6 +107,14 @@ describe('suite eras: protocol, protocols and the runs they plan', () => {
     );
   });
 
+  it('a YAML syntax error is named once, with a hint for an unquoted ${VAR} in a flow map', () => {
+    const err = suiteError('servers:\n  api: { url: ${MCP_URL}, protocol: 2026-07-28 }\ntests: []\n');
+    assert.match(
+      err.message,
+      /^suite\.yaml:2:16: YAML syntax error: .* \(inside \{ … \} quote a \$\{VAR\}: \{ url: "\$\{MCP_URL\}" \}\) \(\d+ more after it\)$/,
+    );
+  });
+
   it('defaults to auto; a suite-level protocol applies to servers naming none', () => {
     const plain = parseSuite(one('', ''), 's.yaml', {}).suite;
     assert.deepEqual(serverProtocols(plain, 'api'), ['auto']);
