@@ -19,7 +19,6 @@ export type {
   RunnerConnection,
   ToolInfo,
 } from './connection-pool.js';
-export { describeTarget, serverTarget } from './connection-pool.js';
 export type {
   ErrorInfo,
   RunEvent,
