@@ -78,18 +78,18 @@ export function combinedExitCode(reports: SuiteReport[]): number {
   return reports.find((r) => r.exitCode !== ExitCode.ok)?.exitCode ?? ExitCode.ok;
 }
 
-/** The SDK schemas results are validated with, loaded when a run starts. */
+/** The spec's result schemas (SDK 2.x) answers are validated with, loaded when a run starts. */
 async function resultSchemas(): Promise<ResultSchemas> {
-  const t = await import('@modelcontextprotocol/sdk/types.js');
+  const { specTypeSchemas: t } = await import('@modelcontextprotocol/client');
   return {
-    CallToolResultSchema: t.CallToolResultSchema,
-    GetPromptResultSchema: t.GetPromptResultSchema,
-    ReadResourceResultSchema: t.ReadResourceResultSchema,
+    CallToolResultSchema: t.CallToolResult,
+    GetPromptResultSchema: t.GetPromptResult,
+    ReadResourceResultSchema: t.ReadResourceResult,
     list: {
-      tools: t.ListToolsResultSchema,
-      prompts: t.ListPromptsResultSchema,
-      resources: t.ListResourcesResultSchema,
-      resource_templates: t.ListResourceTemplatesResultSchema,
+      tools: t.ListToolsResult,
+      prompts: t.ListPromptsResult,
+      resources: t.ListResourcesResult,
+      resource_templates: t.ListResourceTemplatesResult,
     },
   };
 }

@@ -192,7 +192,8 @@ async function fetchList(
  */
 function suiteHint(info: ErrorInfo): ErrorInfo {
   if (info.code !== 'input_required') return info;
-  const kind = info.details?.kind;
+  const needs = info.details?.requiredCapabilities;
+  const kind = info.details?.kind ?? (Array.isArray(needs) ? needs[0] : undefined);
   const example = typeof kind === 'string' ? ANSWER_EXAMPLES[kind] : undefined;
   return example ? { ...info, hint: `add to the test: answers: { ${example} }` } : info;
 }
@@ -281,14 +282,14 @@ export async function runTest(run: PlannedRun, ctx: TestContext): Promise<TestRe
     const err = pc.conn.explain ? pc.conn.explain(raw) : raw;
     if (isAuthError(err)) ctx.pool.markAuthFailed(server, protocol);
     const info = suiteHint(errorInfo(err));
-    return result(
-      [
-        ...refusedAsks(asksOfTest() ?? []),
-        ...missingCapabilities(legs),
-        ...unansweredCapabilities([info.message], answers),
-      ],
-      info,
-    );
+    const unanswered = [
+      ...refusedAsks(asksOfTest() ?? []),
+      ...missingCapabilities(legs),
+      ...unansweredCapabilities([info.message], answers),
+    ];
+    // The failure says which answer to add: the error's hint would say it again.
+    const { hint: _said, ...error } = info;
+    return result(unanswered, unanswered.length ? error : info);
   } finally {
     hold.release();
   }
