@@ -4,7 +4,8 @@
  * 1.x) over Streamable HTTP and stdio. A protocol matrix run per revision and reported apart
  * (JUnit names, the human report, `--reporter json` eras), a pinned revision a server refuses
  * failing only its own tests, `--protocol` over the suite, canned answers to an elicitation and a
- * sampling request in both eras with `asks` assertions, an unanswered ask failing its test by
+ * sampling request in both eras with `asks` assertions, a refusal of credentials per revision,
+ * an unanswered ask failing its test by
  * name, and the exchange assertions: notifications after `add_tool`, `result_type`, `ttl_ms`,
  * `cache_scope`.
  */
@@ -170,6 +171,45 @@ ${KINDS.map((k) => `  - { name: echo ${k}, server: ${k}, tool: echo, arguments: 
       bad.stderr,
       /--protocol takes one of auto, 2026-07-28, 2025-11-25, 2025-06-18, 2025-03-26, not 2024-11-05/,
     );
+  });
+
+  it('a refusal of our credentials in a matrix is reported once per revision, exit 3', async () => {
+    const guarded = await startEraServer('dual', { bearer: (token) => token === 'good-token' });
+    try {
+      const suite = write(
+        'guarded.yaml',
+        `servers:
+  api: { url: "${guarded.url}", protocols: [2026-07-28, 2025-11-25], auth: { bearer_token_env: ERA_TOKEN } }
+tests:
+  - { name: echo, tool: echo, arguments: { text: hi } }
+  - { name: echo again, tool: echo, arguments: { text: hi } }
+`,
+      );
+      const refused = await runCli(['run', suite], {
+        env: { ...(env as NodeJS.ProcessEnv), ERA_TOKEN: 'bad-token' },
+      });
+      assert.equal(refused.code, 3, refused.stdout + refused.stderr);
+      assert.equal(refused.stdout.match(/^auth failed for server "api" at 2026-07-28/gm)?.length, 1);
+      assert.equal(refused.stdout.match(/^auth failed for server "api" at 2025-11-25/gm)?.length, 1);
+      assert.match(refused.stdout, /^0 passed, 4 failed/m);
+      assert.ok(!refused.stdout.includes('bad-token') && !refused.stderr.includes('bad-token'));
+      const ok = await runCli(['run', suite, '--json'], {
+        env: { ...(env as NodeJS.ProcessEnv), ERA_TOKEN: 'good-token' },
+      });
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      assert.deepEqual(
+        JSON.parse(ok.stdout).tests.map((x: JsonTest) => [x.label, x.era]),
+        [
+          ['echo [2026-07-28]', 'modern'],
+          ['echo again [2026-07-28]', 'modern'],
+          ['echo [2025-11-25]', 'legacy'],
+          ['echo again [2025-11-25]', 'legacy'],
+        ],
+      );
+      assert.ok(guarded.requests.filter((r) => r.authorized).length > 0);
+    } finally {
+      await guarded.close();
+    }
   });
 
   it('auto negotiates per server over stdio, and says which era each used', async () => {
