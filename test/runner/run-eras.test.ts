@@ -5,9 +5,8 @@
  * (JUnit names, the human report, `--reporter json` eras), a pinned revision a server refuses
  * failing only its own tests, `--protocol` over the suite, canned answers to an elicitation and a
  * sampling request in both eras with `asks` assertions, a refusal of credentials per revision,
- * an unanswered ask failing its test by
- * name, and the exchange assertions: notifications after `add_tool`, `result_type`, `ttl_ms`,
- * `cache_scope`.
+ * an unanswered ask failing its test by name, and the exchange assertions: notifications after
+ * `add_tool`, `result_type`, `ttl_ms`, `cache_scope`.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
