@@ -198,6 +198,8 @@ function suiteHint(info: ErrorInfo): ErrorInfo {
   return example ? { ...info, hint: `add to the test: answers: { ${example} }` } : info;
 }
 
+const NO_TAP = 'notifications cannot be observed on this connection (it exposes no transport)';
+
 /** Runs one planned run to its result. */
 export async function runTest(run: PlannedRun, ctx: TestContext): Promise<TestResult> {
   const { test, server, protocol } = run;
@@ -249,16 +251,23 @@ export async function runTest(run: PlannedRun, ctx: TestContext): Promise<TestRe
   /** The wire legs of the test's requests, with their raw answers. */
   const legs: WireLeg[] = [];
   try {
-    if (expected.length) await pc.listen(timeout);
+    /** Why notifications cannot be waited for, when they cannot. */
+    let unheard: string | null = pc.tap ? null : NO_TAP;
+    if (expected.length && !unheard) {
+      unheard = await pc.listen(timeout).then(
+        () => null,
+        (err) => {
+          const why = pc.conn.explain ? pc.conn.explain(err) : err;
+          return `the server did not open subscriptions/listen, the 2026-07-28 way to receive notifications: ${errorInfo(why).message}`;
+        },
+      );
+    }
     const notificationsFrom = pc.tap?.nextSeq ?? 0;
     const { failures, raw } = await act(pc, test, kind, tool, timeout, ctx, legs);
     failures.push(...checkRawResult(e, raw, era));
     if (expected.length) {
-      if (!pc.tap) {
-        failures.push({
-          assertion: 'notifications',
-          message: 'notifications cannot be observed on this connection',
-        });
+      if (unheard || !pc.tap) {
+        failures.push({ assertion: 'notifications', message: unheard ?? NO_TAP });
       } else {
         const missing = await pc.tap.waitForNotifications(notificationsFrom, expected, timeout, ctx.signal);
         const seen = pc.tap.notificationsSince(notificationsFrom).map((n) => n.method);
