@@ -47,7 +47,7 @@ export function registerRun(program: Command, io: CliIo, result: CommandResult):
   program
     .command('run')
     .description(
-      'run YAML suites of MCP tests (tool calls, prompts, resources, tool presence) against one or more servers',
+      'run YAML suites of MCP tests (tool calls, prompts, resources, lists, tool presence) against one or more servers, in either MCP era or both',
     )
     .argument('<suites...>', 'suite files (YAML; see docs/suite-format.md or `mcptest schema`), run in turn')
     .option('--reporter <name>', `report format: ${REPORTERS.join(', ')}`, 'human')
@@ -58,7 +58,7 @@ export function registerRun(program: Command, io: CliIo, result: CommandResult):
     )
     .option(
       '--filter <pattern>',
-      'run only tests whose name contains PATTERN (case-insensitive), or matches /REGEX/',
+      'run only tests whose name (or label, `echo [2026-07-28]`) contains PATTERN (case-insensitive), or matches /REGEX/',
     )
     .option('--bail', 'stop starting tests after the first failure (the rest are reported as skipped)')
     .option('--concurrency <n>', 'tests to run at the same time (connections are shared per server)', '4')
