@@ -80,6 +80,41 @@ export function refusedAsks(asks: readonly Ask[]): AssertionFailure[] {
     }));
 }
 
+/** Why a URL-mode elicitation fails a suite's test, whatever its answers. */
+const URL_ELICITATION =
+  'the server would ask the user to open a URL (a URL-mode elicitation), which a suite cannot answer (it needs a human at a browser), so mcptest declared form elicitation only';
+
+/** The kinds of ask a client capability stands for. */
+const CAPABILITY_ASKS: Record<string, string> = {
+  elicitation: 'elicitation/create',
+  sampling: 'sampling/createMessage',
+  roots: 'roots/list',
+};
+
+/**
+ * A 2026-07-28 server refusing a request because the client declares no capability for what it
+ * would ask (-32021 `MissingRequiredClientCapability`, listing them in `requiredCapabilities`):
+ * mcptest declares a capability only when the test answers that kind, so the test lacks an
+ * answer (or, for a URL-mode elicitation, cannot give one). One failure per kind, naming it.
+ * `errors` are the raw JSON-RPC errors of the test's requests.
+ */
+export function missingCapabilities(
+  errors: ReadonlyArray<{ code?: number; data?: unknown } | undefined>,
+): AssertionFailure[] {
+  const refused = [...errors].reverse().find((e) => e?.code === -32021);
+  const required = (refused?.data as { requiredCapabilities?: unknown } | undefined)?.requiredCapabilities;
+  if (!required || typeof required !== 'object') return [];
+  return Object.entries(required as Record<string, unknown>)
+    .filter(([kind]) => Object.hasOwn(CAPABILITY_ASKS, kind))
+    .map(([kind, detail]) => ({
+      assertion: 'answers',
+      message:
+        kind === 'elicitation' && detail !== null && typeof detail === 'object' && 'url' in detail
+          ? `${URL_ELICITATION} (-32021)`
+          : `the server would ask for ${kind} (${CAPABILITY_ASKS[kind]}) and the test has no answer for it, so mcptest declared no ${kind} capability (-32021); add to the test: answers: { ${ANSWER_EXAMPLES[kind]} }`,
+    }));
+}
+
 /** How the SDKs' servers say a client lacks a capability, by the kind of ask it stands for. */
 const UNSUPPORTED: Array<[RegExp, 'elicitation' | 'sampling' | 'roots']> = [
   [/client does not support (?:form )?elicitation/i, 'elicitation'],
@@ -94,6 +129,8 @@ const UNSUPPORTED: Array<[RegExp, 'elicitation' | 'sampling' | 'roots']> = [
  */
 export function unansweredCapabilities(texts: readonly string[], answers: Answers): AssertionFailure[] {
   const all = texts.join('\n');
+  const url = /client does not support url elicitation/i.exec(all);
+  if (url) return [{ assertion: 'answers', message: `${URL_ELICITATION} (the server says ${show(url[0])})` }];
   return UNSUPPORTED.filter(([re, kind]) => answers[kind] === undefined && re.test(all)).map(
     ([re, kind]) => ({
       assertion: 'answers',

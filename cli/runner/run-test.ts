@@ -17,6 +17,7 @@ import {
   checkNotifications,
   checkRawResult,
   notificationMethod,
+  missingCapabilities,
   refusedAsks,
   unansweredCapabilities,
 } from './exchange-assertions.js';
@@ -114,31 +115,6 @@ async function watched<T>(
     seen.push(...(watch?.legs ?? []));
     watch?.done();
   }
-}
-
-/** The kinds of ask a client capability stands for. */
-const CAPABILITY_ASKS: Record<string, string> = {
-  elicitation: 'elicitation/create',
-  sampling: 'sampling/createMessage',
-  roots: 'roots/list',
-};
-
-/**
- * A 2026-07-28 server refusing a request because the client declares no capability for what it
- * would ask (-32021 `MissingRequiredClientCapability`): mcptest declares a capability only when
- * the test answers that kind, so the test lacks an answer. One failure per kind, naming it.
- */
-function missingCapabilities(legs: readonly WireLeg[]): AssertionFailure[] {
-  const refused = [...legs].reverse().find((l) => l.error?.code === -32021);
-  const required = (refused?.error as { data?: { requiredCapabilities?: unknown } } | undefined)?.data
-    ?.requiredCapabilities;
-  if (!required || typeof required !== 'object') return [];
-  return Object.keys(required)
-    .filter((kind) => Object.hasOwn(CAPABILITY_ASKS, kind))
-    .map((kind) => ({
-      assertion: 'answers',
-      message: `the server would ask for ${kind} (${CAPABILITY_ASKS[kind]}) and the test has no answer for it, so mcptest declared no ${kind} capability (-32021); add to the test: answers: { ${ANSWER_EXAMPLES[kind]} }`,
-    }));
 }
 
 /** Every page of a list, with page 1's raw result (whose cache hints describe the list). */
@@ -293,7 +269,7 @@ export async function runTest(run: PlannedRun, ctx: TestContext): Promise<TestRe
     const info = suiteHint(errorInfo(err));
     const unanswered = [
       ...refusedAsks(asksOfTest() ?? []),
-      ...missingCapabilities(legs),
+      ...missingCapabilities(legs.map((l) => l.error)),
       ...unansweredCapabilities([info.message], answers),
     ];
     // The failure says which answer to add: the error's hint would say it again.

@@ -305,6 +305,7 @@ ${['http', 'stdio']
       `protocols: [2026-07-28, 2025-11-25]
 servers:
   dual: { url: "\${DUAL_URL}" }
+  dual_modern: { url: "\${DUAL_URL}", protocol: 2026-07-28 }
   legacy: { url: "\${LEGACY_URL}", protocols: [2025-11-25] }
 tests:
   - { name: no answer, server: dual, tool: ask_name }
@@ -314,6 +315,8 @@ tests:
     server: dual
     tool: ask_name
     answers: { sampling: a reply }
+  - { name: url, server: dual, tool: ask_url, answers: { elicitation: { accept: { name: Ada } } } }
+  - { name: forever, server: dual_modern, tool: ask_forever, answers: { elicitation: { accept: { name: Ada } } } }
 `,
     );
     const run = await runCli(['run', suite, '--reporter', 'json'], { env });
@@ -343,6 +346,18 @@ tests:
       t['wrong ask [2026-07-28]'].failures[0].message,
       /^expected the server to ask for sampling, it asked for nothing$/,
     );
+    // A URL-mode elicitation needs a human at a browser: no suite answer serves it.
+    for (const label of ['url [2026-07-28]', 'url [2025-11-25]']) {
+      const x = t[label];
+      assert.equal(x.status, 'failed', label);
+      assert.match(
+        x.failures[0]?.message ?? '',
+        /^the server would ask the user to open a URL \(a URL-mode elicitation\), which a suite cannot answer/,
+        `${label}: ${JSON.stringify(x)}`,
+      );
+    }
+    // A server that keeps asking is stopped at the bound on rounds.
+    assert.match(t.forever.error?.message ?? '', /kept asking for input: 8 rounds of input_required/);
     for (const label of ['other answer [2026-07-28]', 'other answer [2025-11-25]']) {
       const x = t[label];
       assert.equal(x.status, 'failed', label);
