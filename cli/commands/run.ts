@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { ExitCode, McptestError } from '../../shared/errors.js';
 import type { CliIo, CommandResult } from '../io.js';
+import type { ProtocolChoice } from '../mcp/target.js';
+import { PROTOCOL_CHOICES } from '../runner/protocol-matrix.js';
 
 const REPORTERS = ['human', 'json', 'junit'] as const;
 type ReporterName = (typeof REPORTERS)[number];
@@ -12,6 +14,8 @@ interface RunFlags {
   bail?: boolean;
   concurrency: string;
   timeout: string;
+  protocol?: string;
+  json?: boolean;
 }
 
 function wholeNumber(flag: string, value: string, min: number, max: number): number {
@@ -28,25 +32,40 @@ function wholeNumber(flag: string, value: string, min: number, max: number): num
   return n;
 }
 
+/** `--protocol`'s value, checked against the revisions mcptest speaks. */
+function protocolChoice(value: string, first: string): ProtocolChoice {
+  if ((PROTOCOL_CHOICES as readonly string[]).includes(value)) return value as ProtocolChoice;
+  throw new McptestError(
+    'invalid_request',
+    `--protocol takes one of ${PROTOCOL_CHOICES.join(', ')}, not ${value}`,
+    { hint: `mcptest run ${first} --protocol 2026-07-28` },
+  );
+}
+
 /** `mcptest run SUITE.yaml...`: runs suites of MCP tests, one after the other, and reports them. */
 export function registerRun(program: Command, io: CliIo, result: CommandResult): void {
   program
     .command('run')
     .description(
-      'run YAML suites of MCP tests (tool calls, prompts, resources, tool presence) against one or more servers',
+      'run YAML suites of MCP tests (tool calls, prompts, resources, lists, tool presence) against one or more servers, in either MCP era or both',
     )
     .argument('<suites...>', 'suite files (YAML; see docs/suite-format.md or `mcptest schema`), run in turn')
     .option('--reporter <name>', `report format: ${REPORTERS.join(', ')}`, 'human')
+    .option('--json', 'the JSON report (--reporter json): every test with the era and protocol version used')
     .option(
       '--output <file>',
       'write the report to FILE instead of stdout (a summary line still goes to stderr)',
     )
     .option(
       '--filter <pattern>',
-      'run only tests whose name contains PATTERN (case-insensitive), or matches /REGEX/',
+      'run only tests whose name (or label, `echo [2026-07-28]`) contains PATTERN (case-insensitive), or matches /REGEX/',
     )
     .option('--bail', 'stop starting tests after the first failure (the rest are reported as skipped)')
     .option('--concurrency <n>', 'tests to run at the same time (connections are shared per server)', '4')
+    .option(
+      '--protocol <revision>',
+      "speak this MCP revision to every server, over the suite's protocol:/protocols: (auto, 2026-07-28, 2025-11-25, 2025-06-18, 2025-03-26)",
+    )
     .option(
       '--timeout <seconds>',
       'time limit for connecting and for each call, in seconds like every command (timeout_ms in the suite overrides it)',
@@ -59,10 +78,18 @@ Examples:
   mcptest run suite.yaml
   mcptest run suites/*.yaml --reporter junit --output reports/mcp.xml
   mcptest run suite.yaml --filter '/^weather/' --bail --concurrency 8
+  mcptest run suite.yaml --json                    # the JSON report, eras and versions included
+  mcptest run suite.yaml --protocol 2025-11-25     # every server at the 2025 handshake
+  mcptest run suite.yaml --filter '[2026-07-28]'   # one revision of a protocol matrix
 
 Several suites run one after the other, each with its own connections; every suite is checked
 before the first one starts. JUnit gets one <testsuite> per suite; JSON gets the report of a
 single suite, or { version, suites: [...], summary, exitCode } for several.
+
+Eras: each server speaks \`protocol:\` (auto by default: 2026-07-28 when the server offers it,
+else the 2025 initialize handshake); \`protocols: [2026-07-28, 2025-11-25]\` runs every test once
+per revision, reported apart (\`echo [2026-07-28]\`). Reports name the era and version used.
+Canned \`answers:\` (elicitation, sampling, roots) serve both eras' requests for input.
 
 Auth per server in the suite: auth.bearer_token_env (a token in an env var), auth.oauth
 (client credentials, minted once by the daemon and shared by parallel runs), or nothing
@@ -74,6 +101,16 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
     )
     .action(async (files: string[], flags: RunFlags) => {
       const first = files[0];
+      if (flags.json) {
+        if (flags.reporter !== 'human' && flags.reporter !== 'json') {
+          throw new McptestError(
+            'invalid_request',
+            `--json asks for the JSON report, --reporter ${flags.reporter} for another: give one`,
+            { hint: `mcptest run ${first} --json` },
+          );
+        }
+        flags.reporter = 'json';
+      }
       if (!(REPORTERS as readonly string[]).includes(flags.reporter)) {
         throw new McptestError(
           'invalid_request',
@@ -94,21 +131,30 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
         );
       }
       const timeoutMs = Math.max(1, Math.round(timeoutSeconds * 1000));
+      const protocol = flags.protocol === undefined ? undefined : protocolChoice(flags.protocol, first);
 
-      const [{ loadSuite }, { combinedExitCode, runSuite, testFilter }, human, { connectToServer }] =
-        await Promise.all([
-          import('../runner/load-suite.js'),
-          import('../runner/run-suite.js'),
-          import('../runner/reporters/human.js'),
-          import('../mcp/connect.js'),
-        ]);
+      const [
+        { loadSuite },
+        { combinedExitCode, runSuite, testFilter },
+        human,
+        { connectToServer },
+        { planRuns },
+      ] = await Promise.all([
+        import('../runner/load-suite.js'),
+        import('../runner/run-suite.js'),
+        import('../runner/reporters/human.js'),
+        import('../mcp/connect.js'),
+        import('../runner/protocol-matrix.js'),
+      ]);
       const { cliConnectIo } = await import('../connect-io.js');
       const stepUpIo = cliConnectIo(io);
       const match = testFilter(flags.filter); // a bad /regex/ is a usage error before anything starts
       // Every suite is loaded (and so validated) before the first one runs.
       const suites = files.map((file) => loadSuite(file, io));
       // With --filter, a suite without a matching test is left out; none at all is a usage error.
-      const selected = flags.filter ? suites.filter((l) => l.suite.tests.some((t) => match(t.name))) : suites;
+      const selected = flags.filter
+        ? suites.filter((l) => planRuns(l.suite, l.suite.tests, protocol, match).length > 0)
+        : suites;
       if (selected.length === 0) {
         const total = suites.reduce((n, l) => n + l.suite.tests.length, 0);
         throw new McptestError(
@@ -130,7 +176,7 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
         if (io.signal.aborted) break;
         const report = await runSuite(
           loaded,
-          { filter: flags.filter, bail: flags.bail, concurrency, timeoutMs },
+          { filter: flags.filter, bail: flags.bail, concurrency, timeoutMs, protocol },
           {
             // Step-up (a browser approval of a wider scope) reports on stderr, beside the live report.
             connect: (target, connectIo) =>

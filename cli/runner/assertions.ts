@@ -73,7 +73,7 @@ function typeName(v: unknown): string {
 }
 
 /** Failure messages of one JSON path's operators (empty when all hold). */
-function checkOps(found: boolean, value: unknown, ops: JsonOps): string[] {
+export function checkOps(found: boolean, value: unknown, ops: JsonOps): string[] {
   const out: string[] = [];
   if (ops.exists !== undefined) {
     if (ops.exists !== found)

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import { McptestError } from '../../shared/errors.js';
-import { Suite } from './suite-schema.js';
+import { ASK_MESSAGE, ELICITATION_MESSAGE, ROOT_MESSAGE, SAMPLING_MESSAGE, Suite } from './suite-schema.js';
 
 export interface LoadedSuite {
   suite: Suite;
@@ -127,7 +127,11 @@ function zodProblems(doc: ReturnType<typeof parseDocument>, data: unknown): Prob
     const p = issue.path as PathKey[];
     if (issue.code === 'unrecognized_keys') {
       const key = issue.keys[0];
-      const hint = key in KEY_HINTS ? KEY_HINTS[key] : '';
+      const hint = Object.hasOwn(KEY_HINTS, key)
+        ? KEY_HINTS[key]
+        : Object.hasOwn(PLACE_HINTS, key)
+          ? PLACE_HINTS[key]
+          : '';
       return {
         offset: offsetOf(doc, [...p, key]),
         message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} in ${pathText(p)}${hint}`,
@@ -140,17 +144,55 @@ function zodProblems(doc: ReturnType<typeof parseDocument>, data: unknown): Prob
         message: `missing key "${p[p.length - 1]}" in ${pathText(p.slice(0, -1))}`,
       };
     }
-    const message =
-      issue.code === 'invalid_union' && p[p.length - 1] === 'text_contains'
-        ? 'expected a string or a list of strings'
-        : issue.message;
+    const message = issue.code === 'invalid_union' ? (unionMessage(p) ?? issue.message) : issue.message;
     return { offset: offsetOf(doc, p), message: `${pathText(p)}: ${message}` };
   });
+}
+
+/** What a key taking one of several shapes accepts, by the key (or the list it is an item of). */
+function unionMessage(p: ReadonlyArray<PathKey>): string | undefined {
+  const last = p[p.length - 1];
+  const key = typeof last === 'number' ? p[p.length - 2] : last;
+  switch (key) {
+    case 'text_contains':
+      return 'expected a string or a list of strings';
+    case 'elicitation':
+      return ELICITATION_MESSAGE;
+    case 'sampling':
+      return SAMPLING_MESSAGE;
+    case 'roots':
+      return ROOT_MESSAGE;
+    case 'asks':
+      return ASK_MESSAGE;
+    case 'ttl_ms':
+      return 'expected milliseconds (a whole number), or operators like { gte: 1000 }';
+    default:
+      return undefined;
+  }
 }
 
 const KEY_HINTS: Record<string, string> = {
   expct: ' (did you mean "expect"?)',
   args: ' (a test takes "arguments")',
+  protocol_version: ' (did you mean "protocol"?)',
+  protocolVersion: ' (did you mean "protocol"?)',
+  answer: ' (did you mean "answers"?)',
+  ask: ' (did you mean "asks"?, under expect)',
+  notification: ' (did you mean "notifications"?, under expect)',
+  resultType: ' (write "result_type", under expect)',
+  ttlMs: ' (write "ttl_ms", under expect)',
+  cacheScope: ' (write "cache_scope", under expect)',
+  elicit: ' (did you mean "elicitation"?)',
+};
+
+/** Where each key belongs when it is written at the wrong level. */
+const PLACE_HINTS: Record<string, string> = {
+  asks: ' (asks goes under expect)',
+  notifications: ' (notifications goes under expect)',
+  result_type: ' (result_type goes under expect)',
+  ttl_ms: ' (ttl_ms goes under expect)',
+  cache_scope: ' (cache_scope goes under expect)',
+  answers: ' (answers goes in a test, a server or the suite, not under expect)',
 };
 
 function semanticProblems(doc: ReturnType<typeof parseDocument>, suite: Suite): Problem[] {
@@ -172,6 +214,25 @@ function semanticProblems(doc: ReturnType<typeof parseDocument>, suite: Suite): 
     const regexes: Array<[PathKey[], string]> = [];
     if (t.expect?.text_matches !== undefined)
       regexes.push([['tests', i, 'expect', 'text_matches'], t.expect.text_matches]);
+    const asks = t.expect?.asks === undefined ? [] : [t.expect.asks].flat();
+    asks.forEach((a, j) => {
+      if (typeof a !== 'string' && a.message !== undefined) {
+        const re = /^\/(.*)\/([a-z]*)$/s.exec(a.message);
+        if (re) {
+          const at: PathKey[] = Array.isArray(t.expect?.asks)
+            ? ['tests', i, 'expect', 'asks', j, 'message']
+            : ['tests', i, 'expect', 'asks', 'message'];
+          try {
+            new RegExp(re[1], re[2]);
+          } catch (err) {
+            problems.push({
+              offset: offsetOf(doc, at),
+              message: `invalid regular expression: ${(err as Error).message}`,
+            });
+          }
+        }
+      }
+    });
     for (const [jp, v] of Object.entries(t.expect?.json ?? {})) {
       if (v && typeof v === 'object' && typeof (v as any).matches === 'string')
         regexes.push([['tests', i, 'expect', 'json', jp, 'matches'], (v as any).matches]);
@@ -208,14 +269,19 @@ export function parseSuite(text: string, file: string, env: NodeJS.ProcessEnv): 
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
-    fail(
-      file,
-      lc,
-      doc.errors.map((e) => ({
-        offset: e.pos[0],
-        message: `YAML syntax error: ${e.message.split('\n')[0]}`,
-      })),
-    );
+    // The first syntax error is the mistake; the ones after it mostly follow from it.
+    const first = doc.errors[0];
+    const line = text.slice(text.lastIndexOf('\n', first.pos[0] - 1) + 1).split('\n')[0];
+    const flowInterpolation = /\{[^}]*[^"'\w]\$\{/.test(line)
+      ? ` (inside { … } quote a \${VAR}: { url: "\${MCP_URL}" })`
+      : '';
+    const more = doc.errors.length > 1 ? ` (${doc.errors.length - 1} more after it)` : '';
+    fail(file, lc, [
+      {
+        offset: first.pos[0],
+        message: `YAML syntax error: ${first.message.split('\n')[0]}${flowInterpolation}${more}`,
+      },
+    ]);
   }
   const scanned = scanDocument(doc, env);
   if (scanned.length) fail(file, lc, scanned);

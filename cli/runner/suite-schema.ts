@@ -5,6 +5,7 @@
  * docs/suite-format.md.
  */
 import { z } from 'zod';
+import { PROTOCOL_CHOICES } from './protocol-matrix.js';
 
 const EnvName = z
   .string()
@@ -39,6 +40,69 @@ export const ServerAuth = z
   })
   .describe('How to authenticate. Omit it to use a cached login (mcptest login URL).');
 
+const PROTOCOL_MESSAGE = `expected one of ${PROTOCOL_CHOICES.join(', ')} (auto: 2026-07-28 when the server offers it)`;
+
+export const Protocol = z
+  .enum(PROTOCOL_CHOICES, { error: PROTOCOL_MESSAGE })
+  .describe(
+    'The MCP revision to speak: auto (2026-07-28 when the server offers it, else the 2025 handshake), or one revision exactly.',
+  );
+
+export const Protocols = z
+  .array(Protocol, { error: `expected a list of revisions, each one of ${PROTOCOL_CHOICES.join(', ')}` })
+  .min(1, 'a protocol matrix needs at least one revision')
+  .refine((list) => new Set(list).size === list.length, { message: 'a revision appears twice in the matrix' })
+  .describe('A protocol matrix: every test of the server runs once per revision, reported apart.');
+
+/** A form value of an accepted elicitation. */
+const FormValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]);
+
+export const ELICITATION_MESSAGE =
+  "expected accept, decline, cancel, or { accept: { field: value, … } } with the form's answers";
+
+export const ElicitationAnswerSpec = z
+  .union([
+    z.enum(['accept', 'decline', 'cancel']),
+    z.strictObject({ accept: z.record(z.string(), FormValue).describe("The form's answers, by field.") }),
+  ])
+  .describe(
+    'How the "user" answers an elicitation: decline, cancel, or accept with the form content (accept alone: an empty form).',
+  );
+
+export const SAMPLING_MESSAGE = 'expected the reply text, or { text, model?, stop_reason? }';
+
+export const SamplingAnswerSpec = z
+  .union([
+    z.string().min(1),
+    z.strictObject({
+      text: z.string().describe('The "model"\'s reply.'),
+      model: z.string().min(1).optional().describe('The model name reported; mcptest-canned by default.'),
+      stop_reason: z.string().min(1).optional().describe('endTurn by default.'),
+    }),
+  ])
+  .describe(
+    'The canned result of a sampling request: the reply text, or an object with model and stop_reason.',
+  );
+
+export const ROOT_MESSAGE = 'expected a URI like file:///work/project, or { uri, name? }';
+
+const RootUri = z.string().regex(/^[A-Za-z][A-Za-z0-9+.-]*:/, 'a root is a URI like file:///work/project');
+
+export const RootSpec = z.union([
+  RootUri,
+  z.strictObject({ uri: RootUri, name: z.string().min(1).optional() }),
+]);
+
+export const AnswersSpec = z
+  .strictObject({
+    elicitation: ElicitationAnswerSpec.optional(),
+    sampling: SamplingAnswerSpec.optional(),
+    roots: z.array(RootSpec).optional().describe('The roots the client offers (roots/list).'),
+  })
+  .describe(
+    'Canned answers to what the server asks (2026-07-28 input_required rounds and 2025 server requests alike). A kind without an answer is refused, and the test fails naming what was asked.',
+  );
+
 export const ServerSpec = z
   .strictObject({
     url: z.string().min(1).optional().describe('Streamable HTTP endpoint of the MCP server.'),
@@ -52,9 +116,15 @@ export const ServerSpec = z
       .describe('Extra non-secret HTTP headers (Authorization is refused: use auth).'),
     timeout_ms: z.number().int().positive().optional().describe('Connect timeout in milliseconds.'),
     auth: ServerAuth.optional(),
+    protocol: Protocol.optional(),
+    protocols: Protocols.optional(),
+    answers: AnswersSpec.optional().describe("Default answers of this server's tests."),
   })
   .refine((s) => Boolean(s.url) !== Boolean(s.command), {
     message: 'a server needs exactly one of url or command',
+  })
+  .refine((s) => s.protocol === undefined || s.protocols === undefined, {
+    message: 'give protocol (one revision) or protocols (a matrix), not both',
   });
 
 const JsonOps = z
@@ -99,6 +169,38 @@ export const ContentMatch = z
     'A content item to find: at least one item must match every key given. Bytes are those of the decoded image, audio or blob, of the UTF-8 text, or the `size` a resource link declares.',
   );
 
+/** The result types a test can require (`result_type:`). */
+export const RESULT_TYPES = ['complete'] as const;
+
+/** The cache scopes of list and read results (`cache_scope:`). */
+export const CACHE_SCOPES = ['public', 'private'] as const;
+
+/** The kinds of things a server asks its client for. */
+export const ASK_KINDS = ['elicitation', 'sampling', 'roots'] as const;
+
+export const ASK_MESSAGE = `expected ${ASK_KINDS.join(', ')}, or { kind, message?, via? }`;
+
+export const AskMatch = z
+  .union([
+    z.enum(ASK_KINDS),
+    z.strictObject({
+      kind: z.enum(ASK_KINDS, { error: `expected ${ASK_KINDS.join(', ')}` }),
+      message: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("Text the ask's message contains (case-insensitive), or /regex/flags it matches."),
+      via: z
+        .enum(['input_required', 'request'], { error: 'expected input_required or request' })
+        .optional()
+        .describe('input_required: a 2026-07-28 round; request: a 2025 server request.'),
+    }),
+  ])
+  .describe('An ask to find: its kind, optionally its message and how it came.');
+
+/** The lists a `list:` test can fetch. */
+export const LIST_KINDS = ['tools', 'prompts', 'resources', 'resource_templates'] as const;
+
 export const Expect = z.strictObject({
   content: z
     .union([ContentMatch, z.array(ContentMatch).min(1)])
@@ -120,6 +222,33 @@ export const Expect = z.strictObject({
     .optional()
     .describe("structuredContent must validate against the tool's outputSchema."),
   max_latency_ms: z.number().positive().optional().describe('The call must answer within this time.'),
+  result_type: z
+    .enum(RESULT_TYPES, { error: `expected ${RESULT_TYPES.join(', ')}` })
+    .optional()
+    .describe(
+      "The final result's resultType (2026-07-28); a 2025-era result carries none and counts as complete.",
+    ),
+  ttl_ms: z
+    .union([z.number().int().min(0), JsonOps])
+    .optional()
+    .describe('The ttlMs cache hint of a list or read result: a number, or operators (gte, exists, …).'),
+  cache_scope: z
+    .enum(CACHE_SCOPES, { error: `expected ${CACHE_SCOPES.join(' or ')}` })
+    .optional()
+    .describe('The cacheScope of a list or read result.'),
+  asks: z
+    .union([AskMatch, z.array(AskMatch)])
+    .optional()
+    .describe(
+      'What the server must ask for during this test (each matcher finds its ask); [] means it asks for nothing.',
+    ),
+  notifications: z
+    .array(z.string().regex(/^[a-z][\w/-]*$/i, 'a notification method like notifications/tools/list_changed'))
+    .min(1, 'list the notifications to wait for, like [notifications/tools/list_changed]')
+    .optional()
+    .describe(
+      'Notifications that must arrive after the action (subscriptions/listen in 2026-07-28, the GET stream or the response stream in 2025), within the time limit.',
+    ),
 });
 
 export const TestSpec = z
@@ -144,16 +273,24 @@ export const TestSpec = z
       .min(1)
       .optional()
       .describe('Resource URI to read (resources/read); expect checks its text.'),
+    list: z
+      .enum(LIST_KINDS, { error: `expected ${LIST_KINDS.join(', ')}` })
+      .optional()
+      .describe('List to fetch (every page); expect checks it with json, ttl_ms, cache_scope, result_type.'),
     timeout_ms: z.number().int().positive().optional().describe('Overrides --timeout for this test.'),
+    answers: AnswersSpec.optional().describe("This test's answers (over the server's and the suite's)."),
   })
-  .refine((t) => [t.tool, t.tool_present, t.tool_absent, t.prompt, t.resource].filter(Boolean).length === 1, {
-    message: 'a test needs exactly one of tool, tool_present, tool_absent, prompt or resource',
-  })
+  .refine(
+    (t) => [t.tool, t.tool_present, t.tool_absent, t.prompt, t.resource, t.list].filter(Boolean).length === 1,
+    {
+      message: 'a test needs exactly one of tool, tool_present, tool_absent, prompt, resource or list',
+    },
+  )
   .refine((t) => t.tool !== undefined || t.prompt !== undefined || t.arguments === undefined, {
     message: 'arguments go with tool or prompt',
   })
   .refine((t) => (t.tool_present === undefined && t.tool_absent === undefined) || t.expect === undefined, {
-    message: 'expect goes with tool, prompt or resource, not with tool_present/tool_absent',
+    message: 'expect goes with tool, prompt, resource or list, not with tool_present/tool_absent',
   })
   .refine(
     (t) => t.prompt === undefined || Object.values(t.arguments ?? {}).every((v) => typeof v === 'string'),
@@ -166,15 +303,44 @@ export const TestSpec = z
       t.tool !== undefined || (t.expect?.output_schema === undefined && t.expect?.is_error === undefined),
     {
       message:
-        'is_error and output_schema check tool results; a prompt or resource failing is an error of its own',
+        'is_error and output_schema check tool results; a prompt, resource or list failing is an error of its own',
+    },
+  )
+  .refine(
+    (t) =>
+      t.list === undefined ||
+      (['text_contains', 'text_matches', 'content', 'content_count'] as const).every(
+        (k) => t.expect?.[k] === undefined,
+      ),
+    {
+      message:
+        'a list has no text or content: check it with json paths ($.tools[0].name), ttl_ms, cache_scope',
+    },
+  )
+  .refine(
+    (t) =>
+      t.resource !== undefined ||
+      t.list !== undefined ||
+      (t.expect?.ttl_ms === undefined && t.expect?.cache_scope === undefined),
+    {
+      message:
+        'ttl_ms and cache_scope are cache hints of list and resource results: they go with list or resource',
     },
   );
 
 export const Suite = z
   .strictObject({
     name: z.string().min(1).optional().describe('Suite name used in reports; the file name by default.'),
+    protocol: Protocol.optional().describe('The revision of every server that names none.'),
+    protocols: Protocols.optional().describe(
+      'A protocol matrix for every server that names no protocol of its own.',
+    ),
+    answers: AnswersSpec.optional().describe('Default answers of every test.'),
     servers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), ServerSpec),
     tests: z.array(TestSpec).min(1),
+  })
+  .refine((s) => s.protocol === undefined || s.protocols === undefined, {
+    message: 'give protocol (one revision) or protocols (a matrix), not both',
   })
   .refine((s) => Object.keys(s.servers).length > 0, { message: 'servers must name at least one server' })
   .describe('An mcptest suite: MCP servers and the tests to run against them.');
@@ -185,6 +351,9 @@ export type TestSpec = z.infer<typeof TestSpec>;
 export type Expect = z.infer<typeof Expect>;
 export type ContentMatch = z.infer<typeof ContentMatch>;
 export type JsonOps = z.infer<typeof JsonOps>;
+export type AnswersSpec = z.infer<typeof AnswersSpec>;
+export type AskMatch = z.infer<typeof AskMatch>;
+export type ListKind = (typeof LIST_KINDS)[number];
 
 /** The JSON Schema of the suite format, for editors (`mcptest schema`). */
 export function suiteJsonSchema(): Record<string, unknown> {

@@ -135,7 +135,11 @@ describe('JSON path and XML helpers', () => {
       tests: [
         {
           name: ']]> <x/> & \u0007',
+          label: ']]> <x/> & \u0007',
           server: 's',
+          protocol: 'auto',
+          era: 'legacy',
+          protocolVersion: '2025-11-25',
           kind: 'tool',
           tool: 't',
           status: 'failed',
@@ -145,7 +149,11 @@ describe('JSON path and XML helpers', () => {
         },
         {
           name: 'e',
+          label: 'e [2026-07-28]',
           server: 's',
+          protocol: '2026-07-28',
+          era: null,
+          protocolVersion: null,
           kind: 'tool',
           tool: 't',
           status: 'failed',

@@ -1,7 +1,8 @@
 /**
  * The human reporter: a progress line per test as it finishes, failure details indented under
- * it, a server's connection or auth failure printed in full once, and a `N passed, N failed`
- * summary. Colour only when asked for (a TTY without NO_COLOR).
+ * it, a server's connection or auth failure printed in full once, the era and version each
+ * server's connection speaks, and a `N passed, N failed` summary. A test of a protocol matrix is
+ * tagged with its revision (`echo [2026-07-28]`). Colour only when asked for (a TTY without NO_COLOR).
  */
 import { printable } from '../../format.js';
 import type { RunEvent, ServerResult, SuiteReport, TestResult } from '../run-suite.js';
@@ -46,9 +47,10 @@ function indent(text: string, by: string): string {
 
 export function humanTestLine(r: TestResult, c: Palette): string {
   const ms = c.dim(`(${r.durationMs} ms)`);
-  if (r.status === 'passed') return `  ${c.green('✓')} ${r.name} ${ms}\n`;
-  if (r.status === 'skipped') return `  ${c.yellow('-')} ${r.name} ${c.dim('(skipped)')}\n`;
-  const lines = [`  ${c.red('✗')} ${r.name} ${ms}`];
+  const name = r.label;
+  if (r.status === 'passed') return `  ${c.green('✓')} ${name} ${ms}\n`;
+  if (r.status === 'skipped') return `  ${c.yellow('-')} ${name} ${c.dim('(skipped)')}\n`;
+  const lines = [`  ${c.red('✗')} ${name} ${ms}`];
   // Failure messages quote what the server answered: its control characters are escaped.
   for (const f of r.failures) lines.push(indent(printable(`${f.assertion}: ${f.message}`), '      '));
   if (r.error) {
@@ -60,11 +62,22 @@ export function humanTestLine(r: TestResult, c: Palette): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** `server "api"`, with ` at REVISION` when a revision was asked for. */
+function serverName(s: ServerResult): string {
+  return `server "${s.name}"${s.protocol && s.protocol !== 'auto' ? ` at ${s.protocol}` : ''}`;
+}
+
+/** The era a server's connection speaks, once connected: `server "api": 2026-07-28 (modern era)`. */
+export function humanServerEra(s: ServerResult, c: Palette): string {
+  if (!s.connected || !s.era) return '';
+  return `  ${c.dim(`${serverName(s)}: ${s.protocolVersion ?? 'unknown version'} (${s.era} era)`)}\n`;
+}
+
 export function humanServerFailure(s: ServerResult, c: Palette): string {
   if (!s.error) return '';
   const title = s.authFailed
-    ? `auth failed for server "${s.name}" (${s.target}):`
-    : `cannot use server "${s.name}" (${s.target}):`;
+    ? `auth failed for ${serverName(s)} (${s.target}):`
+    : `cannot use ${serverName(s)} (${s.target}):`;
   const lines = [c.red(c.bold(title)), indent(printable(s.error.message), '  ')];
   if (s.error.hint && !s.error.message.includes(s.error.hint))
     lines.push(`  hint: ${printable(s.error.hint)}`);
@@ -97,7 +110,7 @@ function header(file: string, total: number, c: Palette): string {
 export function humanLive(write: (s: string) => void, c: Palette): (e: RunEvent) => void {
   return (e) => {
     if (e.type === 'start') write(header(e.suite.file, e.total, c));
-    else if (e.type === 'server') write(humanServerFailure(e.server, c));
+    else if (e.type === 'server') write(humanServerFailure(e.server, c) + humanServerEra(e.server, c));
     else write(humanTestLine(e.result, c));
   };
 }
@@ -105,7 +118,7 @@ export function humanLive(write: (s: string) => void, c: Palette): (e: RunEvent)
 /** The whole report at once (for --output FILE). */
 export function renderHuman(report: SuiteReport, c: Palette = PLAIN): string {
   let out = header(report.suite.file, report.summary.total, c);
-  for (const s of report.servers) out += humanServerFailure(s, c);
+  for (const s of report.servers) out += humanServerFailure(s, c) + humanServerEra(s, c);
   for (const t of report.tests) out += humanTestLine(t, c);
   return out + humanSummary(report, c);
 }

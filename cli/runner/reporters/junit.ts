@@ -20,7 +20,7 @@ export function xmlEscape(text: string): string {
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
 function testcase(t: TestResult): string {
-  const open = `    <testcase classname="${xmlEscape(t.server)}" name="${xmlEscape(t.name)}" time="${seconds(t.durationMs)}"`;
+  const open = `    <testcase classname="${xmlEscape(t.server)}" name="${xmlEscape(t.label ?? t.name)}" time="${seconds(t.durationMs)}"`;
   if (t.status === 'passed') return `${open}/>\n`;
   if (t.status === 'skipped')
     return `${open}>\n      <skipped message="not run after --bail"/>\n    </testcase>\n`;

@@ -1,0 +1,100 @@
+/**
+ * The shape of a suite run's report: what every reporter renders and `run --reporter json`
+ * prints as is (documented in docs/suite-format.md; `version` changes when a field is removed or
+ * changes meaning), and the error of a failed test or server as data.
+ */
+import { ExitCode, McptestError, toMcptestError } from '../../shared/errors.js';
+import type { Ask, ProtocolChoice, ProtocolEra } from '../mcp/target.js';
+import type { AssertionFailure } from './assertions.js';
+import type { LoadedSuite } from './load-suite.js';
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  hint?: string;
+  details?: Record<string, unknown>;
+}
+
+export type TestStatus = 'passed' | 'failed' | 'skipped';
+export type TestKind = 'tool' | 'tool_present' | 'tool_absent' | 'prompt' | 'resource' | 'list';
+
+export interface TestResult {
+  name: string;
+  /** The name reports show: `name`, with ` [revision]` when its server runs a protocol matrix. */
+  label: string;
+  server: string;
+  kind: TestKind;
+  /** The tool called or looked for, the prompt, the resource URI, or the list. */
+  tool: string;
+  /** The revision asked for (`protocol:`, a matrix entry, `--protocol`; `auto` by default). */
+  protocol: ProtocolChoice;
+  /** The era the connection spoke; null when it never connected. */
+  era: ProtocolEra | null;
+  /** The protocol version the connection negotiated; null when unknown. */
+  protocolVersion: string | null;
+  status: TestStatus;
+  durationMs: number;
+  /** Failed assertions (empty when passed or when `error` explains the failure). */
+  failures: AssertionFailure[];
+  /** A failure to run the test at all: connection, auth, protocol error, timeout. */
+  error: ErrorInfo | null;
+  /** What the server asked for during this test, when it could be told apart from other tests. */
+  asks?: Ask[];
+}
+
+export interface ServerResult {
+  name: string;
+  /** The URL, or the command line of a stdio server. */
+  target: string;
+  /** The revision asked for; a server of a protocol matrix has one entry per revision. */
+  protocol: ProtocolChoice;
+  /** The era and version the connection negotiated; null before (or without) a connection. */
+  era: ProtocolEra | null;
+  protocolVersion: string | null;
+  /** False when no test used it, or connecting failed. */
+  connected: boolean;
+  connectMs: number | null;
+  error: ErrorInfo | null;
+  /** True when the failure was an authentication failure (exit code 3). */
+  authFailed: boolean;
+}
+
+/** The report every reporter renders; the JSON reporter prints it as is (documented shape). */
+export interface SuiteReport {
+  version: 1;
+  suite: { name: string; file: string };
+  startedAt: string;
+  durationMs: number;
+  summary: { total: number; passed: number; failed: number; skipped: number };
+  servers: ServerResult[];
+  tests: TestResult[];
+  exitCode: number;
+}
+
+export type RunEvent =
+  | { type: 'start'; total: number; suite: LoadedSuite }
+  | { type: 'server'; server: ServerResult }
+  | { type: 'test'; result: TestResult; index: number };
+
+/** A failure as report data: an McptestError's fields, or a classified SDK or network error. */
+export function errorInfo(err: unknown): ErrorInfo {
+  const e = toMcptestError(err);
+  const json = e.toJSON();
+  return e.code === 'internal' && !(err instanceof McptestError)
+    ? { code: classify(err), message: e.message }
+    : json;
+}
+
+/** Names SDK and network failures that did not come as McptestErrors. */
+function classify(err: unknown): string {
+  const code = (err as { code?: unknown })?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === -32001 || /timed out|timeout/i.test(message)) return 'timeout';
+  if (typeof code === 'number') return 'server_error';
+  if (/ECONNREFUSED|ENOTFOUND|fetch failed|ECONNRESET|EPIPE/.test(message)) return 'connection_failed';
+  return 'server_error';
+}
+
+export function isAuthError(err: unknown): boolean {
+  return err instanceof McptestError && err.exitCode === ExitCode.auth;
+}
