@@ -337,3 +337,40 @@ test('a modern-only server through the agent: scaffolded, proposed, and the suit
   assert.equal(report.summary.failed, 0, run.content[0].text);
   assert.equal(report.summary.passed, out.tests.length);
 });
+
+test('run_suite of a protocol matrix: each run labelled with its revision, its era and version; `protocol` pins them all', async () => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  fs.writeFileSync(
+    path.join(env.MCPTEST_HOME as string, 'matrix.yaml'),
+    `protocols: [2026-07-28, 2025-11-25]\nservers:\n  dual: { url: ${servers.dual.url} }\ntests:\n  - { name: echo, tool: echo, arguments: { text: hi } }\n`,
+  );
+  const run = (await modern.callTool(
+    { name: 'run_suite', arguments: { path: 'matrix.yaml' } },
+    { timeout: 120_000 },
+  )) as Answer;
+  const report = run.structuredContent;
+  assert.equal(report.ok, true, run.content[0].text);
+  const seen = report.tests.map(
+    (t: { label: string; era: string; protocol_version: string; status: string }) => [
+      t.label,
+      t.era,
+      t.protocol_version,
+      t.status,
+    ],
+  );
+  assert.deepEqual(seen.sort(), [
+    ['echo [2025-11-25]', 'legacy', '2025-11-25', 'passed'],
+    ['echo [2026-07-28]', 'modern', '2026-07-28', 'passed'],
+  ]);
+  assert.deepEqual(report.servers.map((s: { protocol: string; era: string }) => [s.protocol, s.era]).sort(), [
+    ['2025-11-25', 'legacy'],
+    ['2026-07-28', 'modern'],
+  ]);
+  const pinned = (await modern.callTool(
+    { name: 'run_suite', arguments: { path: 'matrix.yaml', protocol: '2025-11-25' } },
+    { timeout: 120_000 },
+  )) as Answer;
+  const eras = pinned.structuredContent.tests.map((t: { era: string }) => t.era);
+  assert.deepEqual(eras, ['legacy'], pinned.content[0].text);
+});

@@ -484,8 +484,8 @@ test('stdio server: tools, call and doctor', async () => {
   assert.equal(doctor.code, 0, doctor.stdout);
   assert.deepEqual(
     JSON.parse(doctor.stdout).layers.map((l: any) => l.status),
-    ['pass', 'skip', 'skip', 'skip', 'pass', 'warn', 'pass', 'pass'],
-    'an SDK 1.x stdio server speaks only the 2025 era: server/discover warns',
+    ['pass', 'skip', 'skip', 'skip', 'pass', 'pass', 'pass', 'pass'],
+    'the dual-era stdio example: server/discover and the 2025 clients check pass',
   );
   const missing = await cli(['tools', '--command', 'no-such-mcp-server-binary']);
   assert.equal(missing.code, 1);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RunEvent } from '../../runner/run-suite.js';
+import { ProtocolInput } from '../era.js';
 import { ErrorOut, errorInfoOut } from '../results.js';
 import { type AgentContext, defineVerb } from '../verb.js';
 
@@ -23,6 +24,9 @@ export const runSuiteVerb = defineVerb({
       .max(3_600_000)
       .optional()
       .describe('Per-call limit; 30000 by default.'),
+    protocol: ProtocolInput.describe(
+      "Every server at this MCP revision instead of the suite's `protocol:` or `protocols:` matrix (`mcptest run --protocol`).",
+    ),
   },
   output: {
     suite: z.object({ name: z.string(), file: z.string() }),
@@ -30,11 +34,29 @@ export const runSuiteVerb = defineVerb({
     exit_code: z.number().describe('What `mcptest run` would exit with: 0 passed, 1 failed, 3 auth.'),
     duration_ms: z.number(),
     servers: z.array(
-      z.object({ name: z.string(), target: z.string(), connected: z.boolean(), error: ErrorOut.optional() }),
+      z.object({
+        name: z.string(),
+        target: z.string(),
+        connected: z.boolean(),
+        protocol: z
+          .string()
+          .describe('The revision asked for: auto, or a version (a matrix has one entry per revision).'),
+        era: z
+          .enum(['modern', 'legacy'])
+          .nullable()
+          .describe('The era the connection spoke; null without one.'),
+        protocol_version: z.string().nullable(),
+        error: ErrorOut.optional(),
+      }),
     ),
     tests: z.array(
       z.object({
         name: z.string(),
+        label: z
+          .string()
+          .describe('The name reports show: with ` [revision]` when its server runs a protocol matrix.'),
+        era: z.enum(['modern', 'legacy']).nullable(),
+        protocol_version: z.string().nullable(),
         status: z.enum(['passed', 'failed', 'skipped']),
         duration_ms: z.number(),
         failure: z.string().nullable().describe('Why it failed: the failed assertions or the error.'),
@@ -52,7 +74,12 @@ export const runSuiteVerb = defineVerb({
     const loaded = loadSuite(args.path, { env: ctx.env, vars: ctx.vars, cwd: ctx.cwd });
     const report = await runSuite(
       loaded,
-      { filter: args.filter, concurrency: args.concurrency ?? 4, timeoutMs: args.timeout_ms ?? 30_000 },
+      {
+        filter: args.filter,
+        concurrency: args.concurrency ?? 4,
+        timeoutMs: args.timeout_ms ?? 30_000,
+        ...(args.protocol ? { protocol: args.protocol } : {}),
+      },
       {
         // Never a browser from the agent server: step-up needs come back as data.
         connect: (target, io) => connectToServer(target, { ...io, interactive: false }),
@@ -72,10 +99,16 @@ export const runSuiteVerb = defineVerb({
         name: s.name,
         target: s.target,
         connected: s.connected,
+        protocol: s.protocol,
+        era: s.era,
+        protocol_version: s.protocolVersion,
         ...(s.error ? { error: errorInfoOut(s.error) } : {}),
       })),
       tests: report.tests.map((t) => ({
         name: t.name,
+        label: t.label,
+        era: t.era,
+        protocol_version: t.protocolVersion,
         status: t.status,
         duration_ms: t.durationMs,
         failure: t.error
@@ -90,7 +123,7 @@ export const runSuiteVerb = defineVerb({
     const lines = [
       `${report.suite.name}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped of ${s.total}`,
     ];
-    for (const t of data.tests) if (t.status === 'failed') lines.push(`FAILED ${t.name}: ${t.failure}`);
+    for (const t of data.tests) if (t.status === 'failed') lines.push(`FAILED ${t.label}: ${t.failure}`);
     for (const sv of data.servers)
       if (sv.error?.ask_human) lines.push(`Ask the human: ${sv.error.ask_human}`);
     return { data, text: `${lines.join('\n')}\n\n${JSON.stringify({ ok: true, ...data }, null, 2)}` };
@@ -107,7 +140,7 @@ function progressOf(ctx: AgentContext): (event: RunEvent) => void {
       ctx.progress(0, total, `running ${total} test${total === 1 ? '' : 's'} of ${event.suite.name}`);
     } else if (event.type === 'test') {
       done += 1;
-      ctx.progress(done, total, `${event.result.name}: ${event.result.status}`);
+      ctx.progress(done, total, `${event.result.label}: ${event.result.status}`);
     }
   };
 }
