@@ -6,16 +6,7 @@
  */
 import { z } from 'zod';
 import type { McpConnection } from '../mcp/connect.js';
-import type { ProtocolChoice } from '../mcp/target.js';
-
-/** Every `protocol` value, `auto` first (the default). */
-export const PROTOCOL_CHOICES = [
-  'auto',
-  '2026-07-28',
-  '2025-11-25',
-  '2025-06-18',
-  '2025-03-26',
-] as const satisfies readonly ProtocolChoice[];
+import { PROTOCOL_CHOICES } from '../mcp/target-options.js';
 
 export const ProtocolInput = z
   .enum(PROTOCOL_CHOICES)

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode, McptestError } from '../../shared/errors.js';
 import type { CliIo, CommandResult } from '../io.js';
 import type { ProtocolChoice } from '../mcp/target.js';
-import { PROTOCOL_CHOICES } from '../runner/protocol-matrix.js';
+import { PROTOCOL_CHOICES } from '../mcp/target-options.js';
 
 const REPORTERS = ['human', 'json', 'junit'] as const;
 type ReporterName = (typeof REPORTERS)[number];

@@ -11,30 +11,11 @@ import { toMcptestError } from '../../shared/errors.js';
 import { type McpConnection, connectToServer } from '../mcp/connect.js';
 import type { DiscoverInfo } from '../mcp/connect.js';
 import type { ConnectIo, ServerTarget } from '../mcp/target.js';
-import type { LayerResult } from './report.js';
+import type { EraFindings, LayerResult } from './report.js';
 
 export const MODERN_VERSION = '2026-07-28';
 /** The 2025 version a legacy client is pinned to when doctor checks legacy clients. */
 export const LEGACY_VERSION = '2025-11-25';
-
-/** Whether one era's clients are served: `unknown` when the check itself could not run. */
-export type Served = 'served' | 'refused' | 'unknown';
-
-/** The report's `protocol`: what the main connection spoke, and what each era gets. */
-export interface EraFindings {
-  era: McpConnection['era'];
-  version: string | null;
-  transport: McpConnection['transport'];
-  /** 2026-07-28 clients. */
-  modern: Served;
-  /** 2025 clients (`initialize`), checked at `legacyVersion`. */
-  legacy: Served;
-  legacyVersion: string | null;
-  /** From `server/discover`; null when the server has none. */
-  supportedVersions: string[] | null;
-  capabilities: Record<string, unknown> | null;
-  extensions: Record<string, unknown> | null;
-}
 
 /** Connects a second time, pinned to `protocol`; the connection, or why it was refused. */
 async function pinned(

@@ -4,7 +4,26 @@
  */
 import { ERROR_CATALOGUE, ExitCode, isErrorCode } from '../../shared/errors.js';
 import { printable } from '../format.js';
-import type { EraFindings } from './eras.js';
+import type { McpConnection } from '../mcp/connect.js';
+
+/** Whether one era's clients are served: `unknown` when the check itself could not run. */
+export type Served = 'served' | 'refused' | 'unknown';
+
+/** The report's `protocol`: what the main connection spoke, and what each era gets. */
+export interface EraFindings {
+  era: McpConnection['era'];
+  version: string | null;
+  transport: McpConnection['transport'];
+  /** 2026-07-28 clients. */
+  modern: Served;
+  /** 2025 clients (`initialize`), checked at `legacyVersion`. */
+  legacy: Served;
+  legacyVersion: string | null;
+  /** From `server/discover`; null when the server has none. */
+  supportedVersions: string[] | null;
+  capabilities: Record<string, unknown> | null;
+  extensions: Record<string, unknown> | null;
+}
 
 export type LayerName =
   | 'config'

@@ -14,9 +14,15 @@ import { bearerTokenFromEnv } from '../mcp/credentials.js';
 import type { ConnectIo, ServerTarget } from '../mcp/target.js';
 import { probeEndpoint } from '../mcp/probe.js';
 import { parseWwwAuthenticate, primaryChallenge } from '../../shared/www-authenticate.js';
-import { type EraFindings, eraLayers } from './eras.js';
+import { eraLayers } from './eras.js';
 import { checkNetwork } from './network.js';
-import { type DoctorReport, finishReport, type LayerName, type LayerResult } from './report.js';
+import {
+  type DoctorReport,
+  type EraFindings,
+  finishReport,
+  type LayerName,
+  type LayerResult,
+} from './report.js';
 
 const ORDER: LayerName[] = ['config', 'network', 'http', 'auth', 'initialize', 'discover', 'legacy', 'tools'];
 

@@ -19,13 +19,13 @@ export interface OptionHost {
 }
 
 /** Every `--protocol` choice, in the order `--help` lists them. */
-export const PROTOCOL_CHOICES: readonly ProtocolChoice[] = [
+export const PROTOCOL_CHOICES = [
   'auto',
   '2026-07-28',
   '2025-11-25',
   '2025-06-18',
   '2025-03-26',
-];
+] as const satisfies readonly ProtocolChoice[];
 
 /** A `--protocol` value (or a suite's `protocol:`) checked against the choices. */
 export function parseProtocolChoice(value: string | undefined, flag = '--protocol'): ProtocolChoice {

@@ -8,15 +8,6 @@
 import type { ProtocolChoice } from '../mcp/target.js';
 import type { Suite, TestSpec } from './suite-schema.js';
 
-/** What `protocol:` and `--protocol` accept: `auto` (the default) or one revision. */
-export const PROTOCOL_CHOICES = [
-  'auto',
-  '2026-07-28',
-  '2025-11-25',
-  '2025-06-18',
-  '2025-03-26',
-] as const satisfies readonly ProtocolChoice[];
-
 /** One run of one test at one revision. */
 export interface PlannedRun {
   test: TestSpec;

@@ -5,7 +5,7 @@
  * docs/suite-format.md.
  */
 import { z } from 'zod';
-import { PROTOCOL_CHOICES } from './protocol-matrix.js';
+import { PROTOCOL_CHOICES } from '../mcp/target-options.js';
 
 const EnvName = z
   .string()
