@@ -1,10 +1,13 @@
 /**
- * Client identity for logins, in the order of the MCP authorization spec (2025-11-25):
- * a pre-registered client, else a Client ID Metadata Document (when the AS supports it), else
- * Dynamic Client Registration (RFC 7591). Registrations are cached in the store's `clients`
- * table keyed by the canonical server URL and held by the issuer that registered them; a client
- * registers only the grant types and redirect URIs of the flow being run, and is registered again
- * (with the union) when a later flow of the same issuer needs more. `force` registers afresh.
+ * Client identity for logins, in the order of the MCP authorization spec (2025-11-25, 2026-07-28):
+ * a pre-registered client, else a Client ID Metadata Document (whenever the AS supports it, even
+ * with a DCR client cached: DCR is deprecated since 2026-07-28), else Dynamic Client Registration
+ * (RFC 7591, `application_type: native`). Registrations are kept in the store's `clients` table
+ * keyed by the canonical server URL and the issuer of the authorization server that made them, and
+ * only ever reused with that issuer: a server whose authorization server changes registers anew
+ * at the new one. A client registers only the grant types and redirect URIs of the flow being run,
+ * and is registered again (with the union) when a later flow of the same issuer needs more.
+ * `force` registers afresh.
  */
 import * as oauth from 'oauth4webapi';
 import { McptestError } from '../../shared/errors.js';
@@ -98,6 +101,7 @@ function union(first: string[], rest: unknown): string[] {
  * Resolves the client for a login to a discovered server.
  *
  * @see MCP authorization spec 2025-11-25 §"Client Registration Approaches"
+ * @see MCP authorization spec 2026-07-28 §"Authorization Server Binding"
  * @see RFC 7591 §3 (DCR), RFC 8252 §8.4 (native public clients), draft-ietf-oauth-client-id-metadata-document
  */
 export async function resolveClient(
@@ -118,33 +122,8 @@ export async function resolveClient(
     };
   }
 
-  if (!options.force) {
-    const cached = deps.store.getClient(serverUrl);
-    if (
-      cached &&
-      cached.issuer === discovered.issuer &&
-      covers(cached.metadata.grant_types, options.grantTypes) &&
-      covers(cached.metadata.redirect_uris, options.redirectUris) &&
-      (cached.method !== 'cimd' ||
-        cached.clientId === options.clientMetadataUrl ||
-        !options.clientMetadataUrl)
-    ) {
-      return {
-        clientId: cached.clientId,
-        clientSecret: cached.clientSecret,
-        authMethod:
-          typeof cached.metadata.token_endpoint_auth_method === 'string'
-            ? cached.metadata.token_endpoint_auth_method
-            : chooseAuthMethod(as, cached.clientSecret !== null),
-        method: cached.method,
-        grantTypes: cached.metadata.grant_types as string[],
-        redirectUris: Array.isArray(cached.metadata.redirect_uris)
-          ? (cached.metadata.redirect_uris as string[])
-          : [],
-      };
-    }
-  }
-
+  // A Client ID Metadata Document, when the AS takes one, wins over any DCR client: DCR is
+  // deprecated since MCP 2026-07-28 and kept only for servers without CIMD.
   if (options.clientMetadataUrl && as.client_id_metadata_document_supported === true) {
     const resolved: ResolvedClient = {
       clientId: options.clientMetadataUrl,
@@ -170,11 +149,35 @@ export async function resolveClient(
     return resolved;
   }
 
+  // Only a registration this very issuer made is ever reused (MCP 2026-07-28, "Authorization
+  // Server Binding"): a server whose AS changed gets a registration of its own at the new one.
+  const previous = options.force ? undefined : deps.store.getClient(serverUrl, discovered.issuer);
+  const cimdStillTaken = previous?.method !== 'cimd' || as.client_id_metadata_document_supported === true;
+  if (
+    previous &&
+    cimdStillTaken &&
+    covers(previous.metadata.grant_types, options.grantTypes) &&
+    covers(previous.metadata.redirect_uris, options.redirectUris)
+  ) {
+    return {
+      clientId: previous.clientId,
+      clientSecret: previous.clientSecret,
+      authMethod:
+        typeof previous.metadata.token_endpoint_auth_method === 'string'
+          ? previous.metadata.token_endpoint_auth_method
+          : chooseAuthMethod(as, previous.clientSecret !== null),
+      method: previous.method,
+      grantTypes: previous.metadata.grant_types as string[],
+      redirectUris: Array.isArray(previous.metadata.redirect_uris)
+        ? (previous.metadata.redirect_uris as string[])
+        : [],
+    };
+  }
+
   // A client this issuer registered for another flow (a device login after a browser one, or a
   // redirect on another port): register again with what both need, so that one client keeps
   // serving both flows. --force starts from the flow's own needs alone.
-  const previous = options.force ? undefined : deps.store.getClient(serverUrl);
-  if (previous?.issuer === discovered.issuer && previous.method === 'dcr') {
+  if (previous?.method === 'dcr') {
     return registerClient(
       deps,
       discovered,

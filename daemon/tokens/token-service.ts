@@ -45,6 +45,12 @@ export interface TokenServiceDeps {
   metrics: Metrics;
   /** Finds the token endpoint of a server's authorization server (RFC 9728 + RFC 8414). */
   discoverEndpoints?: (serverUrl: string) => Promise<AuthServerEndpoints>;
+  /**
+   * The issuer of the authorization server a server's protected-resource metadata names now
+   * (discovered afresh), asked when the server rejects a login's token: a changed one means the
+   * login belongs to an authorization server the server no longer trusts.
+   */
+  currentIssuer?: (serverUrl: string) => Promise<string>;
   random?: () => number;
 }
 
@@ -412,7 +418,43 @@ export class TokenService {
         details: { serverUrl },
       });
     }
+    if (
+      rejected !== undefined &&
+      row.state !== 'needs_login' &&
+      rejected === fingerprint(row.accessToken) &&
+      this.rejectionRefreshed.get(row.key) !== row.generation
+    ) {
+      await this.checkIssuer(row);
+    }
     return this.freshEnough(row, minTtl, rejected);
+  }
+
+  /**
+   * Before a rejected login token is refreshed: when the server's protected-resource metadata now
+   * names another authorization server, the login (its tokens and its client) belongs to the old
+   * one and is never used with the new one; it needs a new login, which registers there.
+   * @see MCP authorization spec 2026-07-28 §"Authorization Server Binding"
+   */
+  private async checkIssuer(row: CredentialRow): Promise<void> {
+    if (!row.issuer || !this.deps.currentIssuer) return;
+    let current: string;
+    try {
+      current = await this.deps.currentIssuer(row.serverUrl);
+    } catch {
+      return; // Discovery failing says nothing about a change: the refresh decides.
+    }
+    if (current === row.issuer) return;
+    const why = `its authorization server changed from ${row.issuer} to ${current} (the server's protected-resource metadata names the new one); a login with the old one is not used with it`;
+    this.deps.store.markNeedsLogin(row.key, why, this.deps.clock.now());
+    this.cancel(row.key);
+    this.deps.logger.warn(
+      { key: row.key, serverUrl: row.serverUrl, issuer: row.issuer, currentIssuer: current },
+      'authorization server changed; credential needs login',
+    );
+    throw new McptestError('needs_login', `the login for ${row.serverUrl} needs renewing: ${why}`, {
+      hint: `mcptest login ${row.serverUrl}`,
+      details: { serverUrl: row.serverUrl, issuer: row.issuer, currentIssuer: current },
+    });
   }
 
   private async clientCredentialsToken(
