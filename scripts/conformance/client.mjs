@@ -13,7 +13,7 @@
  *   `mcptest login URL` command (a server whose authorization server changed), the wrapper runs it
  *   (at most twice) and tries again, as a human would;
  * - every other scenario (no auth): `mcptest tools --url URL --json`, then a `mcptest call` of each
- *   tool with arguments made from its input schema.
+ *   tool with arguments made from its input schema (see `argsFor`).
  * Reads MCP_CONFORMANCE_SCENARIO, MCP_CONFORMANCE_CONTEXT (client id/secret/key as JSON) and
  * MCP_CONFORMANCE_PROTOCOL_VERSION (the revision a scenario runs at).
  */
@@ -170,12 +170,24 @@ function loginThenCall() {
   ).code;
 }
 
+/**
+ * A tool's arguments: made from its schema; a tool that echoes a schema (json-schema-2020-12-
+ * preservation) gets the input schema of the other tool exactly as `mcptest tools --json` showed it.
+ */
+function argsFor(tool, tools) {
+  if (tool.name === 'json_schema_echo') {
+    const focal = tools.find((t) => t.name !== tool.name);
+    if (focal) return { schema: focal.inputSchema };
+  }
+  return sampleArgs(tool.inputSchema);
+}
+
 function toolsThenCalls() {
   const listed = listTools(['--url', serverUrl]);
   if (listed.code !== 0) return listed.code;
   let code = 0;
   for (const tool of listed.tools.slice(0, MAX_TOOLS)) {
-    const args = JSON.stringify(sampleArgs(tool.inputSchema));
+    const args = JSON.stringify(argsFor(tool, listed.tools));
     const call = mcptest(['call', '--url', serverUrl, tool.name, '--args', args]);
     if (call.code !== 0) code = call.code;
   }
