@@ -525,11 +525,59 @@ export class TokenService {
       });
     }
     const row = this.deps.store.getCredential(key);
+    if (!spec.tokenUrl && row) await this.checkClientIssuer(key, row, rejected);
+    // A token minted at another token endpoint than the one now configured is not handed out.
+    if (row && row.tokenEndpoint !== this.clientCredentials.get(key)?.tokenEndpoint) changed = true;
     // A token goes only to a caller presenting the secret it was minted with: after a restart the
     // secret is no longer in memory, so the salted hash stored with the token decides.
     if (!known && row && !secretMatches(row.secretHash, spec)) changed = true;
-    if (!row || changed) return this.refresh(key, serverUrl, changed ? 'client secret changed' : 'first use');
+    if (!row || changed)
+      return this.refresh(key, serverUrl, changed ? 'client or token endpoint changed' : 'first use');
     return this.freshEnough(row, minTtl, rejected);
+  }
+
+  /**
+   * A client's credentials belong to the authorization server that registered them: when the
+   * server's metadata names another one than the client's token was minted at (seen at once, or
+   * asked afresh when the server rejects that token), its secret is not sent to the new one.
+   * @see MCP authorization spec 2026-07-28 §"Authorization Server Binding"
+   */
+  private async checkClientIssuer(
+    key: string,
+    row: CredentialRow,
+    rejected: string | undefined,
+  ): Promise<void> {
+    const entry = this.clientCredentials.get(key);
+    let current = entry?.issuer ?? null;
+    if (
+      current === row.issuer &&
+      rejected !== undefined &&
+      rejected === fingerprint(row.accessToken) &&
+      this.rejectionRefreshed.get(key) !== row.generation &&
+      this.deps.currentIssuer
+    ) {
+      current = await this.deps.currentIssuer(row.serverUrl).catch(() => current);
+    }
+    if (!row.issuer || !current || current === row.issuer) return;
+    // The next request discovers again (and meets the same refusal) instead of the old endpoint.
+    this.clientCredentials.delete(key);
+    this.deps.logger.warn(
+      { key, serverUrl: row.serverUrl, issuer: row.issuer, currentIssuer: current },
+      'authorization server changed; client credentials not sent to the new one',
+    );
+    throw new McptestError(
+      'issuer_mismatch',
+      `${row.serverUrl} now names the authorization server ${current}, but client ${row.clientId} was registered with ${row.issuer}; its secret is not sent to another authorization server`,
+      {
+        hint: `use a client registered at ${current} (--client-id, --client-secret-env), or name the token endpoint yourself: --token-url <url>`,
+        details: {
+          serverUrl: row.serverUrl,
+          issuer: row.issuer,
+          currentIssuer: current,
+          clientId: row.clientId,
+        },
+      },
+    );
   }
 
   private async discover(serverUrl: string): Promise<{ tokenEndpoint: string; issuer: string | null }> {
