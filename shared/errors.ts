@@ -133,6 +133,16 @@ export const ERROR_CATALOGUE = {
   // Talking to MCP servers.
   connection_failed: entry(502, 'error', 'The MCP server could not be reached (DNS, TCP, TLS).'),
   server_error: entry(502, 'error', 'The MCP server answered with an error.'),
+  protocol_unsupported: entry(
+    502,
+    'error',
+    "The MCP server does not speak the protocol version asked for with --protocol (or a suite's protocol:).",
+  ),
+  input_required: entry(
+    400,
+    'error',
+    'The server asked for input (an elicitation, a sampling completion, roots) that no answer was given for.',
+  ),
   timeout: entry(504, 'error', 'An operation did not finish in time.'),
   cancelled: entry(499, 'cancel', 'The operation was interrupted.'),
   internal: entry(500, 'error', 'An unexpected failure inside mcptest.'),

@@ -4,14 +4,12 @@ import type { Command } from 'commander';
 import { McptestError } from '../../shared/errors.js';
 import { printable } from '../format.js';
 import { callOptions, progressLine } from '../mcp/call-progress.js';
+import { refusalError } from '../mcp/server-requests.js';
 import type { CliIo, CommandResult } from '../io.js';
 import type { McpConnection } from '../mcp/connect.js';
-import {
-  addTargetOptions,
-  type TargetFlags,
-  targetFlags,
-  withServerFromFlags,
-} from '../mcp/target-options.js';
+import { withServerFromFlags } from '../connect-io.js';
+import { targetFlags } from '../mcp/target-flags.js';
+import { addTargetOptions, type TargetFlags } from '../mcp/target-options.js';
 
 /** Reads the tool (or prompt) arguments from `--args JSON` or `--args-file PATH` (`-` for stdin is not offered). */
 export function parseToolArgs(
@@ -62,12 +60,25 @@ export function registerCall(program: Command, io: CliIo, result: CommandResult)
   addTargetOptions(cmd)
     .option('--args <json>', 'the tool arguments as a JSON object')
     .option('--args-file <path>', 'read the tool arguments (a JSON object) from a file')
-    .option('--json', 'print the whole CallToolResult as JSON')
+    .option('--json', 'print the whole CallToolResult as JSON, with `protocol` and `asks`')
+    .option(
+      '--answer <KIND=VALUE>',
+      'answer what the server asks (repeatable): elicitation=JSON|decline|cancel, sampling=JSON|TEXT, roots=JSON',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .addHelpText(
       'after',
       `
 Output: text content is printed as text, structuredContent as JSON, other content (images,
 resources) as a one-line summary; --json prints the whole result.
+
+Answers: a server may ask while the tool runs (an elicitation form, a sampling completion, the
+roots), as a 2025 server request or a 2026-07-28 input_required round. --answer gives the answer:
+  --answer elicitation='{"action":"accept","content":{"name":"Ada"}}'   (or elicitation=decline)
+  --answer sampling='{"text":"a reply","model":"m"}'   (or sampling='a reply')
+  --answer roots='[{"uri":"file:///workspace"}]'
+On a terminal, what has no --answer is asked of you (a URL-mode elicitation prints the URL and
+waits for Enter); elsewhere the call fails naming what the server asked.
 
 Step-up: when a cached login lacks a scope the tool needs (403 insufficient_scope), the browser
 opens to approve the wider scope and the call is sent again (at most twice); with no browser or
@@ -82,48 +93,83 @@ Exit codes: 0 the tool succeeded, 1 the result has isError (or another failure),
 refused our credentials.`,
     )
     .action(
-      async (tool: string, opts: TargetFlags & { args?: string; argsFile?: string; json?: boolean }) => {
+      async (
+        tool: string,
+        opts: TargetFlags & { args?: string; argsFile?: string; json?: boolean; answer?: string[] },
+      ) => {
         const args = parseToolArgs(opts, io.cwd, tool);
-        await withServerFromFlags(opts, io, async (conn) => {
-          let res: Awaited<ReturnType<typeof conn.client.callTool>>;
-          try {
-            // Progress resets the timeout; on a terminal it is shown on one line that updates.
-            let shown = false;
-            res = await conn.client
-              .callTool(
-                { name: tool, arguments: args },
-                undefined,
-                callOptions(conn.target.timeoutMs, io.signal, (p) => {
-                  if (!io.stderrIsTTY) return;
-                  io.stderr(`\r\x1b[2K${printable(progressLine(p))}`);
-                  shown = true;
-                }),
-              )
-              .finally(() => {
-                if (shown) io.stderr('\r\x1b[2K');
-              });
-          } catch (err) {
-            const explained = conn.explain(err);
-            const missing = explained.code.startsWith('auth') ? null : await unknownTool(conn, tool);
-            throw missing ?? explained;
-          }
-          if (opts.json) io.stdout(`${JSON.stringify(res, null, 2)}\n`);
-          // On a terminal, a result cannot steer it; piped, it passes through exactly as it came.
-          else io.stdout(io.stdoutIsTTY ? printable(formatResult(res)) : formatResult(res));
-          if (res.isError) {
-            const missing = await unknownTool(conn, tool);
-            io.stderr(
-              missing
-                ? `error: ${missing.message}\nhint: ${missing.hint}\n`
-                : `error: tool ${tool} answered with isError: true\n${argumentsRejected(res) ? `hint: the server rejected the arguments; see what ${tool} takes: mcptest tools ${targetFlags(conn.target)}\n` : ''}`,
-            );
-            result.exitCode = 1;
-          } else {
-            result.exitCode = 0;
-          }
-        });
+        const { parseAnswerFlags } = await import('../mcp/answer-flags.js');
+        const answers = parseAnswerFlags(opts.answer);
+        const terminal = Boolean(process.stdin.isTTY) && io.stderrIsTTY;
+        const askHuman = terminal
+          ? (await import('../ask-human.js')).terminalAskHuman({
+              input: process.stdin,
+              stderr: io.stderr,
+              signal: io.signal,
+            })
+          : undefined;
+        await withServerFromFlags(
+          opts,
+          io,
+          async (conn) => {
+            let res: Awaited<ReturnType<typeof conn.client.callTool>>;
+            try {
+              // Progress resets the timeout; on a terminal it is shown on one line that updates.
+              let shown = false;
+              res = await conn.client
+                .callTool(
+                  { name: tool, arguments: args },
+                  callOptions(conn.target.timeoutMs, io.signal, (p) => {
+                    if (!io.stderrIsTTY) return;
+                    io.stderr(`\r\x1b[2K${printable(progressLine(p))}`);
+                    shown = true;
+                  }),
+                )
+                .finally(() => {
+                  if (shown) io.stderr('\r\x1b[2K');
+                });
+            } catch (err) {
+              const explained = conn.explain(err);
+              const missing =
+                explained.code.startsWith('auth') || explained.code === 'input_required' || refused(conn)
+                  ? null
+                  : await unknownTool(conn, tool);
+              throw refused(conn) ?? missing ?? explained;
+            }
+            const { protocolJson, protocolNote } = await import('../mcp/era.js');
+            if (opts.json)
+              io.stdout(
+                `${JSON.stringify({ ...res, protocol: protocolJson(conn), asks: conn.asks }, null, 2)}\n`,
+              );
+            else io.stderr(`${protocolNote(conn)}\n`);
+            // On a terminal, a result cannot steer it; piped, it passes through exactly as it came.
+            if (!opts.json) io.stdout(io.stdoutIsTTY ? printable(formatResult(res)) : formatResult(res));
+            if (res.isError) {
+              // The server turned a refused ask into a tool error: say what it asked.
+              const refusal = refused(conn);
+              if (refusal) throw refusal;
+              const missing = await unknownTool(conn, tool);
+              io.stderr(
+                missing
+                  ? `error: ${missing.message}\nhint: ${missing.hint}\n`
+                  : `error: tool ${tool} answered with isError: true\n${argumentsRejected(res) ? `hint: the server rejected the arguments; see what ${tool} takes: mcptest tools ${targetFlags(conn.target)}\n` : ''}`,
+              );
+              result.exitCode = 1;
+            } else {
+              result.exitCode = 0;
+            }
+          },
+          { answers, askHuman },
+        );
       },
     );
+}
+
+/** The `input_required` error for the first ask of `conn` nobody answered, or null. */
+function refused(conn: McpConnection): McptestError | null {
+  const ask = conn.asks.find((a) => a.answered === 'refused');
+  if (!ask) return null;
+  return refusalError(ask, conn.serverUrl ?? `stdio server \`${conn.target.command}\``);
 }
 
 /**

@@ -1,9 +1,14 @@
 import type { Command } from 'commander';
-import type { Prompt, Resource, ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  Prompt,
+  Resource,
+  ResourceTemplateType as ResourceTemplate,
+} from '@modelcontextprotocol/client';
 import { printable } from '../format.js';
 import type { CliIo, CommandResult } from '../io.js';
 import type { McpConnection } from '../mcp/connect.js';
-import { addTargetOptions, type TargetFlags, withServerFromFlags } from '../mcp/target-options.js';
+import { withServerFromFlags } from '../connect-io.js';
+import { addTargetOptions, type TargetFlags } from '../mcp/target-options.js';
 
 /** One listing command: what it lists and how a line of it reads. */
 interface Catalog<T> {
@@ -77,9 +82,16 @@ Test one in a suite with \`${catalog.suiteKey}\` (docs/suite-format.md). Exit co
       )
       .action(async (opts: TargetFlags & { json?: boolean }) => {
         await withServerFromFlags(opts, io, async (conn) => {
+          const { protocolJson, protocolNote } = await import('../mcp/era.js');
+          const protocol = protocolJson(conn);
+          if (!opts.json) io.stderr(`${protocolNote(conn)}\n`);
           if (!conn.capabilities?.[catalog.name]) {
             const note = `The server declares no ${catalog.name} capability.`;
-            io.stdout(opts.json ? `${JSON.stringify({ [catalog.name]: [], note }, null, 2)}\n` : `${note}\n`);
+            io.stdout(
+              opts.json
+                ? `${JSON.stringify({ [catalog.name]: [], note, protocol }, null, 2)}\n`
+                : `${note}\n`,
+            );
             return;
           }
           const items = await catalog.list(conn, io.signal);
@@ -87,7 +99,7 @@ Test one in a suite with \`${catalog.suiteKey}\` (docs/suite-format.md). Exit co
           const more = companion ? await companion.list(conn, io.signal) : [];
           if (opts.json)
             io.stdout(
-              `${JSON.stringify({ server: conn.serverInfo ?? null, [catalog.name]: items, ...(companion ? { [companion.key]: more } : {}) }, null, 2)}\n`,
+              `${JSON.stringify({ server: conn.serverInfo ?? null, [catalog.name]: items, ...(companion ? { [companion.key]: more } : {}), protocol }, null, 2)}\n`,
             );
           else if (items.length === 0 && more.length === 0) io.stdout(`${catalog.empty}\n`);
           else {

@@ -29,7 +29,7 @@ Exit codes: 0 every layer passed (warnings allowed), 3 an auth failure, 1 any ot
       const { targetFromOptions } = await import('../mcp/target-options.js');
       const { runDoctor } = await import('../doctor/run-doctor.js');
       const { formatReport } = await import('../doctor/report.js');
-      const { cliConnectIo } = await import('../mcp/step-up.js');
+      const { cliConnectIo } = await import('../connect-io.js');
       const report = await runDoctor(targetFromOptions(opts), cliConnectIo(io));
       if (opts.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
       else io.stdout(formatReport(report, io.stdoutIsTTY && !io.env.NO_COLOR));

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { McptestError } from '../../shared/errors.js';
 import { printable } from '../format.js';
 import type { CliIo, CommandResult } from '../io.js';
-import { addTargetOptions, type TargetFlags, withServerFromFlags } from '../mcp/target-options.js';
+import { withServerFromFlags } from '../connect-io.js';
+import { addTargetOptions, type TargetFlags } from '../mcp/target-options.js';
 import { parseToolArgs } from './call.js';
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -89,9 +90,11 @@ server refused our credentials.`,
               explained
             );
           }
-          if (opts.json) io.stdout(`${JSON.stringify(res, null, 2)}\n`);
+          const { protocolJson, protocolNote } = await import('../mcp/era.js');
+          if (opts.json) io.stdout(`${JSON.stringify({ ...res, protocol: protocolJson(conn) }, null, 2)}\n`);
+          else io.stderr(`${protocolNote(conn)}\n`);
           // On a terminal, a prompt cannot steer it; piped, it passes through exactly as it came.
-          else io.stdout(io.stdoutIsTTY ? printable(formatPrompt(res)) : formatPrompt(res));
+          if (!opts.json) io.stdout(io.stdoutIsTTY ? printable(formatPrompt(res)) : formatPrompt(res));
         });
         result.exitCode = 0;
       },

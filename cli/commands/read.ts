@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { McptestError } from '../../shared/errors.js';
 import { printable } from '../format.js';
 import type { CliIo, CommandResult } from '../io.js';
-import { addTargetOptions, type TargetFlags, withServerFromFlags } from '../mcp/target-options.js';
+import { withServerFromFlags } from '../connect-io.js';
+import { addTargetOptions, type TargetFlags } from '../mcp/target-options.js';
 
 type Contents = Array<{ uri: string; mimeType?: string; text?: string; blob?: string }>;
 
@@ -63,12 +64,18 @@ Exit codes: 0 read, 1 a failure (an unknown resource), 3 the server refused our 
             );
           }
           io.stderr(`wrote ${bytes.length} bytes of ${uri} to ${opts.output}\n`);
-        } else if (opts.json) io.stdout(`${JSON.stringify(res, null, 2)}\n`);
+        } else if (opts.json) {
+          const { protocolJson } = await import('../mcp/era.js');
+          io.stdout(`${JSON.stringify({ ...res, protocol: protocolJson(conn) }, null, 2)}\n`);
+        }
         // On a terminal, a resource cannot steer it; piped, it passes through exactly as it came.
-        else
+        else {
+          const { protocolNote } = await import('../mcp/era.js');
+          io.stderr(`${protocolNote(conn)}\n`);
           io.stdout(
             io.stdoutIsTTY ? printable(formatContents(contents, true)) : formatContents(contents, false),
           );
+        }
       });
       result.exitCode = 0;
     });

@@ -102,7 +102,7 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
           import('../runner/reporters/human.js'),
           import('../mcp/connect.js'),
         ]);
-      const { cliConnectIo } = await import('../mcp/step-up.js');
+      const { cliConnectIo } = await import('../connect-io.js');
       const stepUpIo = cliConnectIo(io);
       const match = testFilter(flags.filter); // a bad /regex/ is a usage error before anything starts
       // Every suite is loaded (and so validated) before the first one runs.
@@ -139,6 +139,7 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
                 stderr: stepUpIo.stderr,
                 stderrIsTTY: stepUpIo.stderrIsTTY,
                 interactive: stepUpIo.interactive,
+                approveInBrowser: stepUpIo.approveInBrowser,
               }),
             env: io.env,
             vars: io.vars,

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { printable } from '../format.js';
 import type { CliIo, CommandResult } from '../io.js';
-import { addTargetOptions, type TargetFlags, withServerFromFlags } from '../mcp/target-options.js';
+import { withServerFromFlags } from '../connect-io.js';
+import { addTargetOptions, type TargetFlags } from '../mcp/target-options.js';
 
 /** One input parameter of a tool, as `tools` shows it. */
 export interface ToolParam {
@@ -56,17 +57,22 @@ fix and prints a \`mcptest doctor\` line), 1 other failures.`,
     )
     .action(async (opts: TargetFlags & { json?: boolean }) => {
       await withServerFromFlags(opts, io, async (conn) => {
+        const { protocolJson, protocolNote } = await import('../mcp/era.js');
+        const protocol = protocolJson(conn);
+        if (!opts.json) io.stderr(`${protocolNote(conn)}\n`);
         if (!conn.capabilities?.tools) {
           // As `prompts` and `resources` say: nothing to list is not a failure.
           const note = 'The server declares no tools capability.';
-          io.stdout(opts.json ? `${JSON.stringify({ tools: [], note }, null, 2)}\n` : `${note}\n`);
+          io.stdout(opts.json ? `${JSON.stringify({ tools: [], note, protocol }, null, 2)}\n` : `${note}\n`);
           return;
         }
         const { listAllTools } = await import('../mcp/list-tools.js');
         const tools = await listAllTools(conn, { signal: io.signal });
         if (opts.json) {
           const out = tools.map((t) => ({ ...t, params: toolParams(t.inputSchema) }));
-          io.stdout(`${JSON.stringify({ server: conn.serverInfo ?? null, tools: out }, null, 2)}\n`);
+          io.stdout(
+            `${JSON.stringify({ server: conn.serverInfo ?? null, tools: out, protocol }, null, 2)}\n`,
+          );
         } else {
           io.stdout(printable(formatTools(tools)));
         }

@@ -4,7 +4,7 @@
  * operations, up to a hard ceiling so that a server reporting progress forever still ends.
  * @see MCP specification, basic/utilities/progress and basic/lifecycle (timeouts)
  */
-import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { RequestOptions } from '@modelcontextprotocol/client';
 
 /** However often progress comes, a call ends after this many times its timeout. */
 export const PROGRESS_CEILING_FACTOR = 10;

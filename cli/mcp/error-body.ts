@@ -25,7 +25,7 @@ export function bodyExcerpt(body: string): string {
 /** An SDK transport error's message with the server's body, if any, cut down to an excerpt. */
 export function httpErrorMessage(message: string): string {
   const m =
-    /^(Streamable HTTP error: Error POSTing to endpoint(?: \(HTTP \d+\))?: |SSE error: )([\s\S]*)$/.exec(
+    /^((?:Streamable HTTP error: )?Error POSTing to endpoint(?: \(HTTP \d+\))?: |SSE error: )([\s\S]*)$/.exec(
       message,
     );
   return m ? `${m[1]}${bodyExcerpt(m[2])}` : bodyExcerpt(message);

@@ -3,7 +3,12 @@
  * "Pagination"). Bounded: a server that keeps handing out cursors, or hands out the same one
  * twice, gets a `server_error` instead of a command that never ends.
  */
-import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  Prompt,
+  Resource,
+  ResourceTemplateType as ResourceTemplate,
+  Tool,
+} from '@modelcontextprotocol/client';
 import { McptestError } from '../../shared/errors.js';
 import type { McpConnection } from './connect.js';
 

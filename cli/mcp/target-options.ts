@@ -1,14 +1,42 @@
 /**
  * The flags that name a server and its credentials, defined once for every command that talks
  * to a server (tools, call, doctor, run, scaffold): `--url`, `--bearer-token-env`, the client
- * credentials flags and the stdio flags.
+ * credentials flags, the stdio flags and `--protocol`. Typed against the small part of a
+ * commander `Command` it uses, so the connection layer does not depend on the command line.
  */
-import type { Command } from 'commander';
 import { McptestError } from '../../shared/errors.js';
-import type { CliIo } from '../io.js';
-import { splitCommandLine } from './command-line.js';
-import type { McpConnection } from './connect.js';
-import type { ServerTarget } from './target.js';
+import type { ProtocolChoice, ServerTarget } from './target.js';
+
+/** The part of commander's `Command` the flags are added with. */
+export interface OptionHost {
+  option(flags: string, description?: string, defaultValue?: string): this;
+  option<T>(
+    flags: string,
+    description: string,
+    parse: (value: string, previous: T) => T,
+    defaultValue?: T,
+  ): this;
+}
+
+/** Every `--protocol` choice, in the order `--help` lists them. */
+export const PROTOCOL_CHOICES: readonly ProtocolChoice[] = [
+  'auto',
+  '2026-07-28',
+  '2025-11-25',
+  '2025-06-18',
+  '2025-03-26',
+];
+
+/** A `--protocol` value (or a suite's `protocol:`) checked against the choices. */
+export function parseProtocolChoice(value: string | undefined, flag = '--protocol'): ProtocolChoice {
+  if (value === undefined) return 'auto';
+  if ((PROTOCOL_CHOICES as readonly string[]).includes(value)) return value as ProtocolChoice;
+  throw new McptestError(
+    'invalid_request',
+    `${flag} takes one of ${PROTOCOL_CHOICES.join(', ')}, not ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`,
+    { hint: `${flag} auto (the modern 2026-07-28 era when the server offers it, else the 2025 handshake)` },
+  );
+}
 
 export interface TargetFlags {
   url?: string;
@@ -26,6 +54,7 @@ export interface TargetFlags {
   env?: string[];
   header?: string[];
   timeout?: string;
+  protocol?: string;
 }
 
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
@@ -36,7 +65,7 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 /** Adds the server and credential flags to `cmd`. */
-export function addTargetOptions(cmd: Command): Command {
+export function addTargetOptions<C extends OptionHost>(cmd: C): C {
   return cmd
     .option('--url <url>', 'the MCP server endpoint (Streamable HTTP; legacy HTTP+SSE is tried too)')
     .option(
@@ -68,7 +97,11 @@ export function addTargetOptions(cmd: Command): Command {
       collect,
     )
     .option('--header <name:value>', 'an extra non-secret HTTP header (repeatable)', collect)
-    .option('--timeout <seconds>', 'give up on a request after this many seconds', '30');
+    .option('--timeout <seconds>', 'give up on a request after this many seconds', '30')
+    .option(
+      '--protocol <version>',
+      `the MCP revision to speak: ${PROTOCOL_CHOICES.join(' | ')}; auto (the default) uses 2026-07-28 when the server offers it, a version pins exactly that one`,
+    );
 }
 
 /** Builds a ServerTarget from parsed flags, rejecting contradictory or malformed ones. */
@@ -83,6 +116,8 @@ export function targetFromOptions(flags: TargetFlags): ServerTarget {
     throw new McptestError('invalid_request', `--timeout takes seconds from 1 to 3600, not ${flags.timeout}`);
   }
   const target: ServerTarget = { timeoutMs: Math.round(timeout * 1000) };
+  const protocol = parseProtocolChoice(flags.protocol);
+  if (protocol !== 'auto') target.protocol = protocol;
   if (flags.command) {
     if (flags.bearerTokenEnv || flags.clientId) {
       throw new McptestError('invalid_request', 'stdio servers (--command) take no credentials flags', {
@@ -205,63 +240,4 @@ function describe(value: string): string {
 
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
-/** Quotes a word for a POSIX shell when it needs it. */
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-/** The command line that starts a stdio target, as words a shell splits as mcptest does. */
-function shellLine(target: ServerTarget): string {
-  let words = [target.command ?? '', ...(target.args ?? [])];
-  try {
-    // `--command "node server.js"` is a whole command line: pasted, it must stay several words.
-    const split = splitCommandLine(words[0], words.slice(1), target.cwd ?? process.cwd());
-    words = [split.command, ...split.args];
-  } catch {
-    // an empty or unclosed command: shown as given
-  }
-  return words.map(shellWord).join(' ');
-}
-
-/**
- * The flags that name `target` again on a command line, for hints: `--url` with the names of
- * the credential env vars (never a value), or `--command`/`--arg`. With `'shell'`, a stdio
- * target is given as the plain command line that starts it.
- */
-export function targetFlags(target: ServerTarget, form: 'flags' | 'shell' = 'flags'): string {
-  if (!target.url) {
-    if (form === 'shell') return shellLine(target);
-    const words = [target.command ?? '', ...(target.args ?? [])].map(shellWord);
-    return [`--command ${words[0]}`, ...words.slice(1).map((a) => `--arg ${a}`)].join(' ');
-  }
-  const parts = [`--url ${shellWord(target.url)}`];
-  if (target.bearerTokenEnv) parts.push(`--bearer-token-env ${target.bearerTokenEnv}`);
-  if (target.oauth) {
-    parts.push(`--client-id ${shellWord(target.oauth.clientId)}`);
-    if (target.oauth.clientSecretEnv) parts.push(`--client-secret-env ${target.oauth.clientSecretEnv}`);
-  }
-  return parts.join(' ');
-}
-
-/**
- * Connects to the server the flags name, as a command does from a terminal (a wider scope is
- * approved in a browser when a human is there), runs `fn` and closes the connection.
- */
-export async function withServerFromFlags<T>(
-  flags: TargetFlags,
-  io: CliIo,
-  fn: (conn: McpConnection) => Promise<T>,
-): Promise<T> {
-  const [{ connectToServer }, { cliConnectIo }] = await Promise.all([
-    import('./connect.js'),
-    import('./step-up.js'),
-  ]);
-  const conn = await connectToServer(targetFromOptions(flags), cliConnectIo(io));
-  try {
-    return await fn(conn);
-  } finally {
-    await conn.close();
-  }
 }

@@ -88,6 +88,15 @@ export interface Ask {
   answered: 'canned' | 'human' | 'refused';
 }
 
+/** What a browser approval of a wider scope is asked for. */
+export interface StepUpRequest {
+  serverUrl: string;
+  /** The 403's WWW-Authenticate, carrying `error="insufficient_scope"` and the required scope. */
+  wwwAuthenticate: string;
+  /** The scope the cached login has, when known. */
+  grantedScope: string | null;
+}
+
 /** The IO a connection needs: env and cwd for credentials, and where step-up progress goes. */
 export interface ConnectIo {
   env: NodeJS.ProcessEnv;
@@ -105,10 +114,17 @@ export interface ConnectIo {
   /** Rewrite the step-up countdown in place. */
   stderrIsTTY?: boolean;
   /**
-   * A human can approve a wider scope in a browser (see `cliConnectIo` in step-up.ts). False or
-   * absent (agents, CI): a 403 `insufficient_scope` fails with `step_up_required` instead.
+   * A human can approve a wider scope in a browser (see `cliConnectIo` in cli/connect-io.ts).
+   * False or absent (agents, CI): a 403 `insufficient_scope` fails with `step_up_required` instead.
    */
   interactive?: boolean;
+  /**
+   * Runs a browser approval of a wider scope for a cached login (the CLI opens the browser and
+   * waits; `cli/login/approve-step-up.ts`). Resolves true once approved, false when no browser
+   * can be opened; throws the login's error when the human denies or gives up. Absent: a cached
+   * login cannot step up by itself. Only used when `interactive` is true.
+   */
+  approveInBrowser?: (request: StepUpRequest) => Promise<boolean>;
   /** Canned answers for what the server asks (`--answer`, a suite test's `answers:`). */
   answers?: Answers;
   /**

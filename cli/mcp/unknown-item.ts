@@ -5,7 +5,7 @@
 import { McptestError } from '../../shared/errors.js';
 import type { McpConnection } from './connect.js';
 import { listAllPrompts, listAllResources } from './list-tools.js';
-import { targetFlags } from './target-options.js';
+import { targetFlags } from './target-flags.js';
 
 /**
  * After a failed prompts/get: when `name` is not among the server's prompts, the server's own

@@ -75,6 +75,7 @@ test('a server without the capability says so, in text and in JSON', async () =>
   assert.deepEqual(JSON.parse(resources.stdout), {
     resources: [],
     note: 'The server declares no resources capability.',
+    protocol: { era: 'legacy', version: '2025-11-25' },
   });
 });
 
@@ -146,7 +147,11 @@ test('tools on a server without the tools capability says so and exits 0, as pro
   assert.doesNotMatch(human.stderr, /-32601|Method not found/);
   const json = await runCli(['tools', ...promptsOnly, '--json'], { env });
   assert.equal(json.code, 0, json.stderr);
-  assert.deepEqual(JSON.parse(json.stdout), { tools: [], note: 'The server declares no tools capability.' });
+  assert.deepEqual(JSON.parse(json.stdout), {
+    tools: [],
+    note: 'The server declares no tools capability.',
+    protocol: { era: 'legacy', version: '2025-11-25' },
+  });
 });
 
 test('a tool whose server asks for sampling or elicitation reads as a request the client cannot answer', async () => {
