@@ -113,17 +113,21 @@ refused our credentials.`,
           io,
           async (conn) => {
             let res: Awaited<ReturnType<typeof conn.client.callTool>>;
+            const toolDefinition = await definitionForHeaders(conn, tool);
             try {
               // Progress resets the timeout; on a terminal it is shown on one line that updates.
               let shown = false;
               res = await conn.client
                 .callTool(
                   { name: tool, arguments: args },
-                  callOptions(conn.target.timeoutMs, io.signal, (p) => {
-                    if (!io.stderrIsTTY) return;
-                    io.stderr(`\r\x1b[2K${printable(progressLine(p))}`);
-                    shown = true;
-                  }),
+                  {
+                    ...callOptions(conn.target.timeoutMs, io.signal, (p) => {
+                      if (!io.stderrIsTTY) return;
+                      io.stderr(`\r\x1b[2K${printable(progressLine(p))}`);
+                      shown = true;
+                    }),
+                    ...(toolDefinition ? { toolDefinition } : {}),
+                  },
                 )
                 .finally(() => {
                   if (shown) io.stderr('\r\x1b[2K');
@@ -176,6 +180,21 @@ function refused(conn: McpConnection): McptestError | null {
  * After a failed call: `not_found` naming the tools the server does have when `tool` is not
  * among them (servers answer an unknown tool with isError or a JSON-RPC error), else null.
  */
+/**
+ * The tool's definition, on a 2026-07-28 connection over HTTP: it says which arguments go into
+ * `Mcp-Param-*` headers (SEP-2243, `x-mcp-header`), and a one-shot process has no `tools/list`
+ * of its own to take it from. Undefined when there is none to find; the call then says why.
+ */
+async function definitionForHeaders(conn: McpConnection, tool: string) {
+  if (conn.era !== 'modern' || !conn.target.url) return undefined;
+  const { pagedTools } = await import('../mcp/list-tools.js');
+  try {
+    return (await pagedTools(conn.client, { timeoutMs: conn.target.timeoutMs })).find((t) => t.name === tool);
+  } catch {
+    return undefined;
+  }
+}
+
 async function unknownTool(conn: McpConnection, tool: string): Promise<McptestError | null> {
   const { pagedTools } = await import('../mcp/list-tools.js');
   let names: string[];

@@ -13,9 +13,11 @@
  *   `mcptest login URL` command (a server whose authorization server changed), the wrapper runs it
  *   (at most twice) and tries again, as a human would;
  * - every other scenario (no auth): `mcptest tools --url URL --json`, then a `mcptest call` of each
- *   tool with arguments made from its input schema (see `argsFor`).
+ *   tool with arguments made from its input schema (see `argsFor`), or of the calls the scenario's
+ *   context names (`toolCalls`).
  * Reads MCP_CONFORMANCE_SCENARIO, MCP_CONFORMANCE_CONTEXT (client id/secret/key as JSON) and
- * MCP_CONFORMANCE_PROTOCOL_VERSION (the revision a scenario runs at).
+ * MCP_CONFORMANCE_PROTOCOL_VERSION (the revision a scenario runs at, passed on as `--protocol`);
+ * a form the server asks for during a call is accepted with every field at its default.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -34,6 +36,12 @@ const COMMAND_TIMEOUT_MS = 90_000;
 const serverUrl = process.argv.at(-1);
 const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? '';
 const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT || '{}');
+/** The era a scenario runs at, pinned on every command that talks to the server. */
+const protocol = process.env.MCP_CONFORMANCE_PROTOCOL_VERSION
+  ? ['--protocol', process.env.MCP_CONFORMANCE_PROTOCOL_VERSION]
+  : [];
+/** What a human answers a form the server asks for: accept, leaving each field at its default. */
+const ANSWERS = ['--answer', 'elicitation={"action":"accept","content":{}}'];
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-conf-'));
 const browser = path.join(home, 'browser.sh');
@@ -65,7 +73,7 @@ function mcptest(args, extraEnv = {}) {
 
 /** The tools `mcptest tools --json` lists (name and input schema). */
 function listTools(targetArgs) {
-  const tools = mcptest(['tools', ...targetArgs, '--json']);
+  const tools = mcptest(['tools', ...targetArgs, ...protocol, '--json']);
   if (tools.code !== 0) return { ...tools, tools: [] };
   try {
     const parsed = JSON.parse(tools.stdout);
@@ -141,7 +149,7 @@ function clientCredentials() {
     extra.CONFORMANCE_CLIENT_SECRET = context.client_secret;
     args.push('--client-secret-env', 'CONFORMANCE_CLIENT_SECRET');
   }
-  return mcptest(['tools', ...args], extra).code;
+  return mcptest(['tools', ...args, ...protocol], extra).code;
 }
 
 function loginThenCall() {
@@ -185,10 +193,14 @@ function argsFor(tool, tools) {
 function toolsThenCalls() {
   const listed = listTools(['--url', serverUrl]);
   if (listed.code !== 0) return listed.code;
+  // A scenario may name the calls to make (`toolCalls` in its context), with their arguments.
+  const calls = Array.isArray(context.toolCalls)
+    ? context.toolCalls.map((c) => ({ name: c.name, args: c.arguments ?? {} }))
+    : listed.tools.slice(0, MAX_TOOLS).map((t) => ({ name: t.name, args: argsFor(t, listed.tools) }));
   let code = 0;
-  for (const tool of listed.tools.slice(0, MAX_TOOLS)) {
-    const args = JSON.stringify(argsFor(tool, listed.tools));
-    const call = mcptest(['call', '--url', serverUrl, tool.name, '--args', args]);
+  for (const tool of calls) {
+    const args = JSON.stringify(tool.args);
+    const call = mcptest(['call', '--url', serverUrl, ...protocol, ...ANSWERS, tool.name, '--args', args]);
     if (call.code !== 0) code = call.code;
   }
   return code;

@@ -17,23 +17,6 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/**
- * Scored scenarios that need the client on the dual-era SDK (the 2026-07-28 wire, answers to
- * elicitation): they must fail exactly until it lands, so the list cannot go stale silently.
- */
-const AWAITING_CLIENT: Record<string, string[]> = {
-  '2026-07-28': [
-    'tools_call',
-    'request-metadata',
-    'auth/scope-step-up',
-    'auth/authorization-server-migration',
-    'sep-2322-client-request-state',
-    'http-standard-headers',
-    'http-custom-headers',
-    'http-invalid-tool-headers',
-  ],
-  '2025-11-25': ['elicitation-sep1034-client-defaults'],
-};
 /** Extension scenarios mcptest must pass although no requirement set scores them. */
 const REQUIRED_EXTENSIONS = ['auth/client-credentials-basic', 'auth/client-credentials-jwt'];
 
@@ -146,19 +129,12 @@ for (const revision of ['2026-07-28', '2025-11-25']) {
 
       const missing = set.scored.filter((s) => !results.has(s));
       assert.deepEqual(missing, [], `scored scenarios without results\n${out.slice(-3000)}`);
-      const awaiting = AWAITING_CLIENT[revision] ?? [];
-      const required = set.scored.filter((s) => !awaiting.includes(s));
-      assert.deepEqual(failures(results, required), [], out.slice(-3000));
-      assert.deepEqual(
-        awaiting.filter((s) => tally(results, [s]).failed === 0),
-        [],
-        'a scenario awaiting the dual-era client passes now: take it off the list',
-      );
-      assert.equal(tally(results, required).failed, 0);
+      assert.deepEqual(failures(results, set.scored), [], out.slice(-3000));
+      assert.equal(scored.failed, 0);
       assert.ok(scored.passed >= set.scored.length, 'every scored scenario ran checks');
       assert.deepEqual(failures(results, REQUIRED_EXTENSIONS), [], 'client-credentials extensions pass');
       for (const s of REQUIRED_EXTENSIONS) assert.ok(tally(results, [s]).passed > 0, `${s} ran`);
-      assert.equal(code, awaiting.length > 0 ? 1 : 0, out.slice(-3000));
+      assert.equal(code, 0, out.slice(-3000));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
