@@ -444,7 +444,7 @@ export class TokenService {
       return; // Discovery failing says nothing about a change: the refresh decides.
     }
     if (current === row.issuer) return;
-    const why = `its authorization server changed from ${row.issuer} to ${current} (the server's protected-resource metadata names the new one); a login with the old one is not used with it`;
+    const why = `its authorization server changed from ${row.issuer} to ${current}, which the server's protected-resource metadata now names, and a login with ${row.issuer} is not used with ${current}`;
     this.deps.store.markNeedsLogin(row.key, why, this.deps.clock.now());
     this.cancel(row.key);
     this.deps.logger.warn(

@@ -172,7 +172,7 @@ function loginThenCall() {
   const tool = listed.tools[0];
   const args = JSON.stringify(sampleArgs(tool.inputSchema));
   return withRelogin(
-    () => mcptest(['call', '--url', serverUrl, tool.name, '--args', args]),
+    () => mcptest(['call', '--url', serverUrl, ...protocol, tool.name, '--args', args]),
     loginExtra,
     extra,
   ).code;

@@ -185,6 +185,10 @@ describe('authorization of MCP 2026-07-28: iss, application_type, CIMD, issuer b
       const refused = await runCli(['tools', '--url', url], { env: e });
       assert.equal(refused.code, 3, refused.stderr);
       assert.ok(refused.stderr.includes(`mcptest login ${url}`), refused.stderr);
+      assert.ok(
+        refused.stderr.includes(`authorization server changed from ${idp.issuer} to ${idp2.issuer}`),
+        refused.stderr,
+      );
       const stale = await credential(e, url);
       assert.equal(stale?.state, 'needs_login');
       assert.ok(
