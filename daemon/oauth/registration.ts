@@ -112,6 +112,7 @@ export async function resolveClient(
   const { as, serverUrl } = discovered;
 
   if (options.clientId) {
+    refuseMovedClient(deps, discovered, options);
     return {
       clientId: options.clientId,
       clientSecret: options.clientSecret ?? null,
@@ -190,6 +191,32 @@ export async function resolveClient(
     );
   }
   return registerClient(deps, discovered, options);
+}
+
+/**
+ * A pre-registered client belongs to the authorization server that registered it: when the
+ * server's login with this very client came from another issuer than the one the server names
+ * now, the login is refused rather than the client id sent to the new one (`--force` when the
+ * same id is registered there too).
+ * @see MCP authorization spec 2026-07-28 §"Authorization Server Binding"
+ */
+function refuseMovedClient(
+  deps: RegistrationDeps,
+  discovered: DiscoveredAuth,
+  options: ResolveClientOptions,
+): void {
+  if (options.force) return;
+  const previous = deps.store.getCredential(discovered.serverUrl);
+  if (!previous?.issuer || previous.clientId !== options.clientId || previous.issuer === discovered.issuer)
+    return;
+  throw new McptestError(
+    'issuer_mismatch',
+    `${discovered.serverUrl} now names the authorization server ${discovered.issuer}, but client ${options.clientId} was used with ${previous.issuer}; a pre-registered client belongs to the authorization server that registered it, so it is not sent to ${discovered.issuer}`,
+    {
+      hint: `register a client at ${discovered.issuer} and log in with it: mcptest login ${discovered.serverUrl} --client-id <id> (or add --force if ${options.clientId} is registered there too)`,
+      details: { serverUrl: discovered.serverUrl, issuer: previous.issuer, currentIssuer: discovered.issuer },
+    },
+  );
 }
 
 /** Registers a client (RFC 7591); `flowGrants` are the grants of the flow being run, for the hint. */

@@ -9,7 +9,7 @@
  * - a Client ID Metadata Document the IdP takes wins over a cached DCR client;
  * - registrations belong to the issuer that made them: a server whose authorization server
  *   changes needs a new login, which registers at the new one, and the old registration is
- *   kept for the old one.
+ *   kept for the old one; a pre-registered client used with the old one is not sent to the new.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -226,6 +226,51 @@ describe('authorization of MCP 2026-07-28: iss, application_type, CIMD, issuer b
     } finally {
       await server.close();
       await idp2.close();
+    }
+  });
+
+  test('a pre-registered client used with one authorization server is not sent to the next one', async () => {
+    const preRegistered = {
+      client_id: 'pre-registered-native',
+      application_type: 'native',
+      redirect_uris: ['http://127.0.0.1/callback'],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    };
+    // Both IdPs know the id, so only the daemon's refusal keeps it from the second one.
+    const first = await startIdp({ clients: [preRegistered] });
+    const second = await startIdp({ clients: [preRegistered] });
+    let server = await startMcpServer({ issuer: first.issuer });
+    const port = Number(new URL(server.url).port);
+    const url = server.url;
+    try {
+      const e = env();
+      const login = await runCli(['login', url, '--client-id', 'pre-registered-native'], { env: e });
+      assert.equal(login.code, 0, login.stderr);
+      await server.close();
+      server = await startMcpServer({ issuer: second.issuer, port });
+      const refused = await runCli(['login', url, '--client-id', 'pre-registered-native', '--no-browser'], {
+        env: e,
+      });
+      assert.notEqual(refused.code, 0);
+      assert.ok(
+        refused.stderr.includes(`now names the authorization server ${second.issuer}`),
+        refused.stderr,
+      );
+      assert.ok(refused.stderr.includes(`was used with ${first.issuer}`), refused.stderr);
+      assert.match(refused.stderr, /hint: register a client at .* --client-id <id>/);
+      assert.ok(
+        !second.requests.some((r) => r.path === '/auth' || r.clientId === 'pre-registered-native'),
+        'the second IdP never saw the client',
+      );
+      // --force: the user says the id is registered there too.
+      const forced = await startLogin(e, url, ['--client-id', 'pre-registered-native', '--force']);
+      assert.ok(forced.authorizationUrl.startsWith(second.issuer), forced.authorizationUrl);
+    } finally {
+      await server.close();
+      await first.close();
+      await second.close();
     }
   });
 });
