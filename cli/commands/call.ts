@@ -140,6 +140,9 @@ refused our credentials.`,
                   : await unknownTool(conn, tool);
               throw refused(conn) ?? missing ?? explained;
             }
+            // The server turned a refused ask into a tool error: say what it asked.
+            const refusal = res.isError ? refused(conn) : null;
+            if (refusal) throw refusal;
             const { protocolJson, protocolNote } = await import('../mcp/era.js');
             if (opts.json)
               io.stdout(
@@ -149,9 +152,6 @@ refused our credentials.`,
             // On a terminal, a result cannot steer it; piped, it passes through exactly as it came.
             if (!opts.json) io.stdout(io.stdoutIsTTY ? printable(formatResult(res)) : formatResult(res));
             if (res.isError) {
-              // The server turned a refused ask into a tool error: say what it asked.
-              const refusal = refused(conn);
-              if (refusal) throw refusal;
               const missing = await unknownTool(conn, tool);
               io.stderr(
                 missing
@@ -163,7 +163,7 @@ refused our credentials.`,
               result.exitCode = 0;
             }
           },
-          { answers, askHuman },
+          { answers, askHuman, refuseByName: true },
         );
       },
     );

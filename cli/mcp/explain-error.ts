@@ -11,6 +11,9 @@ import { networkError } from './probe.js';
 /** The JSON-RPC error a server answers a protocol version it does not serve with. */
 export const UNSUPPORTED_PROTOCOL_VERSION = -32022;
 
+/** The JSON-RPC error of a server that cannot ask for input the client declared no capability for. */
+export const MISSING_CLIENT_CAPABILITY = -32021;
+
 /** The HTTP status an SDK error carries: v2's `SdkHttpError` (`status`), v1's numeric `code`. */
 export function httpStatusOf(err: unknown): number | null {
   const e = err as { status?: unknown; code?: unknown; data?: { status?: unknown } } | null;
@@ -109,6 +112,23 @@ export function explainError(err: unknown, where: string, doctor: string): Mcpte
       'timeout',
       `${where} did not answer ${limit} (${message}); raise the limit with --timeout SECONDS, or timeout_ms in a suite`,
       { hint: doctor, details: typeof ms === 'number' ? { timeoutMs: ms } : undefined, cause: err },
+    );
+  }
+  if (e?.code === MISSING_CLIENT_CAPABILITY) {
+    const needs = Object.keys(
+      (e.data as { requiredCapabilities?: Record<string, unknown> } | undefined)?.requiredCapabilities ?? {},
+    );
+    const kind = needs[0] ?? /elicitation|sampling|roots/.exec(message)?.[0] ?? 'elicitation';
+    const example =
+      kind === 'sampling'
+        ? `--answer sampling='{"text":"..."}'`
+        : kind === 'roots'
+          ? `--answer roots='[{"uri":"file:///workspace"}]'`
+          : `--answer elicitation='{"action":"accept","content":{...}}'`;
+    return new McptestError(
+      'input_required',
+      `${where} needs the client capability ${needs.length ? needs.join(', ') : kind} to ask for input (${rpcMessage(MISSING_CLIENT_CAPABILITY, message)}); mcptest declares it only when an answer is given: ${example} with mcptest call, or answers: in a suite test`,
+      { hint: example, details: { rpcCode: e.code, requiredCapabilities: needs }, cause: err },
     );
   }
   const status = httpStatusOf(err);

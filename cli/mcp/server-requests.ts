@@ -7,7 +7,10 @@
  * refused with an `input_required` error that names what was asked and how to answer it.
  *
  * Capabilities are declared only for what can be answered (a canned answer, or a human to ask);
- * without either mcptest declares none, as a client without those features must.
+ * without either mcptest declares none, as a client without those features must; a server then
+ * refuses to ask (-32021), which explain-error.ts turns into the same `input_required` error. A
+ * caller that wants the question itself named (`mcptest call`) sets `ConnectIo.refuseByName`:
+ * everything is declared, the server asks, and the refusal quotes what it asked.
  * @see MCP spec 2025-11-25 §"Client Features"; 2026-07-28 basic/patterns/mrtr
  */
 import type { Client, ClientCapabilities } from '@modelcontextprotocol/client';
@@ -32,9 +35,12 @@ const KINDS: Record<string, Kind> = {
   'roots/list': 'roots',
 };
 
-/** The capabilities to declare: only what a canned answer or a human can give. */
+/**
+ * The capabilities to declare: only what a canned answer or a human can give, or all of them
+ * when the caller wants unanswered asks refused by name (`ConnectIo.refuseByName`).
+ */
 export function answerCapabilities(io: ConnectIo): ClientCapabilities {
-  const human = Boolean(io.askHuman);
+  const human = Boolean(io.askHuman) || Boolean(io.refuseByName);
   const a = io.answers ?? {};
   const caps: ClientCapabilities = {};
   // applyDefaults: the SDK fills an accepted form's omitted fields from the schema's defaults
@@ -116,7 +122,7 @@ export function refusalError(ask: Ask, where: string, reason?: string): McptestE
     'input_required',
     `${where} asked ${what}${ask.via === 'input_required' ? ' (an input_required round)' : ''}; ${reason ?? 'no answer was given'}: ${how}`,
     {
-      hint: ask.kind === 'other' ? undefined : exampleAnswer(ask),
+      hint: ask.kind === 'other' || ask.mode === 'url' ? undefined : exampleAnswer(ask),
       details: { method: ask.method, kind: ask.kind, via: ask.via, message: ask.message, url: ask.url },
     },
   );

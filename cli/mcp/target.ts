@@ -125,6 +125,12 @@ export interface ConnectIo {
    * login cannot step up by itself. Only used when `interactive` is true.
    */
   approveInBrowser?: (request: StepUpRequest) => Promise<boolean>;
+  /**
+   * Declare elicitation (form and URL), sampling and roots even without an answer or a human, so
+   * a server asks and the refusal names what it asked (`mcptest call` off a terminal). Absent:
+   * only what can be answered is declared, and a server that needs more says so (-32021).
+   */
+  refuseByName?: boolean;
   /** Canned answers for what the server asks (`--answer`, a suite test's `answers:`). */
   answers?: Answers;
   /**

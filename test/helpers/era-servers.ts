@@ -33,7 +33,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { type AddedTools, legacyEraServer, modernEraServer } from './era-tools.js';
 
-export { ASK_MODEL_PROMPT, ASK_NAME_MESSAGE } from './era-tools.js';
+export { ASK_MODEL_PROMPT, ASK_NAME_MESSAGE, ASK_URL, ASK_URL_MESSAGE } from './era-tools.js';
 
 /** The three server kinds. */
 export type EraServerKind = 'modern' | 'dual' | 'legacy';

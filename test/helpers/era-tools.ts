@@ -1,7 +1,9 @@
 /**
  * The tools every era test server carries (test/helpers/era-servers.ts), written once per SDK:
- * `echo` (outputSchema + structuredContent), `ask_name` (a form elicitation), `ask_model`
- * (sampling), `ask_roots` (roots/list), `add_tool` (registers a tool: tools/list_changed).
+ * `echo` (outputSchema + structuredContent), `ask_name` (a form elicitation), `ask_url` (a URL-mode
+ * elicitation), `ask_model` (sampling), `ask_roots` (roots/list), `add_tool` (registers a tool:
+ * tools/list_changed), and on the modern era only `ask_forever` (an `input_required` that never
+ * ends, for the bound on rounds).
  * On an SDK 2.x server of the modern era the asks are `input_required` results answered by a
  * retry; on a legacy-era connection (SDK 2.x's 2025 path, or SDK 1.x) they are server requests.
  */
@@ -11,6 +13,9 @@ import { z } from 'zod';
 
 /** The question `ask_name` asks, in both eras. */
 export const ASK_NAME_MESSAGE = 'What is your name?';
+/** The URL and message of `ask_url` (URL-mode elicitation). */
+export const ASK_URL = 'https://example.com/connect?state=era';
+export const ASK_URL_MESSAGE = 'Connect your account';
 /** The prompt `ask_model` sends for sampling. */
 export const ASK_MODEL_PROMPT = 'Write a haiku about tests';
 
@@ -107,6 +112,44 @@ export function modernEraServer(era: 'modern' | 'legacy', added: AddedTools): Mc
     },
   );
   server.registerTool(
+    'ask_url',
+    { description: 'Asks the user to open a URL (URL-mode elicitation).' },
+    async (ctx) => {
+      if (era === 'legacy') {
+        const r = await ctx.mcpReq.elicitInput({
+          mode: 'url',
+          message: ASK_URL_MESSAGE,
+          url: ASK_URL,
+          elicitationId: 'era-url-1',
+        });
+        return { content: [text(`url ${r.action}`)] };
+      }
+      const view = inputResponse(ctx.mcpReq.inputResponses, 'visit');
+      if (view.kind === 'elicit') return { content: [text(`url ${view.action}`)] };
+      return inputRequired({
+        inputRequests: { visit: inputRequired.elicitUrl({ message: ASK_URL_MESSAGE, url: ASK_URL }) },
+      });
+    },
+  );
+  if (era === 'modern') {
+    server.registerTool(
+      'ask_forever',
+      { description: 'Asks for input again on every round (never completes).' },
+      async (ctx) => {
+        const round = Number(ctx.mcpReq.requestState() ?? '0') + 1;
+        return inputRequired({
+          inputRequests: {
+            [`q${round}`]: inputRequired.elicit({
+              message: `Question ${round}?`,
+              requestedSchema: NAME_SCHEMA,
+            }),
+          },
+          requestState: String(round),
+        });
+      },
+    );
+  }
+  server.registerTool(
     'add_tool',
     {
       description: 'Registers a tool named by `name` (tools/list_changed follows).',
@@ -160,6 +203,19 @@ export function legacyEraServer(added: AddedTools): LegacyMcpServer {
       const r = await server.server.createMessage(SAMPLING);
       const c = r.content as { type?: string; text?: string };
       return { content: [text(`model ${r.model} said: ${c.type === 'text' ? c.text : '?'}`)] };
+    },
+  );
+  server.registerTool(
+    'ask_url',
+    { description: 'Asks the user to open a URL (URL-mode elicitation).' },
+    async () => {
+      const r = await server.server.elicitInput({
+        mode: 'url',
+        message: ASK_URL_MESSAGE,
+        url: ASK_URL,
+        elicitationId: 'era-url-1',
+      });
+      return { content: [text(`url ${r.action}`)] };
     },
   );
   server.registerTool('ask_roots', { description: 'Asks the client for its roots.' }, async () => {

@@ -154,7 +154,7 @@ test('tools on a server without the tools capability says so and exits 0, as pro
   });
 });
 
-test('a tool whose server asks for sampling or elicitation reads as a request the client cannot answer', async () => {
+test('a tool whose server asks for sampling or elicitation fails naming what it asked, not as a missing method', async () => {
   const asking = writeStdioServer(
     env.MCPTEST_HOME as string,
     'asks-the-client',
@@ -177,11 +177,18 @@ server.setRequestHandler(types.CallToolRequestSchema, async (req) => {
   );
   const sampling = await runCli(['call', ...asking, 'summarize'], { env });
   assert.equal(sampling.code, 1);
-  assert.match(sampling.stdout, /the client cannot answer sampling \(an LLM completion\)/);
-  assert.doesNotMatch(sampling.stdout, /Method not found/);
+  assert.match(
+    sampling.stderr,
+    /asked for a sampling completion \(an LLM reply\) to "hi"; no answer was given/,
+  );
+  assert.match(sampling.stderr, /--answer sampling=/);
+  assert.doesNotMatch(sampling.stdout + sampling.stderr, /Method not found/);
   const elicit = await runCli(['call', ...asking, 'confirm'], { env });
   assert.equal(elicit.code, 1);
-  assert.match(elicit.stdout, /the client cannot answer elicitation \(input from the user\)/);
+  assert.match(elicit.stderr, /asked for input: "sure\?"; no answer was given/);
+  const answered = await runCli(['call', ...asking, 'confirm', '--answer', 'elicitation=decline'], { env });
+  assert.equal(answered.code, 0, answered.stderr);
+  assert.equal(answered.stdout, 'answered\n');
 });
 
 test('resources lists resource templates too, in text and in JSON', async () => {
