@@ -70,14 +70,15 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
       deps.discoverEndpoints ??
       ((serverUrl) => discoverTokenEndpoints({ ...oauth, store: deps.store }, serverUrl)),
     // Asked only after a rejection, before the refresh: bounded tighter than a login's discovery.
-    currentIssuer: async (serverUrl) =>
-      (
-        await discoverAuthorization(
-          { ...oauth, timeoutMs: Math.min(oauth.timeoutMs, 5_000), store: deps.store },
-          serverUrl,
-          { refresh: true },
-        )
-      ).issuer,
+    authorizationServers: async (serverUrl) => {
+      const found = await discoverAuthorization(
+        { ...oauth, timeoutMs: Math.min(oauth.timeoutMs, 5_000), store: deps.store },
+        serverUrl,
+        { refresh: true },
+      );
+      const named = found.prm?.authorization_servers;
+      return Array.isArray(named) ? named.filter((s): s is string => typeof s === 'string') : null;
+    },
   });
   const ctx: DaemonContext = {
     store: deps.store,

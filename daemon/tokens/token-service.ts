@@ -46,11 +46,11 @@ export interface TokenServiceDeps {
   /** Finds the token endpoint of a server's authorization server (RFC 9728 + RFC 8414). */
   discoverEndpoints?: (serverUrl: string) => Promise<AuthServerEndpoints>;
   /**
-   * The issuer of the authorization server a server's protected-resource metadata names now
-   * (discovered afresh), asked when the server rejects a login's token: a changed one means the
-   * login belongs to an authorization server the server no longer trusts.
+   * The authorization servers a server's protected-resource metadata names now (fetched afresh),
+   * or null when it publishes none; asked when the server rejects a token: a list without the
+   * token's issuer means it belongs to an authorization server the server no longer trusts.
    */
-  currentIssuer?: (serverUrl: string) => Promise<string>;
+  authorizationServers?: (serverUrl: string) => Promise<string[] | null>;
   random?: () => number;
 }
 
@@ -436,14 +436,8 @@ export class TokenService {
    * @see MCP authorization spec 2026-07-28 §"Authorization Server Binding"
    */
   private async checkIssuer(row: CredentialRow): Promise<void> {
-    if (!row.issuer || !this.deps.currentIssuer) return;
-    let current: string;
-    try {
-      current = await this.deps.currentIssuer(row.serverUrl);
-    } catch {
-      return; // Discovery failing says nothing about a change: the refresh decides.
-    }
-    if (current === row.issuer) return;
+    const current = await this.movedTo(row);
+    if (current === null) return;
     const why = `its authorization server changed from ${row.issuer} to ${current}, which the server's protected-resource metadata now names, and a login with ${row.issuer} is not used with ${current}`;
     this.deps.store.markNeedsLogin(row.key, why, this.deps.clock.now());
     this.cancel(row.key);
@@ -542,6 +536,24 @@ export class TokenService {
    * asked afresh when the server rejects that token), its secret is not sent to the new one.
    * @see MCP authorization spec 2026-07-28 §"Authorization Server Binding"
    */
+  /**
+   * The authorization server a server moved to from the one `row` came from: the first its
+   * metadata names, when it names some and not `row`'s issuer; else null. A server without
+   * metadata, or metadata that cannot be read, says nothing about a change.
+   */
+  private async movedTo(row: CredentialRow): Promise<string | null> {
+    if (!row.issuer || !this.deps.authorizationServers) return null;
+    let named: string[] | null;
+    try {
+      named = await this.deps.authorizationServers(row.serverUrl);
+    } catch {
+      return null;
+    }
+    if (!named || named.length === 0) return null;
+    const same = (a: string, b: string) => URL.parse(a)?.href === URL.parse(b)?.href;
+    return named.some((issuer) => same(issuer, row.issuer as string)) ? null : named[0];
+  }
+
   private async checkClientIssuer(
     key: string,
     row: CredentialRow,
@@ -553,10 +565,9 @@ export class TokenService {
       current === row.issuer &&
       rejected !== undefined &&
       rejected === fingerprint(row.accessToken) &&
-      this.rejectionRefreshed.get(key) !== row.generation &&
-      this.deps.currentIssuer
+      this.rejectionRefreshed.get(key) !== row.generation
     ) {
-      current = await this.deps.currentIssuer(row.serverUrl).catch(() => current);
+      current = (await this.movedTo(row)) ?? current;
     }
     if (!row.issuer || !current || current === row.issuer) return;
     // The next request discovers again (and meets the same refusal) instead of the old endpoint.
