@@ -30,8 +30,10 @@ const CLI = path.resolve(here, '../../dist/cli/main.js');
 const CIMD_URL = 'https://conformance-test.local/client-metadata.json';
 const MAX_RELOGINS = 2;
 const MAX_TOOLS = 8;
-/** Each CLI command's limit: under the scenario's, generous for a loaded machine. */
-const COMMAND_TIMEOUT_MS = 90_000;
+/** Each CLI command's limit: under the scenario's (run.sh: 300 s), generous for a loaded machine. */
+const COMMAND_TIMEOUT_MS = 240_000;
+/** How long a login waits for the stand-in browser, in seconds (`mcptest login --timeout`). */
+const LOGIN_WAIT = '200';
 
 const serverUrl = process.argv.at(-1);
 const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? '';
@@ -124,7 +126,16 @@ function loginCommand(stderr, loginExtra) {
   const m = /mcptest login (\S+)(?: --scope "([^"]+)")?/.exec(stderr);
   if (!m) return null;
   const scope = m[2] ? ['--scope', m[2]] : [];
-  return ['login', serverUrl, ...scope, '--timeout', '80', '--client-metadata-url', CIMD_URL, ...loginExtra];
+  return [
+    'login',
+    serverUrl,
+    ...scope,
+    '--timeout',
+    LOGIN_WAIT,
+    '--client-metadata-url',
+    CIMD_URL,
+    ...loginExtra,
+  ];
 }
 
 /** Runs `args`; when it fails naming a login command, runs that login and tries again. */
@@ -163,7 +174,7 @@ function loginThenCall() {
     }
   }
   const login = mcptest(
-    ['login', serverUrl, '--timeout', '80', '--client-metadata-url', CIMD_URL, ...loginExtra],
+    ['login', serverUrl, '--timeout', LOGIN_WAIT, '--client-metadata-url', CIMD_URL, ...loginExtra],
     extra,
   );
   if (login.code !== 0) return login.code;
@@ -212,7 +223,8 @@ try {
   else if (scenario.startsWith('auth/')) code = loginThenCall();
   else code = toolsThenCalls();
 } finally {
-  mcptest(['daemon', 'stop']);
+  // Only logins and client credentials start a daemon; the others leave nothing to stop.
+  if (fs.existsSync(env.MCPTEST_SOCKET)) mcptest(['daemon', 'stop']);
   fs.rmSync(home, { recursive: true, force: true });
 }
 process.exit(code);

@@ -11,7 +11,7 @@
 #   CONFORMANCE=next scripts/conformance/run.sh --scenario auth/iss-supported --spec-version 2026-07-28
 # On Node 20 either release is loaded through a module-resolution hook (register.mjs) that gives its
 # `fs` import a globSync stub; see docs/conformance.md. Scenarios of a run go in parallel; the
-# per-scenario limit is CONFORMANCE_TIMEOUT_MS (default 120000: a loaded 2-core machine is slow).
+# per-scenario limit is CONFORMANCE_TIMEOUT_MS (default 300000: a loaded 2-core machine is slow).
 set -u
 cd "$(dirname "$0")/../.."
 case " $* " in
@@ -27,7 +27,7 @@ next) PKG=node_modules/conformance-next/dist/index.js ;;
 esac
 CONF="node --import ./scripts/conformance/register.mjs $PKG"
 CMD="node scripts/conformance/client.mjs"
-TIMEOUT="${CONFORMANCE_TIMEOUT_MS:-120000}"
+TIMEOUT="${CONFORMANCE_TIMEOUT_MS:-300000}"
 if [ "$#" -gt 0 ]; then
   exec $CONF client --command "$CMD" --timeout "$TIMEOUT" "$@"
 fi

@@ -109,7 +109,7 @@ const line = (what: string, t: Tally) =>
 
 for (const revision of ['2026-07-28', '2025-11-25']) {
   test(`conformance 0.2.0-alpha.12 --requirements ${revision}: every scored check passes`, {
-    timeout: 600_000,
+    timeout: 900_000,
   }, async (t) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mt-conformance-${revision}-`));
     try {
