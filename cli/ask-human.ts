@@ -121,6 +121,7 @@ export function terminalAskHuman(
   let queue = Promise.resolve();
   return (ask) => {
     const run = async () => {
+      io.stderr('\r\x1b[2K'); // off a progress line the call may have drawn
       if (ask.kind === 'elicitation') return elicit(io, ask);
       if (ask.kind === 'sampling') return sample(io, ask);
       if (ask.kind === 'roots') return roots(io);

@@ -122,7 +122,8 @@ refused our credentials.`,
                   { name: tool, arguments: args },
                   {
                     ...callOptions(conn.target.timeoutMs, io.signal, (p) => {
-                      if (!io.stderrIsTTY) return;
+                      // The SDK reports its own input_required rounds as progress: not the server's.
+                      if (!io.stderrIsTTY || /^Fulfilling input required/.test(p.message ?? '')) return;
                       io.stderr(`\r\x1b[2K${printable(progressLine(p))}`);
                       shown = true;
                     }),
@@ -177,10 +178,6 @@ function refused(conn: McpConnection): McptestError | null {
 }
 
 /**
- * After a failed call: `not_found` naming the tools the server does have when `tool` is not
- * among them (servers answer an unknown tool with isError or a JSON-RPC error), else null.
- */
-/**
  * The tool's definition, on a 2026-07-28 connection over HTTP: it says which arguments go into
  * `Mcp-Param-*` headers (SEP-2243, `x-mcp-header`), and a one-shot process has no `tools/list`
  * of its own to take it from. Undefined when there is none to find; the call then says why.
@@ -195,6 +192,10 @@ async function definitionForHeaders(conn: McpConnection, tool: string) {
   }
 }
 
+/**
+ * After a failed call: `not_found` naming the tools the server does have when `tool` is not
+ * among them (servers answer an unknown tool with isError or a JSON-RPC error), else null.
+ */
 async function unknownTool(conn: McpConnection, tool: string): Promise<McptestError | null> {
   const { pagedTools } = await import('../mcp/list-tools.js');
   let names: string[];

@@ -34,10 +34,26 @@ export interface Negotiated {
   discover: DiscoverInfo | undefined;
 }
 
-/** The client options that ask for `choice`. */
-export function negotiationOptions(choice: ProtocolChoice | undefined): Partial<ClientOptions> {
+/**
+ * How long a stdio server gets to answer the `server/discover` probe of `auto` before it is taken
+ * for a 2025 server that ignores requests before `initialize` (over HTTP silence is an outage,
+ * and the request timeout applies).
+ */
+export const STDIO_PROBE_TIMEOUT_MS = 10_000;
+
+/** The client options that ask for `choice`; `stdioTimeoutMs` bounds the probe on stdio. */
+export function negotiationOptions(
+  choice: ProtocolChoice | undefined,
+  stdioTimeoutMs?: number,
+): Partial<ClientOptions> {
   const pick = choice ?? 'auto';
-  if (pick === 'auto') return { versionNegotiation: { mode: 'auto' } };
+  if (pick === 'auto') {
+    const probe =
+      stdioTimeoutMs === undefined
+        ? {}
+        : { probe: { timeoutMs: Math.min(stdioTimeoutMs, STDIO_PROBE_TIMEOUT_MS) } };
+    return { versionNegotiation: { mode: 'auto', ...probe } };
+  }
   if (pick === MODERN_VERSION) return { versionNegotiation: { mode: { pin: MODERN_VERSION } } };
   // The legacy handshake offers the first 2025 entry and accepts only the listed ones.
   return { versionNegotiation: { mode: 'legacy' }, supportedProtocolVersions: [pick] };
@@ -52,12 +68,13 @@ export async function newClient(
   io: ConnectIo,
   asks: Ask[],
   where: string,
+  stdioTimeoutMs?: number,
 ): Promise<Client> {
   const { Client } = await import('@modelcontextprotocol/client');
   const client: Client = new Client(
     { name: 'mcptest', version: VERSION },
     {
-      ...negotiationOptions(target.protocol),
+      ...negotiationOptions(target.protocol, stdioTimeoutMs),
       capabilities: answerCapabilities(io),
       inputRequired: { maxRounds: MAX_INPUT_ROUNDS },
     },
@@ -144,7 +161,7 @@ export function protocolError(
   }
   const choice = supported.find((v) => v !== asked) ?? 'auto';
   const retry = `mcptest ${command} ${targetFlags({ ...target, protocol: undefined })} --protocol ${choice}`;
-  const list = supported.length ? `; it supports ${supported.join(', ')}` : '';
+  const list = supported.length && !legacyVersion ? `; it supports ${supported.join(', ')}` : '';
   return new McptestError(
     'protocol_unsupported',
     `${where} does not speak MCP ${asked} (asked with --protocol ${asked}): ${said}${list}`,

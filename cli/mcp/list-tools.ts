@@ -1,7 +1,9 @@
 /**
  * Every tool (prompt, resource) of a server, following `nextCursor` pages (MCP spec 2025-11-25,
  * "Pagination"). Bounded: a server that keeps handing out cursors, or hands out the same one
- * twice, gets a `server_error` instead of a command that never ends.
+ * twice, gets a `server_error` instead of a command that never ends. Each page is its own
+ * request (the SDK's `listTools()` without a cursor would walk the pages itself, with its own
+ * bound, and cache the result): mcptest tests what the server sends, page by page.
  */
 import type {
   Prompt,
@@ -19,14 +21,30 @@ type Page<T> = { items: T[]; nextCursor?: string };
 type RequestOptions = { timeout?: number; signal?: AbortSignal };
 
 /** What paging needs of a client: the SDK Client, or the runner's narrower view of it. */
-export interface ToolLister<T> {
-  listTools(
-    params?: { cursor?: string },
+export interface ToolLister {
+  request(
+    req: { method: string; params?: Record<string, unknown> },
+    schema: any,
     options?: RequestOptions,
-  ): Promise<{
-    tools: T[];
-    nextCursor?: string;
-  }>;
+  ): Promise<any>;
+}
+
+type ListResult =
+  | 'ListToolsResult'
+  | 'ListPromptsResult'
+  | 'ListResourcesResult'
+  | 'ListResourceTemplatesResult';
+
+/** One page of `method`: the server's own answer, validated against the spec's result schema. */
+async function onePage(
+  client: ToolLister,
+  method: string,
+  schema: ListResult,
+  cursor: string | undefined,
+  options: RequestOptions,
+): Promise<Record<string, unknown> & { nextCursor?: string }> {
+  const { specTypeSchemas } = await import('@modelcontextprotocol/client');
+  return client.request({ method, params: cursor ? { cursor } : {} }, specTypeSchemas[schema], options);
 }
 
 /** Every page of `method` (tools/list, prompts/list, …); errors from `fetchPage` are thrown as they come. */
@@ -54,14 +72,14 @@ async function pagedItems<T>(method: string, noun: string, fetchPage: (cursor?: 
 }
 
 /** Every page of tools/list; errors from the client are thrown as they come. */
-export async function pagedTools<T>(
-  client: ToolLister<T>,
+export async function pagedTools<T = Tool>(
+  client: ToolLister,
   options: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<T[]> {
   const request = { timeout: options.timeoutMs, signal: options.signal };
   return pagedItems('tools/list', 'tools', async (cursor) => {
-    const res = await client.listTools(cursor ? { cursor } : undefined, request);
-    return { items: res.tools, nextCursor: res.nextCursor };
+    const res = await onePage(client, 'tools/list', 'ListToolsResult', cursor, request);
+    return { items: res.tools as T[], nextCursor: res.nextCursor };
   });
 }
 
@@ -86,8 +104,8 @@ export function listAllPrompts(
   options: { signal?: AbortSignal } = {},
 ): Promise<Prompt[]> {
   return listAll(conn, 'prompts/list', 'prompts', options, async (cursor, request) => {
-    const res = await conn.client.listPrompts(cursor ? { cursor } : undefined, request);
-    return { items: res.prompts, nextCursor: res.nextCursor };
+    const res = await onePage(conn.client, 'prompts/list', 'ListPromptsResult', cursor, request);
+    return { items: res.prompts as Prompt[], nextCursor: res.nextCursor };
   });
 }
 
@@ -97,8 +115,8 @@ export function listAllResources(
   options: { signal?: AbortSignal } = {},
 ): Promise<Resource[]> {
   return listAll(conn, 'resources/list', 'resources', options, async (cursor, request) => {
-    const res = await conn.client.listResources(cursor ? { cursor } : undefined, request);
-    return { items: res.resources, nextCursor: res.nextCursor };
+    const res = await onePage(conn.client, 'resources/list', 'ListResourcesResult', cursor, request);
+    return { items: res.resources as Resource[], nextCursor: res.nextCursor };
   });
 }
 
@@ -117,8 +135,14 @@ export async function listAllResourceTemplates(
       'resource templates',
       options,
       async (cursor, request) => {
-        const res = await conn.client.listResourceTemplates(cursor ? { cursor } : undefined, request);
-        return { items: res.resourceTemplates, nextCursor: res.nextCursor };
+        const res = await onePage(
+          conn.client,
+          'resources/templates/list',
+          'ListResourceTemplatesResult',
+          cursor,
+          request,
+        );
+        return { items: res.resourceTemplates as ResourceTemplate[], nextCursor: res.nextCursor };
       },
     );
   } catch (err) {

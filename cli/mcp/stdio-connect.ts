@@ -140,7 +140,7 @@ async function spawnAndConnect(
     text = (text + chunk.toString('utf8')).slice(-2000);
   });
   const child = watchChild(transport);
-  const client = await newClient({ ...target, protocol }, io, asks, where);
+  const client = await newClient({ ...target, protocol }, io, asks, where, timeoutMs);
   try {
     await client.connect(transport, { timeout: timeoutMs, signal: io.signal });
     return { client, child, stderr: () => text };

@@ -16,6 +16,7 @@
  * ```ts
  * const server = await startEraServer('modern');               // { kind, url, requests, close }
  * const guarded = await startEraServer('dual', { bearer: (t) => t === 'good' });
+ * const scoped = await startEraServer('modern', { guard: ({ token, tools }) => (tools.includes('echo') && !ok(token) ? { status: 403, wwwAuthenticate: '...' } : null) });
  * const flags = eraStdioFlags('legacy');                        // ['--command', node, '--arg', script, '--arg', '--era', '--arg', 'legacy']
  * await server.close();
  * ```
@@ -44,6 +45,15 @@ export interface EraServerOptions {
    * none); false answers 401 with `WWW-Authenticate: Bearer realm="era"`.
    */
   bearer?: (token: string | null) => boolean;
+  /**
+   * A finer guard, consulted after `bearer`: given the token and the JSON-RPC methods and tool
+   * names of a POST, answer a refusal (`{ status: 403, wwwAuthenticate: 'Bearer error="insufficient_scope", scope="..."' }`)
+   * or null to serve the request.
+   */
+  guard?: (request: { token: string | null; rpcMethods: string[]; tools: string[] }) => {
+    status: 401 | 403;
+    wwwAuthenticate: string;
+  } | null;
 }
 
 /** One HTTP request the server received. */
@@ -120,6 +130,18 @@ async function sendWebResponse(res: ServerResponse, response: Response): Promise
     // the client went away
   }
   res.end();
+}
+
+function toolNames(body: Buffer): string[] {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as unknown;
+    const list = Array.isArray(parsed) ? parsed : [parsed];
+    return list
+      .filter((m) => (m as { method?: unknown })?.method === 'tools/call')
+      .map((m) => String((m as { params?: { name?: unknown } }).params?.name ?? ''));
+  } catch {
+    return [];
+  }
 }
 
 function rpcMethods(body: Buffer): string[] {
@@ -249,6 +271,17 @@ export async function startEraServer(
       if (!authorized) {
         res.writeHead(401, { 'www-authenticate': 'Bearer realm="era"', 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: 'invalid_token' }));
+        return;
+      }
+      const refusal = options.guard?.({ token, rpcMethods: rpcMethods(body), tools: toolNames(body) });
+      if (refusal) {
+        const entry = requests.at(-1);
+        if (entry) entry.authorized = false;
+        res.writeHead(refusal.status, {
+          'www-authenticate': refusal.wwwAuthenticate,
+          'content-type': 'application/json',
+        });
+        res.end(JSON.stringify({ error: refusal.status === 403 ? 'insufficient_scope' : 'invalid_token' }));
         return;
       }
       await serve(req, res, body);

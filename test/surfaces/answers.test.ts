@@ -3,11 +3,13 @@
  * --answer KIND=VALUE` against the era test servers, in the modern era (the SDK fulfils
  * `input_required` rounds through mcptest's handlers) and in the legacy one (server requests),
  * over HTTP and stdio. `asks` in `--json` says what was asked and how it came (`via`); without
- * an answer, off a terminal, the call fails naming the question and how to answer it.
+ * an answer, off a terminal, the call fails naming the question and how to answer it; on a
+ * terminal (a pseudo-terminal from util-linux `script`) the human is asked.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { isolatedEnv, runCli } from '../helpers/cli.js';
+import { CLI, isolatedEnv, runCli } from '../helpers/cli.js';
 import {
   ASK_MODEL_PROMPT,
   ASK_NAME_MESSAGE,
@@ -254,4 +256,66 @@ test('echo keeps its structuredContent, validated against its outputSchema, in b
     assert.deepEqual(out.structuredContent, { text: 'hi' }, label);
     assert.deepEqual(out.asks, [], label);
   }
+});
+
+/** Runs `mcptest ARGS` on a pseudo-terminal (util-linux `script`), typing `typed` into it. */
+function onTerminal(args: string[], typed: string): Promise<{ code: number | null; output: string }> {
+  const { cleanup: _c, ...plain } = env;
+  const line = [process.execPath, CLI, ...args].map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', line, '/dev/null'], {
+      env: plain,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no exit on the terminal; output: ${output}`));
+    }, 60_000);
+    // Typed once the question is on the screen, as a human would.
+    let sent = false;
+    child.stdout.on('data', () => {
+      if (!sent && /: $|\(Ctrl-D to refuse\) $/m.test(output)) {
+        sent = true;
+        child.stdin.write(typed);
+      }
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+test('on a terminal, what has no --answer is asked of the human: a form field, a sampling reply', async () => {
+  for (const kind of ['modern', 'legacy'] as const) {
+    const url = (servers.get(kind) as EraServer).url;
+    const form = await onTerminal(['call', '--url', url, 'ask_name'], 'Grace\r');
+    assert.equal(form.code, 0, form.output);
+    assert.match(form.output, new RegExp(`The server asks: ${reEscape(ASK_NAME_MESSAGE)}`));
+    assert.match(form.output, /name \(your name\) \[string, required\]: /);
+    assert.match(form.output, /hello Grace/);
+    assert.doesNotMatch(form.output, /Fulfilling input required/, 'the SDK rounds are not shown as progress');
+    const sampling = await onTerminal(['call', '--url', url, 'ask_model'], 'from a human\r');
+    assert.equal(sampling.code, 0, sampling.output);
+    assert.match(sampling.output, new RegExp(`LLM completion of: ${reEscape(ASK_MODEL_PROMPT)}`));
+    assert.match(sampling.output, /model human said: from a human/);
+  }
+});
+
+test('on a terminal, a URL-mode elicitation prints the URL and waits for Enter, then accepts', async () => {
+  const url = (servers.get('modern') as EraServer).url;
+  const run = await onTerminal(['call', '--url', url, 'ask_url'], '\r');
+  assert.equal(run.code, 0, run.output);
+  assert.match(
+    run.output,
+    new RegExp(`open this URL \\(Connect your account\\):\\r?\\n {2}${reEscape(ASK_URL)}`),
+  );
+  assert.match(run.output, /url accept/);
 });

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
-import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
+import { clientCredentialsClient, type Idp, startIdp } from '../../examples/oauth-server/idp.js';
 import { isolatedEnv, runCli } from '../helpers/cli.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { type EraServer, eraStdioFlags, startEraServer } from '../helpers/era-servers.js';
@@ -17,15 +17,46 @@ const GOOD = `era-good-${'g'.repeat(24)}`;
 const STALE = `era-stale-${'s'.repeat(24)}`;
 let idp: Idp;
 let daemon: TestDaemon;
+const CI_SECRET = `era-ci-secret-${'c'.repeat(20)}`;
 let guarded: EraServer;
+let scoped: EraServer;
+let scopedAll: EraServer;
+
+/** The `scope` claim of a JWT access token (the test server trusts the IdP it runs beside). */
+function scopesOf(token: string | null): string[] {
+  try {
+    const payload = JSON.parse(Buffer.from(String(token).split('.')[1], 'base64url').toString('utf8'));
+    return String(payload.scope ?? '').split(' ');
+  } catch {
+    return [];
+  }
+}
 
 before(async () => {
-  idp = await startIdp();
+  idp = await startIdp({ clients: [clientCredentialsClient('era-ci', CI_SECRET, 'mcp:read mcp:admin')] });
   daemon = await startTestDaemon();
   guarded = await startEraServer('modern', { bearer: (t) => t !== null && t !== STALE });
+  // echo needs mcp:admin: a token without it gets 403 insufficient_scope naming the union.
+  scoped = await startEraServer('modern', {
+    bearer: (t) => t !== null,
+    guard: ({ token, tools }) =>
+      tools.includes('echo') && !scopesOf(token).includes('mcp:admin')
+        ? { status: 403, wwwAuthenticate: 'Bearer error="insufficient_scope", scope="mcp:read mcp:admin"' }
+        : null,
+  });
+  // Every request needs mcp:admin, the server/discover probe included.
+  scopedAll = await startEraServer('modern', {
+    bearer: (t) => t !== null,
+    guard: ({ token }) =>
+      scopesOf(token).includes('mcp:admin')
+        ? null
+        : { status: 403, wwwAuthenticate: 'Bearer error="insufficient_scope", scope="mcp:read mcp:admin"' },
+  });
 });
 after(async () => {
   await guarded?.close();
+  await scoped?.close();
+  await scopedAll?.close();
   await daemon?.cleanup();
   await idp?.close();
 });
@@ -94,6 +125,49 @@ test('a cached login the modern server rejects: one refresh by the daemon, then 
   for (const secret of [set.access_token, set.refresh_token ?? STALE, STALE]) {
     assert.ok(!run.stdout.includes(secret) && !run.stderr.includes(secret));
   }
+});
+
+test('client credentials on a modern server step up after a 403 insufficient_scope: one more mint, the call succeeds', async () => {
+  const mints = () => idp.requests.filter((r) => r.grantType === 'client_credentials').length;
+  const before = mints();
+  const args = ['--url', scoped.url, '--client-id', 'era-ci', '--client-secret-env', 'CI_SECRET'];
+  const flags = [...args, '--token-url', idp.tokenEndpoint, '--scope', 'mcp:read'];
+  const run = await runCli(['call', ...flags, 'echo', '--args', '{"text":"wider"}', '--json'], {
+    env: { ...plainEnv(), CI_SECRET },
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const out = JSON.parse(run.stdout);
+  assert.deepEqual(out.structuredContent, { text: 'wider' });
+  assert.equal(out.protocol.era, 'modern');
+  assert.match(
+    run.stderr,
+    /needs scope `mcp:read mcp:admin`; minted a client-credentials token for `mcp:read mcp:admin`/,
+  );
+  assert.equal(mints() - before, 2, 'one mint for mcp:read, one for the union');
+  const refusedCall = scoped.requests.filter((r) => r.rpcMethods[0] === 'tools/call');
+  assert.deepEqual(
+    refusedCall.map((r) => r.authorized),
+    [false, true],
+    'the refused call, then the same call with the wider token',
+  );
+  assert.ok(!run.stdout.includes(CI_SECRET) && !run.stderr.includes(CI_SECRET));
+});
+
+test('a 403 insufficient_scope on the server/discover probe steps up too, and the connect is made again', async () => {
+  const flags = ['--url', scopedAll.url, '--client-id', 'era-ci', '--client-secret-env', 'CI_SECRET'];
+  const run = await runCli(
+    ['tools', ...flags, '--token-url', idp.tokenEndpoint, '--scope', 'mcp:read', '--json'],
+    {
+      env: { ...plainEnv(), CI_SECRET },
+    },
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout).protocol, { era: 'modern', version: '2026-07-28' });
+  assert.match(run.stderr, /minted a client-credentials token for `mcp:read mcp:admin`/);
+  assert.deepEqual(
+    scopedAll.requests.map((r) => `${r.rpcMethods[0]} ${r.authorized}`),
+    ['server/discover false', 'server/discover true', 'tools/list true'],
+  );
 });
 
 /** Processes whose command line carries `tag`. */
