@@ -180,16 +180,28 @@ function refused(conn: McpConnection): McptestError | null {
 /**
  * The tool's definition, on a 2026-07-28 connection over HTTP: it says which arguments go into
  * `Mcp-Param-*` headers (SEP-2243, `x-mcp-header`), and a one-shot process has no `tools/list`
- * of its own to take it from. Undefined when there is none to find; the call then says why.
+ * of its own to take it from. The SDK's listing leaves out tools whose `x-mcp-header` it must
+ * reject; such a tool is refused here rather than called. Undefined when there is none to find
+ * (the call then says why).
  */
 async function definitionForHeaders(conn: McpConnection, tool: string) {
   if (conn.era !== 'modern' || !conn.target.url) return undefined;
-  const { pagedTools } = await import('../mcp/list-tools.js');
   try {
-    return (await pagedTools(conn.client, { timeoutMs: conn.target.timeoutMs })).find((t) => t.name === tool);
+    const found = (await conn.client.listTools(undefined, { timeout: conn.target.timeoutMs })).tools.find(
+      (t) => t.name === tool,
+    );
+    if (found) return found;
   } catch {
     return undefined;
   }
+  const { pagedTools } = await import('../mcp/list-tools.js');
+  const served = await pagedTools(conn.client, { timeoutMs: conn.target.timeoutMs }).catch(() => []);
+  if (!served.some((t) => t.name === tool)) return undefined;
+  throw new McptestError(
+    'server_error',
+    `the server's definition of tool \`${tool}\` has an invalid \`x-mcp-header\` (an empty, duplicate or malformed header name, or one on a parameter that is not a string, integer or boolean; the SDK's warning above names which); a 2026-07-28 client over HTTP must not call it (SEP-2243)`,
+    { hint: `see its definition: mcptest tools ${targetFlags(conn.target)} --json` },
+  );
 }
 
 /**
