@@ -60,6 +60,9 @@ const env = {
   MCPTEST_SOCKET: path.join(home, 'authd.sock'),
   BROWSER: browser,
   NO_COLOR: '1',
+  // The suite serves every scenario's mock servers from one process: on a loaded machine its
+  // answers can take longer than the daemon's default 10 s for a request to an IdP.
+  MCPTEST_IDP_TIMEOUT_MS: '60000',
 };
 
 function mcptest(args, extraEnv = {}) {

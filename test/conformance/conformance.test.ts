@@ -94,6 +94,19 @@ function tally(results: Map<string, Check[]>, scenarios: string[]): Tally {
   return t;
 }
 
+/** The wrapper's stderr (the mcptest commands it ran and what they said) of each failing scenario. */
+function failingStderr(dir: string, results: Map<string, Check[]>, scenarios: string[]): string {
+  const out: string[] = [];
+  for (const s of scenarios) {
+    if (!(results.get(s) ?? []).some((c) => c.status === 'FAILURE')) continue;
+    const parent = path.join(dir, path.dirname(s));
+    const run = fs.readdirSync(parent).find((d) => d.startsWith(`${path.basename(s)}-`));
+    const file = run ? path.join(parent, run, 'stderr.txt') : '';
+    if (file && fs.existsSync(file)) out.push(`--- ${s}\n${fs.readFileSync(file, 'utf8').slice(-2000)}`);
+  }
+  return out.join('\n');
+}
+
 function failures(results: Map<string, Check[]>, scenarios: string[]): string[] {
   const out: string[] = [];
   for (const s of scenarios) {
@@ -129,7 +142,7 @@ for (const revision of ['2026-07-28', '2025-11-25']) {
 
       const missing = set.scored.filter((s) => !results.has(s));
       assert.deepEqual(missing, [], `scored scenarios without results\n${out.slice(-3000)}`);
-      assert.deepEqual(failures(results, set.scored), [], out.slice(-3000));
+      assert.deepEqual(failures(results, set.scored), [], failingStderr(dir, results, set.scored));
       assert.equal(scored.failed, 0);
       assert.ok(scored.passed >= set.scored.length, 'every scored scenario ran checks');
       assert.deepEqual(failures(results, REQUIRED_EXTENSIONS), [], 'client-credentials extensions pass');
