@@ -9,8 +9,8 @@
  *   sampling, roots) work in that era too, and a session can be DELETEd.
  * - `legacy`: SDK 1.x, sessionful Streamable HTTP, 2025 era only.
  *
- * Every server carries the tools of era-tools.ts: `echo`, `ask_name`, `ask_model`, `ask_roots`,
- * `add_tool`. `requests` records each HTTP request (method, JSON-RPC methods, headers of note)
+ * Every server carries the tools of era-tools.ts: `echo`, `ask_name`, `ask_url`, `ask_model`,
+ * `ask_roots`, `add_tool`, and in the modern era `ask_forever`. `requests` records each HTTP request (method, JSON-RPC methods, headers of note)
  * so a test can assert on the wire.
  *
  * ```ts
