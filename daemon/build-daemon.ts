@@ -8,7 +8,7 @@ import { McptestError } from '../shared/errors.js';
 import type { McptestPaths } from '../shared/paths.js';
 import type { DaemonContext } from './context.js';
 import { Metrics } from './metrics.js';
-import { discoverTokenEndpoints } from './oauth/discovery.js';
+import { discoverAuthorization, discoverTokenEndpoints } from './oauth/discovery.js';
 import type { FetchLike } from './oauth/token-endpoint.js';
 import { ROUTES } from './routes/index.js';
 import type { TokenStore } from './store/token-store.js';
@@ -69,6 +69,16 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     discoverEndpoints:
       deps.discoverEndpoints ??
       ((serverUrl) => discoverTokenEndpoints({ ...oauth, store: deps.store }, serverUrl)),
+    // Asked only after a rejection, before the refresh: bounded tighter than a login's discovery.
+    authorizationServers: async (serverUrl) => {
+      const found = await discoverAuthorization(
+        { ...oauth, timeoutMs: Math.min(oauth.timeoutMs, 5_000), store: deps.store },
+        serverUrl,
+        { refresh: true },
+      );
+      const named = found.prm?.authorization_servers;
+      return Array.isArray(named) ? named.filter((s): s is string => typeof s === 'string') : null;
+    },
   });
   const ctx: DaemonContext = {
     store: deps.store,

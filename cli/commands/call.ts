@@ -113,18 +113,22 @@ refused our credentials.`,
           io,
           async (conn) => {
             let res: Awaited<ReturnType<typeof conn.client.callTool>>;
+            const toolDefinition = await definitionForHeaders(conn, tool);
             try {
               // Progress resets the timeout; on a terminal it is shown on one line that updates.
               let shown = false;
               res = await conn.client
                 .callTool(
                   { name: tool, arguments: args },
-                  callOptions(conn.target.timeoutMs, io.signal, (p) => {
-                    // The SDK reports its own input_required rounds as progress: not the server's.
-                    if (!io.stderrIsTTY || /^Fulfilling input required/.test(p.message ?? '')) return;
-                    io.stderr(`\r\x1b[2K${printable(progressLine(p))}`);
-                    shown = true;
-                  }),
+                  {
+                    ...callOptions(conn.target.timeoutMs, io.signal, (p) => {
+                      // The SDK reports its own input_required rounds as progress: not the server's.
+                      if (!io.stderrIsTTY || /^Fulfilling input required/.test(p.message ?? '')) return;
+                      io.stderr(`\r\x1b[2K${printable(progressLine(p))}`);
+                      shown = true;
+                    }),
+                    ...(toolDefinition ? { toolDefinition } : {}),
+                  },
                 )
                 .finally(() => {
                   if (shown) io.stderr('\r\x1b[2K');
@@ -171,6 +175,33 @@ function refused(conn: McpConnection): McptestError | null {
   const ask = conn.asks.find((a) => a.answered === 'refused');
   if (!ask) return null;
   return refusalError(ask, conn.serverUrl ?? `stdio server \`${conn.target.command}\``);
+}
+
+/**
+ * The tool's definition, on a 2026-07-28 connection over HTTP: it says which arguments go into
+ * `Mcp-Param-*` headers (SEP-2243, `x-mcp-header`), and a one-shot process has no `tools/list`
+ * of its own to take it from. The SDK's listing leaves out tools whose `x-mcp-header` it must
+ * reject; such a tool is refused here rather than called. Undefined when there is none to find
+ * (the call then says why).
+ */
+async function definitionForHeaders(conn: McpConnection, tool: string) {
+  if (conn.era !== 'modern' || !conn.target.url) return undefined;
+  try {
+    const found = (await conn.client.listTools(undefined, { timeout: conn.target.timeoutMs })).tools.find(
+      (t) => t.name === tool,
+    );
+    if (found) return found;
+  } catch {
+    return undefined;
+  }
+  const { pagedTools } = await import('../mcp/list-tools.js');
+  const served = await pagedTools(conn.client, { timeoutMs: conn.target.timeoutMs }).catch(() => []);
+  if (!served.some((t) => t.name === tool)) return undefined;
+  throw new McptestError(
+    'server_error',
+    `the server's definition of tool \`${tool}\` has an invalid \`x-mcp-header\` (an empty, duplicate or malformed header name, or one on a parameter that is not a string, integer or boolean; the SDK's warning above names which); a 2026-07-28 client over HTTP must not call it (SEP-2243)`,
+    { hint: `see its definition: mcptest tools ${targetFlags(conn.target)} --json` },
+  );
 }
 
 /**

@@ -111,7 +111,10 @@ export function registerLogin(program: Command, io: CliIo, result: CommandResult
     .option('--no-wait', 'print the code or URL and return at once (exit 0); finish later with --wait ID')
     .option('--wait <login-id>', 'wait for a login started earlier with --no-wait')
     .option('--cancel <login-id>', 'cancel a pending login')
-    .option('--force', 'register a fresh OAuth client even when one is cached for this server')
+    .option(
+      '--force',
+      'register a fresh OAuth client even when one is cached for this server (with --client-id: use it although it was used with another authorization server)',
+    )
     .option('--scope <scopes>', 'space-separated scopes (default: from the server, else scopes_supported)')
     .option('--client-id <id>', 'a pre-registered client id (skips dynamic registration)')
     .option('--client-secret-env <VAR>', 'env var holding the pre-registered client secret')

@@ -108,12 +108,15 @@ export function authFailure(
   tokenSent: boolean,
 ): AuthFailure {
   const fallback = source.missing ?? 'no_credentials';
+  // A renewal the daemon answered with needs_login (a refused refresh, or a server whose
+  // authorization server changed): the 401 means that login, and the reason says why.
+  const renewRefused = status === 401 && tokenSent && source.missing === 'login_expired';
   return {
     serverUrl,
     status,
     wwwAuthenticate: www,
     input: source.input,
-    state: status === null ? fallback : stateForResponse(status, www, tokenSent, fallback),
+    state: status === null || renewRefused ? fallback : stateForResponse(status, www, tokenSent, fallback),
     envVar: source.envVar,
     clientId: source.clientId,
     tokenUrl: source.tokenUrl,

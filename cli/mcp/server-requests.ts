@@ -43,7 +43,10 @@ export function answerCapabilities(io: ConnectIo): ClientCapabilities {
   const human = Boolean(io.askHuman) || Boolean(io.refuseByName);
   const a = io.answers ?? {};
   const caps: ClientCapabilities = {};
-  if (a.elicitation || human) caps.elicitation = human ? { form: {}, url: {} } : { form: {} };
+  // applyDefaults: the SDK fills an accepted form's omitted fields from the schema's defaults
+  // (SEP-1034), so `--answer elicitation='{"action":"accept","content":{}}'` takes every default.
+  const form = { applyDefaults: true };
+  if (a.elicitation || human) caps.elicitation = human ? { form, url: {} } : { form };
   if (a.sampling || human) caps.sampling = {};
   if (a.roots || human) caps.roots = {};
   return caps;

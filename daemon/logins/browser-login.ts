@@ -334,8 +334,8 @@ export function browserLoginFlow(ctx: DaemonContext): LoginFlow {
     const asked = askedRedirect(req);
     await replacePending(req.serverUrl, registry);
     if (asked) return listenOn(asked, 'asked', req, registry, getId);
-    const cached = req.force || req.clientId ? undefined : ctx.store.getClient(req.serverUrl);
-    const registered = cached?.issuer === issuer ? registeredRedirect(cached) : undefined;
+    const cached = req.force || req.clientId ? undefined : ctx.store.getClient(req.serverUrl, issuer);
+    const registered = cached ? registeredRedirect(cached) : undefined;
     if (registered) return listenOn(registered, 'registered', req, registry, getId);
     return listen({ port: 0, path: DEFAULT_CALLBACK_PATH }, getId, registry);
   }
@@ -345,10 +345,12 @@ export function browserLoginFlow(ctx: DaemonContext): LoginFlow {
 
     async start(req: ParsedLoginStartRequest, registry: LoginRegistry): Promise<LoginInfo> {
       const serverUrl = req.serverUrl;
+      // Always discovered afresh: a login is where a changed authorization server must be seen
+      // (MCP 2026-07-28, "Authorization Server Binding"); a cached result could name the old one.
       const discovered = await discoverAuthorization(deps, serverUrl, {
         wwwAuthenticate: req.wwwAuthenticate,
         scope: stepUpScope(ctx, req, serverUrl),
-        refresh: req.force,
+        refresh: true,
       });
       assertPkceS256(discovered);
       let id: string | undefined;

@@ -244,7 +244,7 @@ export interface DeviceClient {
 export interface DeviceLoginDeps {
   discover(
     serverUrl: string,
-    options: { wwwAuthenticate?: string; scope?: string },
+    options: { wwwAuthenticate?: string; scope?: string; refresh?: boolean },
   ): Promise<DeviceDiscovery>;
   resolveClient(
     discovered: DeviceDiscovery,
@@ -329,9 +329,11 @@ export function deviceLoginFlow(ctx: DaemonContext, deps: DeviceLoginDeps): Logi
             l.expiresAt - ctx.clock.now() > REUSE_MIN_LEFT_MS,
         );
       if (reusable) return reusable;
+      // Always discovered afresh: a login is where a changed authorization server must be seen.
       const discovered = await deps.discover(req.serverUrl, {
         wwwAuthenticate: req.wwwAuthenticate,
         scope: req.scope,
+        refresh: true,
       });
       const endpoint = discovered.as.device_authorization_endpoint;
       if (!endpoint) {

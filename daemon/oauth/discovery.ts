@@ -52,6 +52,9 @@ export interface DiscoveryOptions {
   refresh?: boolean;
 }
 
+/** The stateless revision, for the probe a server without a handshake answers. */
+const MODERN_PROTOCOL_VERSION = '2026-07-28';
+
 /** How long a cached discovery result is trusted. */
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
 /** 2: results are checked by the peer URL policy; older ones are discovered again. */
@@ -116,15 +119,12 @@ async function readJsonObject(res: Response, url: string): Promise<Record<string
   return body as Record<string, unknown>;
 }
 
-/**
- * Probes the server unauthenticated (an MCP `initialize` POST) to get its 401 and the
- * WWW-Authenticate header: `header` is undefined when the server asks for no auth or has no
- * header; `status` is the answer's HTTP status.
- * @see MCP authorization spec 2025-11-25 §"Protected Resource Metadata Discovery Requirements"
- */
-async function probeChallenge(
+/** An unauthenticated JSON-RPC POST to the server: its status and WWW-Authenticate header. */
+async function probePost(
   deps: DiscoveryDeps,
   serverUrl: string,
+  headers: Record<string, string>,
+  body: unknown,
 ): Promise<{ header: string | undefined; status: number }> {
   let res: Response;
   try {
@@ -133,18 +133,9 @@ async function probeChallenge(
       headers: {
         'content-type': 'application/json',
         accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': '2025-11-25',
+        ...headers,
       },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 0,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-11-25',
-          capabilities: {},
-          clientInfo: { name: 'mcptest', version: '0' },
-        },
-      }),
+      body: JSON.stringify(body),
       redirect: 'manual',
       signal: timeoutSignal(deps),
     });
@@ -157,6 +148,57 @@ async function probeChallenge(
   await res.body?.cancel().catch(() => undefined);
   if (res.status !== 401 && res.status !== 403) return { header: undefined, status: res.status };
   return { header: res.headers.get('www-authenticate') ?? undefined, status: res.status };
+}
+
+/**
+ * Probes the server unauthenticated to get its 401 and the WWW-Authenticate header (with the
+ * `scope` the spec tells a client to ask for first): an MCP `initialize` POST, and when that is
+ * served without a token (some servers let the handshake through and guard every other request,
+ * and a 2026-07-28 server has no handshake), a `tools/list` in the 2026-07-28 form, which a
+ * protected server of either era refuses. `header` is undefined when neither was refused;
+ * `status` is the answer to `initialize`, unless `tools/list` was refused.
+ * @see MCP authorization spec 2025-11-25 §"Protected Resource Metadata Discovery Requirements"
+ * @see MCP authorization spec 2026-07-28 §"Scope Selection Strategy"
+ */
+async function probeChallenge(
+  deps: DiscoveryDeps,
+  serverUrl: string,
+): Promise<{ header: string | undefined; status: number }> {
+  const handshake = await probePost(
+    deps,
+    serverUrl,
+    { 'mcp-protocol-version': '2025-11-25' },
+    {
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-11-25',
+        capabilities: {},
+        clientInfo: { name: 'mcptest', version: '0' },
+      },
+    },
+  );
+  if (handshake.header !== undefined || handshake.status === 401 || handshake.status === 403)
+    return handshake;
+  const request = await probePost(
+    deps,
+    serverUrl,
+    { 'mcp-protocol-version': MODERN_PROTOCOL_VERSION, 'mcp-method': 'tools/list' },
+    {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/list',
+      params: {
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION,
+          'io.modelcontextprotocol/clientCapabilities': {},
+          'io.modelcontextprotocol/clientInfo': { name: 'mcptest', version: '0' },
+        },
+      },
+    },
+  );
+  return request.header !== undefined ? request : handshake;
 }
 
 /** RFC 9728 §3.1: the well-known URL inserted between host and path, then at the root. */

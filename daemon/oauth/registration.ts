@@ -1,10 +1,13 @@
 /**
- * Client identity for logins, in the order of the MCP authorization spec (2025-11-25):
- * a pre-registered client, else a Client ID Metadata Document (when the AS supports it), else
- * Dynamic Client Registration (RFC 7591). Registrations are cached in the store's `clients`
- * table keyed by the canonical server URL and held by the issuer that registered them; a client
- * registers only the grant types and redirect URIs of the flow being run, and is registered again
- * (with the union) when a later flow of the same issuer needs more. `force` registers afresh.
+ * Client identity for logins, in the order of the MCP authorization spec (2025-11-25, 2026-07-28):
+ * a pre-registered client, else a Client ID Metadata Document (whenever the AS supports it, even
+ * with a DCR client cached: DCR is deprecated since 2026-07-28), else Dynamic Client Registration
+ * (RFC 7591, `application_type: native`). Registrations are kept in the store's `clients` table
+ * keyed by the canonical server URL and the issuer of the authorization server that made them, and
+ * only ever reused with that issuer: a server whose authorization server changes registers anew
+ * at the new one. A client registers only the grant types and redirect URIs of the flow being run,
+ * and is registered again (with the union) when a later flow of the same issuer needs more.
+ * `force` registers afresh.
  */
 import * as oauth from 'oauth4webapi';
 import { McptestError } from '../../shared/errors.js';
@@ -98,6 +101,7 @@ function union(first: string[], rest: unknown): string[] {
  * Resolves the client for a login to a discovered server.
  *
  * @see MCP authorization spec 2025-11-25 §"Client Registration Approaches"
+ * @see MCP authorization spec 2026-07-28 §"Authorization Server Binding"
  * @see RFC 7591 §3 (DCR), RFC 8252 §8.4 (native public clients), draft-ietf-oauth-client-id-metadata-document
  */
 export async function resolveClient(
@@ -108,6 +112,7 @@ export async function resolveClient(
   const { as, serverUrl } = discovered;
 
   if (options.clientId) {
+    refuseMovedClient(deps, discovered, options);
     return {
       clientId: options.clientId,
       clientSecret: options.clientSecret ?? null,
@@ -118,33 +123,8 @@ export async function resolveClient(
     };
   }
 
-  if (!options.force) {
-    const cached = deps.store.getClient(serverUrl);
-    if (
-      cached &&
-      cached.issuer === discovered.issuer &&
-      covers(cached.metadata.grant_types, options.grantTypes) &&
-      covers(cached.metadata.redirect_uris, options.redirectUris) &&
-      (cached.method !== 'cimd' ||
-        cached.clientId === options.clientMetadataUrl ||
-        !options.clientMetadataUrl)
-    ) {
-      return {
-        clientId: cached.clientId,
-        clientSecret: cached.clientSecret,
-        authMethod:
-          typeof cached.metadata.token_endpoint_auth_method === 'string'
-            ? cached.metadata.token_endpoint_auth_method
-            : chooseAuthMethod(as, cached.clientSecret !== null),
-        method: cached.method,
-        grantTypes: cached.metadata.grant_types as string[],
-        redirectUris: Array.isArray(cached.metadata.redirect_uris)
-          ? (cached.metadata.redirect_uris as string[])
-          : [],
-      };
-    }
-  }
-
+  // A Client ID Metadata Document, when the AS takes one, wins over any DCR client: DCR is
+  // deprecated since MCP 2026-07-28 and kept only for servers without CIMD.
   if (options.clientMetadataUrl && as.client_id_metadata_document_supported === true) {
     const resolved: ResolvedClient = {
       clientId: options.clientMetadataUrl,
@@ -170,11 +150,35 @@ export async function resolveClient(
     return resolved;
   }
 
+  // Only a registration this very issuer made is ever reused (MCP 2026-07-28, "Authorization
+  // Server Binding"): a server whose AS changed gets a registration of its own at the new one.
+  const previous = options.force ? undefined : deps.store.getClient(serverUrl, discovered.issuer);
+  const cimdStillTaken = previous?.method !== 'cimd' || as.client_id_metadata_document_supported === true;
+  if (
+    previous &&
+    cimdStillTaken &&
+    covers(previous.metadata.grant_types, options.grantTypes) &&
+    covers(previous.metadata.redirect_uris, options.redirectUris)
+  ) {
+    return {
+      clientId: previous.clientId,
+      clientSecret: previous.clientSecret,
+      authMethod:
+        typeof previous.metadata.token_endpoint_auth_method === 'string'
+          ? previous.metadata.token_endpoint_auth_method
+          : chooseAuthMethod(as, previous.clientSecret !== null),
+      method: previous.method,
+      grantTypes: previous.metadata.grant_types as string[],
+      redirectUris: Array.isArray(previous.metadata.redirect_uris)
+        ? (previous.metadata.redirect_uris as string[])
+        : [],
+    };
+  }
+
   // A client this issuer registered for another flow (a device login after a browser one, or a
   // redirect on another port): register again with what both need, so that one client keeps
   // serving both flows. --force starts from the flow's own needs alone.
-  const previous = options.force ? undefined : deps.store.getClient(serverUrl);
-  if (previous?.issuer === discovered.issuer && previous.method === 'dcr') {
+  if (previous?.method === 'dcr') {
     return registerClient(
       deps,
       discovered,
@@ -187,6 +191,32 @@ export async function resolveClient(
     );
   }
   return registerClient(deps, discovered, options);
+}
+
+/**
+ * A pre-registered client belongs to the authorization server that registered it: when the
+ * server's login with this very client came from another issuer than the one the server names
+ * now, the login is refused rather than the client id sent to the new one (`--force` when the
+ * same id is registered there too).
+ * @see MCP authorization spec 2026-07-28 §"Authorization Server Binding"
+ */
+function refuseMovedClient(
+  deps: RegistrationDeps,
+  discovered: DiscoveredAuth,
+  options: ResolveClientOptions,
+): void {
+  if (options.force) return;
+  const previous = deps.store.getCredential(discovered.serverUrl);
+  if (!previous?.issuer || previous.clientId !== options.clientId || previous.issuer === discovered.issuer)
+    return;
+  throw new McptestError(
+    'issuer_mismatch',
+    `${discovered.serverUrl} now names the authorization server ${discovered.issuer}, but client ${options.clientId} was used with ${previous.issuer}; a pre-registered client belongs to the authorization server that registered it, so it is not sent to ${discovered.issuer}`,
+    {
+      hint: `register a client at ${discovered.issuer} and log in with it: mcptest login ${discovered.serverUrl} --client-id <id> (or add --force if ${options.clientId} is registered there too)`,
+      details: { serverUrl: discovered.serverUrl, issuer: previous.issuer, currentIssuer: discovered.issuer },
+    },
+  );
 }
 
 /** Registers a client (RFC 7591); `flowGrants` are the grants of the flow being run, for the hint. */

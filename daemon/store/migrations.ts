@@ -71,6 +71,28 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       ALTER TABLE credentials ADD COLUMN secret_hash TEXT;
     `);
   },
+  // Client registrations keyed by (server URL, issuer): a registration belongs to the
+  // authorization server that issued it (MCP 2026-07-28, "Authorization Server Binding"), so a
+  // server whose authorization server changes gets a new one beside the old, never the old one
+  // reused. Every existing row is kept under its own issuer.
+  (db) => {
+    db.exec(`
+      CREATE TABLE clients_by_issuer (
+        server_url    TEXT NOT NULL,
+        issuer        TEXT NOT NULL,
+        client_id     TEXT NOT NULL,
+        client_secret TEXT,
+        method        TEXT NOT NULL,
+        metadata      TEXT NOT NULL,
+        created_at    INTEGER NOT NULL,
+        PRIMARY KEY (server_url, issuer)
+      );
+      INSERT INTO clients_by_issuer (server_url, issuer, client_id, client_secret, method, metadata, created_at)
+        SELECT server_url, issuer, client_id, client_secret, method, metadata, created_at FROM clients;
+      DROP TABLE clients;
+      ALTER TABLE clients_by_issuer RENAME TO clients;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

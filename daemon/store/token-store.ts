@@ -467,19 +467,38 @@ export class TokenStore {
     return this.write(() => this.stmt('DELETE FROM credentials WHERE key = ?').run(key).changes > 0);
   }
 
-  // ---- client registrations (keyed by server URL) ----
+  // ---- client registrations (keyed by server URL and the issuer of the AS that registered them) ----
 
-  getClient(serverUrl: string): ClientRegistrationRow | undefined {
+  /**
+   * The registration `issuer` holds for `serverUrl`; never one of another authorization server.
+   * @see MCP authorization spec 2026-07-28 §"Authorization Server Binding"
+   */
+  getClient(serverUrl: string, issuer: string): ClientRegistrationRow | undefined {
     const row = this.run(
       () =>
         this.stmt(
           `SELECT server_url AS serverUrl, issuer, client_id AS clientId, client_secret AS clientSecret, method,
-               metadata, created_at AS createdAt FROM clients WHERE server_url = ?`,
-        ).get(serverUrl) as (Omit<ClientRegistrationRow, 'metadata'> & { metadata: string }) | undefined,
+               metadata, created_at AS createdAt FROM clients WHERE server_url = ? AND issuer = ?`,
+        ).get(serverUrl, issuer) as
+          | (Omit<ClientRegistrationRow, 'metadata'> & { metadata: string })
+          | undefined,
     );
     return row ? { ...row, metadata: JSON.parse(row.metadata) } : undefined;
   }
 
+  /** Every registration kept for `serverUrl`, one per authorization server, newest first. */
+  listClients(serverUrl: string): ClientRegistrationRow[] {
+    const rows = this.run(
+      () =>
+        this.stmt(
+          `SELECT server_url AS serverUrl, issuer, client_id AS clientId, client_secret AS clientSecret, method,
+               metadata, created_at AS createdAt FROM clients WHERE server_url = ? ORDER BY created_at DESC`,
+        ).all(serverUrl) as Array<Omit<ClientRegistrationRow, 'metadata'> & { metadata: string }>,
+    );
+    return rows.map((row) => ({ ...row, metadata: JSON.parse(row.metadata) }));
+  }
+
+  /** Stores a registration, replacing the one the same issuer held for the server. */
   putClient(row: ClientRegistrationRow): void {
     this.write(() =>
       this.stmt(
@@ -497,8 +516,13 @@ export class TokenStore {
     );
   }
 
-  deleteClient(serverUrl: string): void {
-    this.write(() => this.stmt('DELETE FROM clients WHERE server_url = ?').run(serverUrl));
+  /** Forgets the registrations of a server: of one issuer, or of all when none is named. */
+  deleteClient(serverUrl: string, issuer?: string): void {
+    this.write(() =>
+      issuer === undefined
+        ? this.stmt('DELETE FROM clients WHERE server_url = ?').run(serverUrl)
+        : this.stmt('DELETE FROM clients WHERE server_url = ? AND issuer = ?').run(serverUrl, issuer),
+    );
   }
 
   // ---- discovery results ----

@@ -45,6 +45,12 @@ export interface TokenServiceDeps {
   metrics: Metrics;
   /** Finds the token endpoint of a server's authorization server (RFC 9728 + RFC 8414). */
   discoverEndpoints?: (serverUrl: string) => Promise<AuthServerEndpoints>;
+  /**
+   * The authorization servers a server's protected-resource metadata names now (fetched afresh),
+   * or null when it publishes none; asked when the server rejects a token: a list without the
+   * token's issuer means it belongs to an authorization server the server no longer trusts.
+   */
+  authorizationServers?: (serverUrl: string) => Promise<string[] | null>;
   random?: () => number;
 }
 
@@ -412,7 +418,37 @@ export class TokenService {
         details: { serverUrl },
       });
     }
+    if (
+      rejected !== undefined &&
+      row.state !== 'needs_login' &&
+      rejected === fingerprint(row.accessToken) &&
+      this.rejectionRefreshed.get(row.key) !== row.generation
+    ) {
+      await this.checkIssuer(row);
+    }
     return this.freshEnough(row, minTtl, rejected);
+  }
+
+  /**
+   * Before a rejected login token is refreshed: when the server's protected-resource metadata now
+   * names another authorization server, the login (its tokens and its client) belongs to the old
+   * one and is never used with the new one; it needs a new login, which registers there.
+   * @see MCP authorization spec 2026-07-28 §"Authorization Server Binding"
+   */
+  private async checkIssuer(row: CredentialRow): Promise<void> {
+    const current = await this.movedTo(row);
+    if (current === null) return;
+    const why = `its authorization server changed from ${row.issuer} to ${current}, which the server's protected-resource metadata now names, and a login with ${row.issuer} is not used with ${current}`;
+    this.deps.store.markNeedsLogin(row.key, why, this.deps.clock.now());
+    this.cancel(row.key);
+    this.deps.logger.warn(
+      { key: row.key, serverUrl: row.serverUrl, issuer: row.issuer, currentIssuer: current },
+      'authorization server changed; credential needs login',
+    );
+    throw new McptestError('needs_login', `the login for ${row.serverUrl} needs renewing: ${why}`, {
+      hint: `mcptest login ${row.serverUrl}`,
+      details: { serverUrl: row.serverUrl, issuer: row.issuer, currentIssuer: current },
+    });
   }
 
   private async clientCredentialsToken(
@@ -483,11 +519,76 @@ export class TokenService {
       });
     }
     const row = this.deps.store.getCredential(key);
+    if (!spec.tokenUrl && row) await this.checkClientIssuer(key, row, rejected);
+    // A token minted at another token endpoint than the one now configured is not handed out.
+    if (row && row.tokenEndpoint !== this.clientCredentials.get(key)?.tokenEndpoint) changed = true;
     // A token goes only to a caller presenting the secret it was minted with: after a restart the
     // secret is no longer in memory, so the salted hash stored with the token decides.
     if (!known && row && !secretMatches(row.secretHash, spec)) changed = true;
-    if (!row || changed) return this.refresh(key, serverUrl, changed ? 'client secret changed' : 'first use');
+    if (!row || changed)
+      return this.refresh(key, serverUrl, changed ? 'client or token endpoint changed' : 'first use');
     return this.freshEnough(row, minTtl, rejected);
+  }
+
+  /**
+   * A client's credentials belong to the authorization server that registered them: when the
+   * server's metadata names another one than the client's token was minted at (seen at once, or
+   * asked afresh when the server rejects that token), its secret is not sent to the new one.
+   * @see MCP authorization spec 2026-07-28 §"Authorization Server Binding"
+   */
+  /**
+   * The authorization server a server moved to from the one `row` came from: the first its
+   * metadata names, when it names some and not `row`'s issuer; else null. A server without
+   * metadata, or metadata that cannot be read, says nothing about a change.
+   */
+  private async movedTo(row: CredentialRow): Promise<string | null> {
+    if (!row.issuer || !this.deps.authorizationServers) return null;
+    let named: string[] | null;
+    try {
+      named = await this.deps.authorizationServers(row.serverUrl);
+    } catch {
+      return null;
+    }
+    if (!named || named.length === 0) return null;
+    const same = (a: string, b: string) => URL.parse(a)?.href === URL.parse(b)?.href;
+    return named.some((issuer) => same(issuer, row.issuer as string)) ? null : named[0];
+  }
+
+  private async checkClientIssuer(
+    key: string,
+    row: CredentialRow,
+    rejected: string | undefined,
+  ): Promise<void> {
+    const entry = this.clientCredentials.get(key);
+    let current = entry?.issuer ?? null;
+    if (
+      current === row.issuer &&
+      rejected !== undefined &&
+      rejected === fingerprint(row.accessToken) &&
+      this.rejectionRefreshed.get(key) !== row.generation
+    ) {
+      current = (await this.movedTo(row)) ?? current;
+    }
+    if (!row.issuer || !current || current === row.issuer) return;
+    // The next request discovers again (and meets the same refusal) instead of the old endpoint.
+    this.clientCredentials.delete(key);
+    this.deps.logger.warn(
+      { key, serverUrl: row.serverUrl, issuer: row.issuer, currentIssuer: current },
+      'authorization server changed; client credentials not sent to the new one',
+    );
+    throw new McptestError(
+      'issuer_mismatch',
+      `${row.serverUrl} now names the authorization server ${current}, but client ${row.clientId} was registered with ${row.issuer}; its secret is not sent to another authorization server`,
+      {
+        hint: `use a client registered at ${current} (--client-id, --client-secret-env), or name the token endpoint yourself: --token-url <url>`,
+        details: {
+          serverUrl: row.serverUrl,
+          issuer: row.issuer,
+          currentIssuer: current,
+          clientId: row.clientId,
+        },
+      },
+    );
   }
 
   private async discover(serverUrl: string): Promise<{ tokenEndpoint: string; issuer: string | null }> {

@@ -57,6 +57,13 @@ export interface IdpOptions {
    * IdPs that offer the grant only to clients their operator registers do.
    */
   refuseDeviceGrantRegistration?: boolean;
+  /**
+   * Client ID Metadata Documents the IdP accepts as client ids (draft-ietf-oauth-client-id-metadata-document,
+   * oidc-provider's experimental feature), by their HTTPS URL. The provider's fetch of such a URL
+   * is answered from here (no HTTPS server on loopback), and logged in `metadataDocumentFetches`.
+   * Setting it makes the metadata advertise `client_id_metadata_document_supported: true`.
+   */
+  clientMetadataDocuments?: Record<string, Record<string, unknown>>;
 }
 
 /**
@@ -92,6 +99,8 @@ export interface IdpRequest {
   clientId?: string;
   /** `grant_types` of a dynamic registration request (POST /reg). */
   registeredGrantTypes?: string[];
+  /** `application_type` of a dynamic registration request (POST /reg), when it had one. */
+  registeredApplicationType?: string;
 }
 
 /** `empty: true` answers the status with no body and no content type (some IdPs refuse that way). */
@@ -140,6 +149,8 @@ export interface Idp {
   /** The oidc-provider instance, for tests that need more. */
   readonly provider: any;
   readonly requests: IdpRequest[];
+  /** The Client ID Metadata Document URLs the provider fetched, in order. */
+  readonly metadataDocumentFetches: string[];
   /** Faults every matching request until cleared with `setFault(null)`. */
   setFault(fault: IdpFault, scope?: FaultScope): void;
   /** The next `n` device-code token polls answer `400 {"error":"slow_down"}`. @see RFC 8628 §3.5 */
@@ -247,6 +258,8 @@ export async function startIdp(options: IdpOptions = {}): Promise<Idp> {
   const resourceScopes = scopes.filter((scope) => !OIDC_SCOPES.has(scope)).join(' ');
   const store = new MemoryStore();
   const requests: IdpRequest[] = [];
+  const metadataDocumentFetches: string[] = [];
+  const documents = options.clientMetadataDocuments;
   let fault: { fault: NonNullable<IdpFault>; path?: string; remaining: number } | undefined;
   let slowDowns = 0;
 
@@ -271,7 +284,19 @@ export async function startIdp(options: IdpOptions = {}): Promise<Idp> {
       ctx.body = out;
     },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    // The provider's outgoing fetches: Client ID Metadata Documents are answered from memory.
+    fetch: async (url: string | URL, init: RequestInit) => {
+      const href = String(url);
+      const doc = documents?.[href];
+      if (doc === undefined) return globalThis.fetch(url, init);
+      metadataDocumentFetches.push(href);
+      return new Response(JSON.stringify(doc), {
+        status: 200,
+        headers: { 'content-type': 'application/json', 'cache-control': 'max-age=60' },
+      });
+    },
     features: {
+      ...(documents ? { clientIdMetadataDocument: { enabled: true, ack: 'draft-02' } } : {}),
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       registration: { enabled: true },
@@ -413,9 +438,15 @@ export async function startIdp(options: IdpOptions = {}): Promise<Idp> {
       forwarded = replayRequest(req, body);
     } else if (req.method === 'POST' && url.pathname === '/reg') {
       const body = await readBody(req);
-      const metadata = JSON.parse(body.toString('utf8') || '{}') as { grant_types?: unknown };
+      const metadata = JSON.parse(body.toString('utf8') || '{}') as {
+        grant_types?: unknown;
+        application_type?: unknown;
+      };
       const grants = Array.isArray(metadata.grant_types) ? metadata.grant_types.map(String) : [];
       entry.registeredGrantTypes = grants;
+      if (typeof metadata.application_type === 'string') {
+        entry.registeredApplicationType = metadata.application_type;
+      }
       if (options.refuseDeviceGrantRegistration && grants.includes(DEVICE_CODE_GRANT)) {
         json(res, 400, {
           error: 'invalid_client_metadata',
@@ -579,6 +610,7 @@ export async function startIdp(options: IdpOptions = {}): Promise<Idp> {
     jwksUri: `${issuer}/jwks`,
     provider,
     requests,
+    metadataDocumentFetches,
     setFault(next, scope = {}) {
       fault = next
         ? { fault: next, path: scope.path, remaining: scope.times ?? Number.POSITIVE_INFINITY }

@@ -4,7 +4,8 @@ const SHIM = new URL('./fs-globsync.mjs', import.meta.url).href;
 export async function resolve(specifier, context, nextResolve) {
   if (
     (specifier === 'fs' || specifier === 'node:fs') &&
-    context.parentURL?.includes('/@modelcontextprotocol/conformance/')
+    (context.parentURL?.includes('/@modelcontextprotocol/conformance/') ||
+      context.parentURL?.includes('/conformance-next/'))
   ) {
     return { url: SHIM, shortCircuit: true };
   }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Idp, startIdp, clientCredentialsClient } from '../../examples/oauth-server/idp.js';
+import { startMcpServer } from '../../examples/oauth-server/mcp-server.js';
 import { ExitCode, McptestError } from '../../shared/errors.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
@@ -116,5 +117,45 @@ test('after a restart, a cached client-credentials token goes only to a caller w
     }
   } finally {
     await own.cleanup();
+  }
+});
+
+test('a server that moves to another authorization server: its client secret is not sent there', async () => {
+  // The second IdP knows the same client and secret, so only the daemon's refusal stops a mint there.
+  const idp2 = await startIdp({
+    clients: [clientCredentialsClient('cc-client', 'right-secret-value', 'mcp:read')],
+  });
+  let mcp = await startMcpServer({ issuer: idp.issuer });
+  const port = Number(new URL(mcp.url).port);
+  const spec = { clientId: 'cc-client', clientSecret: 'right-secret-value', scope: 'mcp:read' };
+  const atIdp2 = () => idp2.requests.filter((r) => r.grantType === 'client_credentials').length;
+  try {
+    const first = await d.client.getToken({ serverUrl: mcp.url, clientCredentials: spec });
+    assert.equal(first.source, 'client_credentials');
+    await mcp.close();
+    mcp = await startMcpServer({ issuer: idp2.issuer, port });
+    for (const rejectedFingerprint of [first.fingerprint, undefined]) {
+      await assert.rejects(
+        () => d.client.getToken({ serverUrl: mcp.url, clientCredentials: spec, rejectedFingerprint }),
+        (err: McptestError) => {
+          assert.equal(err.code, 'issuer_mismatch');
+          assert.ok(err.message.includes(`now names the authorization server ${idp2.issuer}`), err.message);
+          assert.ok(err.message.includes(`registered with ${idp.issuer}`), err.message);
+          assert.match(err.hint ?? '', /--token-url/);
+          return true;
+        },
+      );
+    }
+    assert.equal(atIdp2(), 0, 'no client-credentials request reached the new authorization server');
+    // Naming the token endpoint is the user's explicit choice.
+    const chosen = await d.client.getToken({
+      serverUrl: mcp.url,
+      clientCredentials: { ...spec, tokenUrl: idp2.tokenEndpoint },
+    });
+    assert.equal(chosen.source, 'client_credentials');
+    assert.equal(atIdp2(), 1);
+  } finally {
+    await mcp.close();
+    await idp2.close();
   }
 });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { SCHEMA_VERSION } from '../../daemon/store/migrations.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../daemon/store/migrations.js';
 import { TokenStore } from '../../daemon/store/token-store.js';
 import { McptestError } from '../../shared/errors.js';
 import { runCli } from '../helpers/cli.js';
@@ -162,5 +162,57 @@ test('a tokens.db that is a symlink is refused with store_unsafe, and its target
   assert.throws(() => TokenStore.open(dbPath), /pending\.journal is a symbolic link/);
   assert.equal(fs.statSync(target).mode & 0o777, 0o644);
   assert.equal(fs.readFileSync(target, 'utf8'), 'not a database\n');
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('a schema-2 database opens: its client registrations are kept under their issuer, one per authorization server from then on', () => {
+  const { dir, dbPath } = tempDb();
+  // A database as mcptest wrote it before registrations were keyed by issuer (schema 2).
+  fs.mkdirSync(path.dirname(dbPath), { recursive: true, mode: 0o700 });
+  const old = new Database(dbPath);
+  old.pragma('journal_mode = WAL');
+  for (const migration of MIGRATIONS.slice(0, 2)) migration(old);
+  old.pragma('user_version = 2');
+  old
+    .prepare(
+      `INSERT INTO clients (server_url, issuer, client_id, client_secret, method, metadata, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      'https://mcp.example.com',
+      'https://as1.example.com',
+      'as1-client',
+      'as1-secret',
+      'dcr',
+      '{"grant_types":["authorization_code"]}',
+      5,
+    );
+  old.close();
+  fs.chmodSync(dbPath, 0o600);
+
+  const store = TokenStore.open(dbPath);
+  try {
+    const kept = store.getClient('https://mcp.example.com', 'https://as1.example.com');
+    assert.equal(kept?.clientId, 'as1-client');
+    assert.equal(kept?.clientSecret, 'as1-secret');
+    assert.deepEqual(kept?.metadata, { grant_types: ['authorization_code'] });
+    assert.equal(store.getClient('https://mcp.example.com', 'https://as2.example.com'), undefined);
+    // A registration at another authorization server sits beside the first, never over it.
+    store.putClient({ ...kept!, issuer: 'https://as2.example.com', clientId: 'as2-client', createdAt: 6 });
+    assert.deepEqual(
+      store.listClients('https://mcp.example.com').map((c) => [c.issuer, c.clientId]),
+      [
+        ['https://as2.example.com', 'as2-client'],
+        ['https://as1.example.com', 'as1-client'],
+      ],
+    );
+    store.deleteClient('https://mcp.example.com', 'https://as2.example.com');
+    assert.equal(store.listClients('https://mcp.example.com').length, 1);
+  } finally {
+    store.close();
+  }
+  const db = new Database(dbPath, { readonly: true });
+  assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  db.close();
   fs.rmSync(dir, { recursive: true });
 });
