@@ -15,6 +15,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { McptestError } from './errors.js';
+import { privateFolderHint } from './paths.js';
 
 /** Request header: a fresh random challenge (base64url, 32 bytes). */
 export const CHALLENGE_HEADER = 'x-mcptest-challenge';
@@ -117,7 +118,7 @@ export function checkSocketPlace(socketPath: string): void {
       throw new McptestError(
         'socket_unsafe',
         `the socket folder ${dir} is open to other users (mode ${(dirSt.mode & 0o777).toString(8)}); it must be 700`,
-        { hint: `chmod 700 ${dir}` },
+        { hint: privateFolderHint(dir) },
       );
     }
     checkAncestors(dir, me);

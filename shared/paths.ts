@@ -158,7 +158,29 @@ export function ensurePrivateDir(dir: string): void {
     throw new McptestError(
       'socket_unsafe',
       `${dir} is open to other users (mode ${(st.mode & 0o777).toString(8)}); it must be 700`,
-      { hint: `chmod 700 ${dir}` },
+      { hint: privateFolderHint(dir) },
     );
   }
+}
+
+/** Names of the files mcptest keeps in its private folders (socket, locks and their notes, store). */
+const OWN_FILE =
+  /^(authd|spawn|store|tokens|daemon|pending|mcptest)|\.(sock|lock|holder|db|db-wal|db-shm|key|json|journal|log)$/;
+
+/**
+ * The hint for a private folder that others can open: `chmod 700` when the folder holds only
+ * mcptest's files, else a folder of its own, never a chmod of `/`, a home or a shared folder.
+ */
+export function privateFolderHint(dir: string): string {
+  let foreign = true;
+  try {
+    foreign = fs.readdirSync(dir).some((name) => !OWN_FILE.test(name));
+  } catch {
+    // unreadable: do not suggest changing it
+  }
+  const shared =
+    path.resolve(dir) === path.parse(path.resolve(dir)).root || path.resolve(dir) === os.homedir();
+  return foreign || shared
+    ? `give mcptest a folder of its own (${dir} holds other files: do not chmod it): export MCPTEST_SOCKET=$HOME/.mcptest/run/authd.sock`
+    : `chmod 700 ${dir}`;
 }

@@ -33,6 +33,24 @@ test('socket 0600 in a 0700 folder; database 0600', async () => {
   }
 });
 
+test('a socket in a shared folder with other files is refused; the hint moves the socket, never chmods the folder', async () => {
+  const env = isolatedEnv();
+  try {
+    const shared = `${env.MCPTEST_HOME}/shared`;
+    fs.mkdirSync(shared, { mode: 0o755 });
+    fs.chmodSync(shared, 0o755);
+    fs.writeFileSync(`${shared}/notes.txt`, 'not ours');
+    env.MCPTEST_SOCKET = `${shared}/s.sock`;
+    const run = await runCli(['auth', 'status'], { env });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /is open to other users \(mode 755\)/);
+    assert.match(run.stderr, /hint: give mcptest a folder of its own .*export MCPTEST_SOCKET=/);
+    assert.doesNotMatch(run.stderr, /chmod 700/);
+  } finally {
+    await env.cleanup();
+  }
+});
+
 test('a socket folder open to others is refused with a chmod hint', async () => {
   const env = isolatedEnv();
   try {
