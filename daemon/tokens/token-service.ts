@@ -531,12 +531,6 @@ export class TokenService {
   }
 
   /**
-   * A client's credentials belong to the authorization server that registered them: when the
-   * server's metadata names another one than the client's token was minted at (seen at once, or
-   * asked afresh when the server rejects that token), its secret is not sent to the new one.
-   * @see MCP authorization spec 2026-07-28 §"Authorization Server Binding"
-   */
-  /**
    * The authorization server a server moved to from the one `row` came from: the first its
    * metadata names, when it names some and not `row`'s issuer; else null. A server without
    * metadata, or metadata that cannot be read, says nothing about a change.
@@ -554,6 +548,12 @@ export class TokenService {
     return named.some((issuer) => same(issuer, row.issuer as string)) ? null : named[0];
   }
 
+  /**
+   * A client's credentials belong to the authorization server that registered them: when the
+   * server's metadata names another one than the client's token was minted at (seen at once, or
+   * asked afresh when the server rejects that token), its secret is not sent to the new one.
+   * @see MCP authorization spec 2026-07-28 §"Authorization Server Binding"
+   */
   private async checkClientIssuer(
     key: string,
     row: CredentialRow,
