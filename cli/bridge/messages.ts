@@ -3,7 +3,7 @@
  * `--verbose` (kind, method, id; never params, so never a token or an argument), and the error
  * response it answers a request with when the server cannot be asked.
  */
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/client';
 import type { McptestError } from '../../shared/errors.js';
 
 /**
@@ -34,7 +34,16 @@ export function errorResponse(id: Id, err: McptestError): JSONRPCMessage {
     error: {
       code: BRIDGE_ERROR_CODE,
       message: err.hint && !err.message.includes(err.hint) ? `${err.message} (${err.hint})` : err.message,
-      data: { code: err.code, ...(err.hint ? { hint: err.hint } : {}) },
+      data: { code: err.code, ...(err.hint ? { hint: err.hint } : {}), ...loginCommands(err) },
     },
   };
+}
+
+/** The login commands a missing login's error names (run-bridge.ts), for a host or agent to show. */
+function loginCommands(err: McptestError): Record<string, string> {
+  const d = (err.details ?? {}) as Record<string, unknown>;
+  const out: Record<string, string> = {};
+  for (const key of ['loginCommand', 'deviceLoginCommand'])
+    if (typeof d[key] === 'string') out[key] = d[key] as string;
+  return out;
 }

@@ -1,30 +1,30 @@
 /**
  * `mcptest bridge URL`: an MCP server on stdio that forwards every JSON-RPC message unchanged to
- * a remote Streamable HTTP server (or a legacy HTTP+SSE one, as connect.ts falls back), and every
- * message of the server back to stdout. Raw forwarding, not a Client/Server pair: requests,
- * notifications, server-initiated requests and their responses all pass through as they are.
+ * a remote Streamable HTTP server (or a legacy HTTP+SSE one), and every message of the server back
+ * to stdout, in whichever era the host speaks: the 2025 handshake and session, or 2026-07-28
+ * requests each carrying their version (remote.ts). Raw forwarding, not a Client/Server pair:
+ * requests, notifications, `input_required` results, `subscriptions/listen` streams,
+ * server-initiated requests and their responses all pass through as they are.
  *
  * The remote side uses the connection layer's authenticated fetch: a token asked from the
  * daemon per request, sent to the server's origin only, and after a 401 the rejected
  * fingerprint reported and the request sent once more. Stdout carries JSON-RPC alone.
- * @see MCP spec 2025-11-25 "Transports" (stdio; Streamable HTTP §Session Management)
+ * @see MCP spec 2025-11-25 and 2026-07-28 "Transports" (stdio; Streamable HTTP)
  */
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/client';
 import { McptestError, toMcptestError } from '../../shared/errors.js';
 import { assertSecureUrl, canonicalServerUrl } from '../../shared/server-url.js';
 import { buildAuthError } from '../mcp/auth-error.js';
 import { authFailure, makeAuthFetch, type Refusal } from '../mcp/auth-fetch.js';
-import { isLegacyHint } from '../mcp/explain-error.js';
 import { resolveTokenSource, type TokenSource } from '../mcp/credentials.js';
+import { newStepUps, stepUpRequiredError, stepUpRunner } from '../mcp/step-up.js';
 import { type TargetFlags, targetFromOptions } from '../mcp/target-options.js';
 import type { CliIo } from '../io.js';
 import { describeMessage, errorResponse, requestId } from './messages.js';
+import { lateLogin } from './late-login.js';
+import { Remote } from './remote.js';
 
 export type BridgeFlags = TargetFlags & { verbose?: boolean };
-
-/** How long the session's DELETE may hold the exit after the host left. */
-const TERMINATE_LIMIT_MS = 5_000;
 
 /** Resolves when the host is gone: stdin ended, SIGTERM, or Ctrl-C. */
 function hostGone(stdin: NodeJS.ReadableStream, signal: AbortSignal): Promise<string> {
@@ -54,8 +54,15 @@ function unusable(source: TokenSource, serverUrl: string): McptestError | null {
   if (source.input !== 'login' && source.input !== 'none') return e;
   return new McptestError(
     e.code,
-    `${e.message} Without a browser here: \`mcptest login --device ${serverUrl}\`. Then restart this server in the host.`,
-    { hint: `mcptest login ${serverUrl}`, details: e.details },
+    `${e.message} Without a browser here: \`mcptest login --device ${serverUrl}\`; an agent can relay a device login with the \`login_device_start\` tool of \`mcptest mcp-server\`. Then send the request again: the bridge picks up the login, no restart needed.`,
+    {
+      hint: `mcptest login ${serverUrl}`,
+      details: {
+        ...e.details,
+        loginCommand: `mcptest login ${serverUrl}`,
+        deviceLoginCommand: `mcptest login --device ${serverUrl}`,
+      },
+    },
   );
 }
 
@@ -70,7 +77,7 @@ export async function runBridge(flags: BridgeFlags, io: CliIo): Promise<void> {
   const log = (line: string) => io.stderr(`mcptest bridge: ${line}\n`);
   const trace = flags.verbose ? log : () => undefined;
 
-  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+  const { StdioServerTransport } = await import('@modelcontextprotocol/server/stdio');
   const host = new StdioServerTransport();
   const gone = hostGone(process.stdin, io.signal);
   const toHost = (message: JSONRPCMessage) => {
@@ -82,7 +89,10 @@ export async function runBridge(flags: BridgeFlags, io: CliIo): Promise<void> {
   let source: TokenSource | null = null;
   let refused: McptestError | null = null;
   try {
-    source = await resolveTokenSource(target, serverUrl, io);
+    // A login made while the bridge runs is picked up: no restart of the host's server needed.
+    source = lateLogin(await resolveTokenSource(target, serverUrl, io), () =>
+      resolveTokenSource(target, serverUrl, io),
+    );
     // Without a login the server is still asked (it may need none); its 401 gets the login
     // command. A token env var named but unset is refused at once.
     if (source.missing === 'env_unset') refused = unusable(source, serverUrl);
@@ -106,87 +116,56 @@ export async function runBridge(flags: BridgeFlags, io: CliIo): Promise<void> {
     return;
   }
 
+  const tokens = source;
   const state: { refusal: Refusal | null } = { refusal: null };
-  const authFetch = makeAuthFetch(endpoint, source, state, target.headers ?? {});
-  const failure = (err: unknown): McptestError => {
+  const stepUps = newStepUps();
+  const explain = (err: unknown): McptestError => {
     const r = state.refusal;
-    if (r && source) {
-      state.refusal = null;
-      const e = buildAuthError(
-        authFailure(source, serverUrl, r.status, r.wwwAuthenticate, r.fingerprint, r.fingerprint !== null),
+    if (!r) return toMcptestError(err);
+    state.refusal = null;
+    if (r.status === 403 && tokens.input === 'login') {
+      const stepUp = stepUpRequiredError(
+        serverUrl,
+        r.wwwAuthenticate,
+        tokens.grantedScope ?? null,
+        stepUps.count,
       );
-      return unusable(source, serverUrl) ?? e;
+      if (stepUp) return stepUp;
     }
-    return toMcptestError(err);
+    const e = buildAuthError(
+      authFailure(tokens, serverUrl, r.status, r.wwwAuthenticate, r.fingerprint, r.fingerprint !== null),
+    );
+    return unusable(tokens, serverUrl) ?? e;
   };
-
-  const { StreamableHTTPClientTransport } = await import(
-    '@modelcontextprotocol/sdk/client/streamableHttp.js'
-  );
-  const streamable = new StreamableHTTPClientTransport(endpoint, { fetch: authFetch });
-  let remote: Transport = streamable;
-  let initializeId: string | number | null = null;
-  let initialized = false;
-  const wire = (t: Transport) => {
-    t.onmessage = (message) => {
-      // The SDK's Client sets the negotiated version on its transport; here the bridge does.
-      if (!initialized && 'result' in message && message.id === initializeId) {
-        initialized = true;
-        const version = (message.result as { protocolVersion?: unknown }).protocolVersion;
-        if (typeof version === 'string') t.setProtocolVersion?.(version);
-      }
-      toHost(message);
-    };
-    t.onerror = (err) => log(`${serverUrl}: ${err.message}`);
-  };
-  wire(streamable);
-  await streamable.start();
-
-  /** The 2024-11-05 HTTP+SSE transport, when the server refused the Streamable HTTP initialize. */
-  const fallBack = async (): Promise<Transport> => {
-    const { SSEClientTransport } = await import('@modelcontextprotocol/sdk/client/sse.js');
-    const sse = new SSEClientTransport(endpoint, { fetch: authFetch });
-    wire(sse);
-    await sse.start();
-    log(`${serverUrl} does not speak Streamable HTTP; using the legacy HTTP+SSE transport`);
-    return sse;
-  };
-
-  const forward = async (message: JSONRPCMessage) => {
-    const id = requestId(message);
-    const isInitialize = id !== null && 'method' in message && message.method === 'initialize';
-    if (isInitialize) initializeId = id;
-    try {
-      try {
-        await remote.send(message);
-      } catch (err) {
-        if (!isInitialize || remote !== streamable || state.refusal || !isLegacyHint(err)) throw err;
-        remote = await fallBack();
-        await remote.send(message);
-      }
-    } catch (err) {
-      const e = failure(err);
-      log(`could not forward ${describeMessage(message)}: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}`);
-      if (id !== null) toHost(errorResponse(id, e));
-    }
-  };
+  // No human can approve in a browser here (the host owns the terminal): client credentials
+  // re-mint with the wider scope; a login gets step_up_required naming the command.
+  const stepUp = stepUpRunner(serverUrl, tokens, state, stepUps, {
+    env: io.env,
+    cwd: io.cwd,
+    signal: io.signal,
+    stderr: (text) => log(text.trimEnd()),
+    interactive: false,
+  });
+  const remote = await Remote.start({
+    endpoint,
+    serverUrl,
+    fetch: makeAuthFetch(endpoint, tokens, state, target.headers ?? {}),
+    stepUp,
+    refused: () => state.refusal !== null,
+    explain,
+    toHost,
+    log,
+    trace,
+  });
   host.onmessage = (message) => {
     trace(`-> ${describeMessage(message)}`);
-    void forward(message);
+    void remote.forward(message);
   };
   await host.start();
 
   const why = await gone;
   trace(`${why}: ending the session`);
   await host.close();
-  if (remote === streamable && streamable.sessionId !== undefined) {
-    let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, TERMINATE_LIMIT_MS);
-    });
-    await Promise.race([streamable.terminateSession().catch(() => undefined), limit]);
-    clearTimeout(timer);
-  }
-  await remote.close().catch(() => undefined);
-  await source.close();
+  await remote.stop();
+  await tokens.close();
 }

@@ -21,7 +21,12 @@ Every JSON-RPC message read on stdin goes unchanged to the server (Streamable HT
 HTTP+SSE), with a token asked from the daemon for that request (a cached login, --client-id, or
 --bearer-token-env); every message of the server is written to stdout. Stdout carries JSON-RPC
 only; diagnostics go to stderr. With no login, each request is answered with an error naming
-\`mcptest login URL\`. When the host closes stdin the session is ended (DELETE) and it exits 0.
+\`mcptest login URL\` (a login made meanwhile is picked up by the next request). When the host
+closes stdin the session is ended (DELETE) and it exits 0.
+
+Both eras pass through as the host speaks them: a 2025 host's initialize and session, or a
+2026-07-28 host's stateless requests (server/discover, input_required rounds,
+subscriptions/listen), sent with the headers that era needs over HTTP, Mcp-Param-* included.
 
   mcptest login https://mcp.example.com/mcp
   mcptest bridge https://mcp.example.com/mcp     # the command a host runs
@@ -42,6 +47,15 @@ function runArgs(url: string | undefined, opts: BridgeFlags): BridgeFlags {
     throw new McptestError('invalid_request', 'mcptest bridge forwards to HTTP servers only, not --command', {
       hint: 'mcptest bridge https://mcp.example.com/mcp',
     });
+  }
+  if (opts.protocol && opts.protocol !== 'auto') {
+    throw new McptestError(
+      'invalid_request',
+      `mcptest bridge speaks whichever MCP era the host speaks; --protocol ${opts.protocol} would not change it`,
+      {
+        hint: 'pin the revision in the host, or test the server itself: mcptest tools --url URL --protocol VERSION',
+      },
+    );
   }
   if (url && opts.url && url !== opts.url) {
     throw new McptestError('invalid_request', `two server URLs given: ${url} and --url ${opts.url}`);

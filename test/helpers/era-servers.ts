@@ -54,6 +54,8 @@ export interface EraServerOptions {
     status: 401 | 403;
     wwwAuthenticate: string;
   } | null;
+  /** Also serve `regional_echo` (modern and dual kinds): an `x-mcp-header` parameter (era-tools.ts). */
+  paramHeaderTool?: boolean;
 }
 
 /** One HTTP request the server received. */
@@ -64,6 +66,9 @@ export interface EraRequest {
   protocolVersionHeader: string | null;
   sessionId: string | null;
   authorized: boolean;
+  /** The `Mcp-Method` header, and the `Mcp-Param-*` headers by lower-case name. */
+  mcpMethodHeader: string | null;
+  paramHeaders: Record<string, string>;
 }
 
 export interface EraServer {
@@ -160,7 +165,7 @@ export async function startEraServer(
   options: EraServerOptions = {},
 ): Promise<EraServer> {
   const requests: EraRequest[] = [];
-  const added: AddedTools = { names: [] };
+  const added: AddedTools = { names: [], paramHeaderTool: options.paramHeaderTool };
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -263,6 +268,12 @@ export async function startEraServer(
         protocolVersionHeader: (req.headers['mcp-protocol-version'] as string | undefined) ?? null,
         sessionId: (req.headers['mcp-session-id'] as string | undefined) ?? null,
         authorized,
+        mcpMethodHeader: (req.headers['mcp-method'] as string | undefined) ?? null,
+        paramHeaders: Object.fromEntries(
+          Object.entries(req.headers).filter(
+            (e): e is [string, string] => e[0].startsWith('mcp-param-') && typeof e[1] === 'string',
+          ),
+        ),
       });
       if (new URL(req.url ?? '/', origin).pathname !== '/mcp') {
         res.writeHead(404).end('not found');

@@ -39,6 +39,11 @@ export interface AddedTools {
   names: string[];
   /** Called after a tool was added (publishes tools/list_changed where the server needs help). */
   changed?: () => void;
+  /**
+   * Also serve `regional_echo`, whose `region` argument is declared with `x-mcp-header: Region`
+   * (SEP-2243): a 2026-07-28 call over HTTP must repeat it in an `Mcp-Param-Region` header.
+   */
+  paramHeaderTool?: boolean;
 }
 
 /** An SDK 2.x server for one era; `era` decides how the asks are made. */
@@ -162,6 +167,19 @@ export function modernEraServer(era: 'modern' | 'legacy', added: AddedTools): Mc
       return { content: [text(`added ${name}`)] };
     },
   );
+  if (added.paramHeaderTool) {
+    server.registerTool(
+      'regional_echo',
+      {
+        description: 'Returns the text with its region; the region travels in an Mcp-Param-Region header.',
+        inputSchema: z.object({
+          region: z.string().meta({ 'x-mcp-header': 'Region' }),
+          text: z.string(),
+        }),
+      },
+      async ({ region, text: value }) => ({ content: [text(`${region}: ${value}`)] }),
+    );
+  }
   for (const name of added.names) registerAdded(server, name);
   return server;
 }

@@ -3,7 +3,8 @@
  * forwards to the protected example MCP server with the real daemon's token. The client has no
  * token of its own; a kill -9 of the daemon between two calls goes unnoticed; with no login the
  * client's initialize is answered with the login command; many bridges and headers helpers
- * right after expiry cause one refresh; closing the client ends the server's session.
+ * right after expiry cause one refresh and leave the grant alive; closing the client ends the
+ * server's session.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -163,7 +164,7 @@ test('with no login, initialize is answered with an error naming mcptest login; 
   }
 });
 
-test('8 bridges and 16 auth headers at once right after expiry: one refresh at the IdP, all succeed', async () => {
+test('8 bridges and 32 auth headers at once right after expiry: one refresh at the IdP, all succeed, the grant alive after', async () => {
   const server = await startMcpServer({ issuer: idp.issuer, sessions: true });
   try {
     const first = await seedLogin(idp, d.client, server.url, { expiresIn: 3600 });
@@ -178,7 +179,7 @@ test('8 bridges and 16 auth headers at once right after expiry: one refresh at t
         await client.close();
       }
     });
-    const helpers = Array.from({ length: 16 }, () => runCli(['auth', 'headers', server.url], { env: d.env }));
+    const helpers = Array.from({ length: 32 }, () => runCli(['auth', 'headers', server.url], { env: d.env }));
     const [who, runs] = await Promise.all([Promise.all(bridges), Promise.all(helpers)]);
     assert.deepEqual(who, Array(8).fill(true));
     for (const run of runs) {
@@ -187,6 +188,15 @@ test('8 bridges and 16 auth headers at once right after expiry: one refresh at t
     }
     assert.equal(refreshRequests(idp) - before, 1, 'exactly one refresh');
     assert.equal(server.requests.filter((r) => r.status === 401).length, 0, 'no request was refused');
+    // The rotated refresh token still works: a token the server "rejects" is renewed once more.
+    const held = await d.client.getToken({ serverUrl: server.url });
+    const { fingerprint } = await import('../../shared/fingerprint.js');
+    const renewed = await d.client.getToken({
+      serverUrl: server.url,
+      rejectedFingerprint: fingerprint(held.accessToken),
+    });
+    assert.notEqual(renewed.accessToken, held.accessToken, 'a fresh token from the same grant');
+    assert.equal(refreshRequests(idp) - before, 2, 'the grant was alive for a second refresh');
     assert.ok(await until(() => server.openSessions() === 0), 'every session ended');
   } finally {
     await server.close();
