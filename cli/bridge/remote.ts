@@ -17,7 +17,7 @@
  * @see MCP spec 2026-07-28 "Transports" (Streamable HTTP, Cancellation), 2025-11-25 "Transports"
  */
 import type { JSONRPCMessage, Transport, TransportSendOptions } from '@modelcontextprotocol/client';
-import type { McptestError } from '../../shared/errors.js';
+import { McptestError } from '../../shared/errors.js';
 import type { FetchLike } from '../mcp/auth-fetch.js';
 import { isLegacyHint } from '../mcp/explain-error.js';
 import type { StepUpRunner } from '../mcp/step-up.js';
@@ -150,10 +150,12 @@ export class Remote {
     const options: TransportSendOptions = {};
     let entry: InFlight | undefined;
     if (id !== null && method !== null) {
-      entry = { method, modern, abort: new AbortController() };
-      this.inFlight.set(id, entry);
-      if (modern) options.requestSignal = entry.abort.signal;
+      const request: InFlight = { method, modern, abort: new AbortController() };
+      entry = request;
+      this.inFlight.set(id, request);
+      if (modern) options.requestSignal = request.abort.signal;
       if (method === 'initialize') this.initializeId = id;
+      options.onRequestStreamEnd = () => this.streamEnded(id, request);
     }
     try {
       if (modern && method === 'tools/call') options.headers = await this.paramHeaders(message);
@@ -167,6 +169,22 @@ export class Remote {
       );
       if (id !== null) this.deps.toHost(errorResponse(id, e));
     }
+  }
+
+  /**
+   * The server ended the SSE stream of a request: when no answer came on it (and the SDK will
+   * not resume it), the host is answered with an error instead of waiting forever.
+   */
+  private streamEnded(id: Id, request: InFlight): void {
+    if (this.stopped || this.inFlight.get(id) !== request) return;
+    this.inFlight.delete(id);
+    const e = new McptestError(
+      'server_error',
+      `${this.deps.serverUrl} closed the stream of ${request.method} id=${JSON.stringify(id)} without answering it`,
+      { hint: `mcptest doctor --url ${this.deps.serverUrl}` },
+    );
+    this.deps.log(e.message);
+    this.deps.toHost(errorResponse(id, e));
   }
 
   /**

@@ -9,6 +9,8 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { Client, type ClientOptions, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -383,4 +385,48 @@ test('a bridge started before the login answers with the login commands, then se
   }
   assert.equal(await exited, 0, stderr);
   assertNoSecret(stdout + stderr);
+});
+
+test('a server that ends a request stream without an answer: the host gets an error, not a wait', async () => {
+  // A server that answers every POST with an event stream it closes at once.
+  const mute = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+  servers.push({ close: () => new Promise<void>((resolve) => mute.close(() => resolve())) });
+  const url = `http://127.0.0.1:${(mute.address() as AddressInfo).port}/mcp`;
+  const child = spawn(process.execPath, [CLI, 'bridge', url], {
+    env: plainEnv(),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => {
+    stdout += c;
+  });
+  child.stderr.on('data', (c) => {
+    stderr += c;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const meta = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': { name: 'raw-host', version: '1' },
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+  child.stdin.write(
+    `${JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list', params: { _meta: meta } })}\n`,
+  );
+  try {
+    assert.ok(await until(() => stdout.includes('\n'), 30_000), stderr);
+    const answer = JSON.parse(stdout.split('\n')[0]);
+    assert.equal(answer.id, 9);
+    assert.match(answer.error.message, /closed the stream of tools\/list id=9 without answering it/);
+  } finally {
+    child.stdin.end();
+  }
+  assert.equal(await exited, 0, stderr);
 });
