@@ -42,7 +42,7 @@ export interface ConformanceOptions {
 }
 
 /** Which scenarios of each set run; unknown names are a usage error listing the known ones. */
-export function selectScenarios(sets: RequirementSet[], names: string[]): RequirementSet[] {
+export function selectScenarios(sets: RequirementSet[], names: string[], url: string): RequirementSet[] {
   if (names.length === 0) return sets;
   const known = new Set(sets.flatMap((s) => s.scenarios.map((x) => x.name)));
   const unknown = names.filter((n) => !known.has(n));
@@ -52,7 +52,9 @@ export function selectScenarios(sets: RequirementSet[], names: string[]): Requir
     throw new McptestError(
       'invalid_request',
       `no server scenario named ${unknown.map((n) => JSON.stringify(n)).join(', ')} in the ${where} requirement set${sets.length > 1 ? 's' : ''}; known: ${list.join(', ')}`,
-      { hint: `mcptest conformance URL --scenario ${list.includes('tools-list') ? 'tools-list' : list[0]}` },
+      {
+        hint: `mcptest conformance ${url} --scenario ${list.includes('tools-list') ? 'tools-list' : list[0]}`,
+      },
     );
   }
   const wanted = new Set(names);
@@ -154,6 +156,7 @@ export async function runConformance(
   const sets = selectScenarios(
     await Promise.all(options.revisions.map((r) => loadRequirementSet(suite, r, io.env, io.signal))),
     options.scenarios,
+    options.url,
   );
 
   // The server answers, with these credentials, before anything runs: the errors and hints of
