@@ -22,12 +22,13 @@ export function scenarioLine(s: ScenarioResult, c: Palette): string {
     const tag = f.status === 'failure' ? c.red('fail') : c.yellow('warn');
     lines.push(`      ${tag} ${printable(f.name)}${f.message ? `: ${printable(f.message)}` : ''}`);
   }
+  if (s.note) lines.push(`      ${c.dim(`note: ${s.note}`)}`);
   return `${lines.join('\n')}\n`;
 }
 
 function totalsText(t: Totals): string {
   const warned = t.warned ? `, ${t.warned} with warnings` : '';
-  return `${t.passed} of ${t.scenarios} pass, ${t.failed} fail${warned} (checks: ${t.checks.passed} passed, ${t.checks.failed} failed, ${t.checks.warnings} warnings)`;
+  return `${t.passed} of ${t.scenarios} pass, ${t.failed} fail${warned} (checks: ${t.checks.passed} passed, ${t.checks.failed} failed, ${t.checks.warnings} warning${t.checks.warnings === 1 ? '' : 's'})`;
 }
 
 /** `2026-07-28: 12 of 37 pass, 25 fail (checks: ...); not scored: 13 run, 11 failing`. */

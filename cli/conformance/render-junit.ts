@@ -11,7 +11,7 @@ function testcase(s: ScenarioResult): string {
   const open = `    <testcase classname="conformance.${xmlEscape(s.revision)}" name="${xmlEscape(`${s.name} [${s.revision}]`)}"`;
   const failed = s.failures.filter((f) => f.status === 'failure');
   const warned = s.failures.filter((f) => f.status === 'warning');
-  if (failed.length === 0 && warned.length === 0 && s.scored) return `${open}/>\n`;
+  if (failed.length === 0 && warned.length === 0 && s.scored && !s.note) return `${open}/>\n`;
   let body = '';
   if (failed.length) {
     const first = failed[0];
@@ -21,6 +21,7 @@ function testcase(s: ScenarioResult): string {
   const notes = [
     ...(s.scored ? [] : [`not scored for ${s.revision}: ${s.notScoredReason}`]),
     ...warned.map((f) => `warning ${f.name}: ${f.message}`),
+    ...(s.note ? [`note: ${s.note}`] : []),
   ];
   if (notes.length) body += `      <system-out>${xmlEscape(notes.join('\n'))}</system-out>\n`;
   return `${open}>\n${body}    </testcase>\n`;

@@ -35,7 +35,18 @@ export interface ScenarioResult {
   checks: { passed: number; failed: number; warnings: number; skipped: number; info: number };
   /** Failed checks, then warnings. */
   failures: CheckProblem[];
+  /** What the result says of the server when the proxy in front of it shapes it. */
+  note?: string;
 }
+
+/**
+ * Scenarios whose result is the proxy's, not the server's: the suite sees the proxy's
+ * 127.0.0.1 address, and the proxy refuses a foreign Host itself, before the server is asked.
+ */
+export const PROXY_NOTES: Readonly<Record<string, string>> = {
+  'dns-rebinding-protection':
+    "answered by mcptest's proxy (it refuses a foreign Host before the server sees it): this says nothing of the server's own Host/Origin checks",
+};
 
 export interface Totals {
   scenarios: number;
@@ -121,6 +132,7 @@ export function scenarioResult(
     status,
     checks: counts,
     failures: [...failures, ...warnings],
+    ...(PROXY_NOTES[scenario.name] ? { note: PROXY_NOTES[scenario.name] } : {}),
   };
 }
 

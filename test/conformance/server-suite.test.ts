@@ -32,6 +32,7 @@ interface Scenario {
   status: 'pass' | 'fail' | 'warn';
   checks: { passed: number; failed: number; warnings: number };
   failures: { name: string; status: string; message: string }[];
+  note?: string;
 }
 interface Report {
   server: string;
@@ -166,6 +167,9 @@ test('the full default run reports every scenario of both requirement sets, thro
       r.scenarios.reduce((n, s) => n + s.checks.failed, 0),
     );
   }
+  // The proxy, not the server, answers the DNS-rebinding scenario: the report says so.
+  const rebinding = full.revisions[1].scenarios.find((s) => s.name === 'dns-rebinding-protection');
+  assert.match(rebinding?.note ?? '', /answered by mcptest's proxy/);
   // The 2026-07-28 set runs the tasks extension without scoring it.
   const modern = full.revisions[0].scenarios;
   assert.equal(modern.find((s) => s.name === 'tasks-lifecycle')?.scored, false);
