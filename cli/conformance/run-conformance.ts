@@ -72,6 +72,7 @@ async function runSet(
     full: boolean;
     timeoutMs: number;
     io: CliIo;
+    env: NodeJS.ProcessEnv;
     progress: Progress;
     scrub: (t: string) => string;
   },
@@ -84,7 +85,7 @@ async function runSet(
   const runs: { code: number | null; stderr: string; timedOut: boolean }[] = [];
   if (ctx.full) {
     let index = 0;
-    const run = await runSuiteProcess(suite, ['server', '--requirements', revision, ...common], ctx.io.env, {
+    const run = await runSuiteProcess(suite, ['server', '--requirements', revision, ...common], ctx.env, {
       signal: ctx.io.signal,
       limitMs,
       onLine: (line) => {
@@ -99,7 +100,7 @@ async function runSet(
       ctx.progress.scenario(revision, scenario.name, i + 1, count);
       const args = ['server', '--scenario', scenario.name, '--spec-version', revision, '--force', ...common];
       runs.push(
-        await runSuiteProcess(suite, args, ctx.io.env, {
+        await runSuiteProcess(suite, args, ctx.env, {
           signal: ctx.io.signal,
           limitMs: ctx.timeoutMs + 120_000,
         }),
@@ -153,8 +154,17 @@ export async function runConformance(
   assertSecureUrl(options.url, 'server URL');
   const serverUrl = canonicalServerUrl(options.url);
   const suite = locateSuite();
+  // The suite needs none of the secrets the credential flags name: its environment goes without them.
+  const suiteEnv: NodeJS.ProcessEnv = { ...io.env };
+  for (const name of [
+    options.auth.bearerTokenEnv,
+    options.auth.clientSecretEnv,
+    options.auth.privateKeyEnv,
+  ]) {
+    if (name) delete suiteEnv[name];
+  }
   const sets = selectScenarios(
-    await Promise.all(options.revisions.map((r) => loadRequirementSet(suite, r, io.env, io.signal))),
+    await Promise.all(options.revisions.map((r) => loadRequirementSet(suite, r, suiteEnv, io.signal))),
     options.scenarios,
     options.url,
   );
@@ -198,6 +208,7 @@ export async function runConformance(
             full: options.scenarios.length === 0,
             timeoutMs: Math.round(options.timeoutSeconds * 1000),
             io,
+            env: suiteEnv,
             progress,
             scrub,
           }),

@@ -235,6 +235,25 @@ test('chosen scenarios at one revision, human report: a line per scenario with i
   assertNoSecrets(run);
 });
 
+test('a token from --bearer-token-env is what the proxy sends, never shown', async () => {
+  const set = await idp.obtainTokenSet({ resource: mcp.url, scope: 'mcp:read' });
+  secrets.push(set.access_token);
+  const fresh = await startTestDaemon();
+  try {
+    const from = mcp.requests.length;
+    const run = await conformance(
+      [mcp.url, '--protocol', '2025-11-25', '--scenario', 'tools-list', '--bearer-token-env', 'CONF_TOKEN'],
+      { env: { ...envOf(fresh), CONF_TOKEN: set.access_token } },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /✓ tools-list \[2025-11-25\]/);
+    assertOnlyValidTokens(from);
+    assertNoSecrets(run);
+  } finally {
+    await fresh.cleanup();
+  }
+});
+
 test('a server that needs no token is tested without one', async () => {
   const open = await startMcpServer({ auth: false });
   try {
