@@ -143,6 +143,11 @@ export const ERROR_CATALOGUE = {
     'error',
     'The server asked for input (an elicitation, a sampling completion, roots) that no answer was given for.',
   ),
+  conformance_unavailable: entry(
+    500,
+    'error',
+    'The MCP conformance suite is not installed or could not run (mcptest conformance).',
+  ),
   timeout: entry(504, 'error', 'An operation did not finish in time.'),
   cancelled: entry(499, 'cancel', 'The operation was interrupted.'),
   internal: entry(500, 'error', 'An unexpected failure inside mcptest.'),

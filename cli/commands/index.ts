@@ -25,5 +25,6 @@ export const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Pro
   { names: ['scaffold'], load: async () => (await import('./scaffold.js')).registerScaffold },
   { names: ['proxy'], load: async () => (await import('./proxy.js')).registerProxy },
   { names: ['bridge'], load: async () => (await import('./bridge.js')).registerBridge },
+  { names: ['conformance'], load: async () => (await import('./conformance.js')).registerConformance },
   { names: ['mcp-server'], load: async () => (await import('./mcp-server.js')).registerMcpServer },
 ];

@@ -64,10 +64,40 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+const HEADER_FLAG = '--header <name:value>';
+const HEADER_HELP = 'an extra non-secret HTTP header (repeatable)';
+
 /** Adds the server and credential flags to `cmd`. */
 export function addTargetOptions<C extends OptionHost>(cmd: C): C {
+  return addCredentialOptions(
+    cmd.option('--url <url>', 'the MCP server endpoint (Streamable HTTP; legacy HTTP+SSE is tried too)'),
+  )
+    .option(
+      '--command <cmd>',
+      'run a stdio MCP server instead of --url (no auth): a program, or a whole command line such as "node server.js"',
+    )
+    .option('--arg <arg>', 'an argument for --command (repeat for several)', collect)
+    .option(
+      '--env <KEY[=VALUE]>',
+      "a variable for the --command server (repeatable): KEY=VALUE sets it, KEY alone passes this process's KEY",
+      collect,
+    )
+    .option(HEADER_FLAG, HEADER_HELP, collect)
+    .option('--timeout <seconds>', 'give up on a request after this many seconds', '30')
+    .option(
+      '--protocol <version>',
+      `the MCP revision to speak: ${PROTOCOL_CHOICES.join(' | ')}; auto (the default) uses 2026-07-28 when the server offers it, a version pins exactly that one`,
+    );
+}
+
+/** The `--header` flag alone, for commands that take an HTTP server only (`conformance`). */
+export function addHeaderOption<C extends OptionHost>(cmd: C): C {
+  return cmd.option(HEADER_FLAG, HEADER_HELP, collect);
+}
+
+/** The credential flags alone (a bearer token's env var, client credentials). */
+export function addCredentialOptions<C extends OptionHost>(cmd: C): C {
   return cmd
-    .option('--url <url>', 'the MCP server endpoint (Streamable HTTP; legacy HTTP+SSE is tried too)')
     .option(
       '--bearer-token-env <VAR>',
       'name of the env var holding a bearer token (the value is never printed)',
@@ -85,22 +115,9 @@ export function addTargetOptions<C extends OptionHost>(cmd: C): C {
     .option('--resource <url>', 'client credentials: RFC 8707 resource (default: the server URL)')
     .option('--auth-method <method>', `client credentials: ${AUTH_METHODS.join(' | ')}`)
     .option('--private-key-file <path>', 'client credentials with private_key_jwt: PKCS#8 PEM key file')
-    .option('--private-key-env <VAR>', 'client credentials with private_key_jwt: env var holding the PEM key')
     .option(
-      '--command <cmd>',
-      'run a stdio MCP server instead of --url (no auth): a program, or a whole command line such as "node server.js"',
-    )
-    .option('--arg <arg>', 'an argument for --command (repeat for several)', collect)
-    .option(
-      '--env <KEY[=VALUE]>',
-      "a variable for the --command server (repeatable): KEY=VALUE sets it, KEY alone passes this process's KEY",
-      collect,
-    )
-    .option('--header <name:value>', 'an extra non-secret HTTP header (repeatable)', collect)
-    .option('--timeout <seconds>', 'give up on a request after this many seconds', '30')
-    .option(
-      '--protocol <version>',
-      `the MCP revision to speak: ${PROTOCOL_CHOICES.join(' | ')}; auto (the default) uses 2026-07-28 when the server offers it, a version pins exactly that one`,
+      '--private-key-env <VAR>',
+      'client credentials with private_key_jwt: env var holding the PEM key',
     );
 }
 
