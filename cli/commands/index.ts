@@ -17,6 +17,7 @@ export const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Pro
   { names: ['tools'], load: async () => (await import('./tools.js')).registerTools },
   { names: ['prompts', 'resources'], load: async () => (await import('./catalog.js')).registerCatalog },
   { names: ['call'], load: async () => (await import('./call.js')).registerCall },
+  { names: ['load'], load: async () => (await import('./load.js')).registerLoad },
   { names: ['get-prompt'], load: async () => (await import('./get-prompt.js')).registerGetPrompt },
   { names: ['read'], load: async () => (await import('./read.js')).registerRead },
   { names: ['doctor'], load: async () => (await import('./doctor.js')).registerDoctor },

@@ -1,0 +1,162 @@
+/**
+ * One load run: `concurrency` workers calling one tool as fast as the server answers (or at a
+ * fixed offered `rate` over all of them), over `connections` MCP connections, until `requests`
+ * calls were sent or `durationMs` passed, whichever comes first. Every connection asks the
+ * daemon for the token per request, so a token that expires mid-run is refreshed once, by the
+ * daemon, for every worker. What each call did goes to LoadStats; the caller prints.
+ */
+import { setMaxListeners } from 'node:events';
+import { McptestError, toMcptestError } from '../../shared/errors.js';
+import type { McpConnection } from '../mcp/connect.js';
+import type { ProtocolEra } from '../mcp/target.js';
+import { type ErrorKind, LoadStats } from './stats.js';
+
+export interface LoadPlan {
+  tool: string;
+  args: Record<string, unknown>;
+  concurrency: number;
+  connections: number;
+  /** Requests per second over all workers; unset: each worker sends as soon as it has an answer. */
+  rate?: number;
+  /** Stop sending after this many calls. */
+  requests?: number;
+  /** Stop sending after this long. */
+  durationMs?: number;
+  /** The limit of one call. */
+  callTimeoutMs: number;
+}
+
+export interface LoadRun {
+  stats: LoadStats;
+  elapsedMs: number;
+  sent: number;
+  interrupted: boolean;
+  era: ProtocolEra;
+  protocolVersion: string | undefined;
+  transport: McpConnection['transport'];
+}
+
+export interface LoadDeps {
+  /** Opens one connection (the CLI's connectToServer with its IO). */
+  connect(): Promise<McpConnection>;
+  signal?: AbortSignal;
+  /** Called every `progressMs` while the run goes on. */
+  onProgress?(stats: LoadStats, sent: number, elapsedMs: number): void;
+  progressMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The kind of a thrown error: a JSON-RPC error answer has a numeric code; auth errors say so. */
+export function errorKind(err: unknown, explained: McptestError): ErrorKind {
+  if (explained.exitCode === 3) return 'auth';
+  return typeof (err as { code?: unknown })?.code === 'number' ? 'jsonrpc' : 'transport';
+}
+
+/** The tool's definition on a 2026-07-28 connection (for its Mcp-Param headers); refuses a tool the server lacks. */
+async function toolDefinition(conn: McpConnection, tool: string, timeoutMs: number) {
+  const { pagedTools } = await import('../mcp/list-tools.js');
+  const tools = await pagedTools(conn.client, { timeoutMs });
+  const found = tools.find((t) => t.name === tool);
+  if (!found) {
+    const names = tools.map((t) => t.name);
+    const shown = names.length > 12 ? `${names.slice(0, 12).join(', ')}, ...` : names.join(', ');
+    throw new McptestError(
+      'not_found',
+      `the server has no tool named \`${tool}\` (${names.length ? `it has: ${shown}` : 'it lists no tools'})`,
+      { hint: 'mcptest tools --url URL' },
+    );
+  }
+  return found;
+}
+
+export async function runLoad(plan: LoadPlan, deps: LoadDeps): Promise<LoadRun> {
+  const conns: McpConnection[] = [];
+  try {
+    // Opened one after another: the first one's failure (no login, a wrong URL) is the answer.
+    conns.push(await deps.connect());
+    const rest = await Promise.allSettled(Array.from({ length: plan.connections - 1 }, () => deps.connect()));
+    for (const r of rest) if (r.status === 'fulfilled') conns.push(r.value);
+    const failed = rest.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const definition = await toolDefinition(conns[0], plan.tool, plan.callTimeoutMs);
+    return await drive(plan, deps, conns, conns[0].era === 'modern' ? definition : undefined);
+  } finally {
+    await Promise.all(conns.map((c) => c.close().catch(() => undefined)));
+  }
+}
+
+async function drive(
+  plan: LoadPlan,
+  deps: LoadDeps,
+  conns: McpConnection[],
+  definition: unknown,
+): Promise<LoadRun> {
+  const stats = new LoadStats();
+  const start = performance.now();
+  const deadline = plan.durationMs === undefined ? Number.POSITIVE_INFINITY : start + plan.durationMs;
+  const stop = new AbortController();
+  // Every call in flight listens on it: as many listeners as workers, not a leak.
+  setMaxListeners(plan.concurrency * 2 + 10, stop.signal);
+  const onAbort = () => stop.abort();
+  deps.signal?.addEventListener('abort', onAbort, { once: true });
+  let sent = 0;
+  /** The next call a worker may send, and when (at a fixed rate), or null when the run is over. */
+  const next = (): number | null => {
+    if (stop.signal.aborted) return null;
+    if (plan.requests !== undefined && sent >= plan.requests) return null;
+    const at = plan.rate === undefined ? performance.now() : start + (sent * 1_000) / plan.rate;
+    if (at >= deadline || performance.now() >= deadline) return null;
+    sent++;
+    return at;
+  };
+  const worker = async (index: number) => {
+    const conn = conns[index % conns.length];
+    for (let at = next(); at !== null; at = next()) {
+      const wait = at - performance.now();
+      if (wait > 0) await sleep(wait);
+      const began = performance.now();
+      try {
+        const result = await conn.client.callTool(
+          { name: plan.tool, arguments: plan.args },
+          {
+            timeout: plan.callTimeoutMs,
+            signal: stop.signal,
+            ...(definition ? { toolDefinition: definition as never } : {}),
+          },
+        );
+        const ms = performance.now() - began;
+        if (result.isError) {
+          const text = (result.content as Array<{ type: string; text?: string }> | undefined)
+            ?.filter((c) => c.type === 'text')
+            .map((c) => c.text)
+            .join(' ');
+          stats.record(began - start, ms, 'tool', text?.slice(0, 200) || 'isError with no text');
+        } else stats.record(began - start, ms, 'ok');
+      } catch (err) {
+        const ms = performance.now() - began;
+        if (stop.signal.aborted) break; // interrupted: not the server's failure
+        const explained = conn.explain(err) ?? toMcptestError(err);
+        stats.record(began - start, ms, errorKind(err, explained), explained.message.slice(0, 200));
+      }
+    }
+  };
+  const progress = deps.onProgress
+    ? setInterval(() => deps.onProgress?.(stats, sent, performance.now() - start), deps.progressMs ?? 500)
+    : undefined;
+  try {
+    await Promise.all(Array.from({ length: plan.concurrency }, (_, i) => worker(i)));
+  } finally {
+    if (progress) clearInterval(progress);
+    deps.signal?.removeEventListener('abort', onAbort);
+  }
+  return {
+    stats,
+    elapsedMs: performance.now() - start,
+    sent,
+    interrupted: deps.signal?.aborted === true,
+    era: conns[0].era,
+    protocolVersion: conns[0].protocolVersion,
+    transport: conns[0].transport,
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * `mcptest load` as a user runs it: the real CLI against the protected example server (real
+ * IdP, real daemon, a seeded login) and an unprotected stdio twin. Counts, kinds of error and
+ * thresholds are checked, never speeds: a loaded machine decides those.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
+import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
+import { runCli } from '../helpers/cli.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { eraStdioFlags } from '../helpers/era-servers.js';
+import { refreshRequests, seedLogin } from '../helpers/seed.js';
+
+let idp: Idp;
+let mcp: McpExampleServer;
+let d: TestDaemon;
+const secrets: string[] = [];
+
+before(async () => {
+  idp = await startIdp();
+  mcp = await startMcpServer({ issuer: idp.issuer });
+  d = await startTestDaemon();
+});
+after(async () => {
+  await d?.cleanup();
+  await mcp?.close();
+  await idp?.close();
+});
+
+function load(args: string[]) {
+  return runCli(['load', '--url', mcp.url, ...args], { env: d.env, timeoutMs: 120_000 });
+}
+
+test('300 calls at 20 workers right after expiry: every call served, one refresh at the IdP for all', async () => {
+  const set = await seedLogin(idp, d.client, mcp.url, { expiresIn: 0 });
+  secrets.push(set.access_token, set.refresh_token as string);
+  const before = refreshRequests(idp);
+  const run = await load([
+    '--call',
+    'echo',
+    '--args',
+    '{"text":"hi"}',
+    '--concurrency',
+    '20',
+    '--requests',
+    '300',
+    '--json',
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  const r = JSON.parse(run.stdout);
+  assert.equal(r.tool, 'echo');
+  assert.equal(r.completed, 300);
+  assert.equal(r.ok, 300);
+  assert.equal(r.sent, 300);
+  assert.deepEqual(r.errors, { transport: 0, jsonrpc: 0, tool: 0, auth: 0 });
+  assert.equal(r.concurrency, 20);
+  assert.equal(r.connections, 16, 'one connection per worker, at most 16');
+  assert.deepEqual(r.protocol, { era: 'modern', version: '2026-07-28' });
+  const l = r.latency_ms;
+  assert.ok(
+    l.min > 0 && l.min <= l.p50 && l.p50 <= l.p95 && l.p95 <= l.p99 && l.p99 <= l.max,
+    JSON.stringify(l),
+  );
+  assert.ok(r.throughput_per_s > 0);
+  assert.equal(
+    r.timeline.reduce((n: number, s: { requests: number }) => n + s.requests, 0),
+    300,
+    'the timeline holds every call',
+  );
+  assert.equal(r.passed, true);
+  assert.equal(refreshRequests(idp) - before, 1, 'exactly one refresh for every worker');
+  const calls = mcp.requests.filter((q) => q.tool === 'echo');
+  assert.equal(calls.length, 300);
+  assert.ok(
+    calls.every((q) => q.authorization && q.status === 200),
+    'every call carried a valid token',
+  );
+  for (const s of secrets) assert.ok(!run.stdout.includes(s) && !run.stderr.includes(s), 'no token printed');
+});
+
+test('tool errors are counted by kind and a --max-error-rate threshold fails the run', async () => {
+  const run = await load([
+    '--call',
+    'fail',
+    '--args',
+    '{"message":"boom"}',
+    '--concurrency',
+    '4',
+    '--requests',
+    '40',
+    '--max-error-rate',
+    '1%',
+    '--max-p99',
+    '60s',
+  ]);
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(
+    run.stdout,
+    /load: fail on http:\/\/127\.0\.0\.1:\d+\/mcp \(MCP 2026-07-28, modern\), 4 workers/,
+  );
+  assert.match(run.stdout, /calls\s+40 in /);
+  assert.match(run.stdout, /errors\s+40 \(100\.00 %\): tool 40/);
+  assert.match(run.stdout, /tool: boom/);
+  assert.match(run.stdout, /FAIL\s+error rate 100\.00 % > 1\.00 %/);
+  assert.match(run.stdout, /ok\s+p99 .* <= 60000 ms/);
+});
+
+test('--rate bounds the offered load: never more calls than rate x duration', async () => {
+  const run = await load([
+    '--call',
+    'echo',
+    '--args',
+    '{"text":"r"}',
+    '--rate',
+    '25/s',
+    '--duration',
+    '2s',
+    '--json',
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  const r = JSON.parse(run.stdout);
+  assert.equal(r.rate_per_s, 25);
+  assert.ok(r.sent <= 50, `sent ${r.sent} at 25/s for 2 s`);
+  assert.ok(r.sent > 0);
+  assert.equal(r.completed, r.sent);
+});
+
+test('a stdio server: one connection, a 2025 pin honoured', async () => {
+  const run = await runCli(
+    [
+      'load',
+      ...eraStdioFlags('dual'),
+      '--protocol',
+      '2025-11-25',
+      '--call',
+      'echo',
+      '--args',
+      '{"text":"s"}',
+      '--concurrency',
+      '5',
+      '--requests',
+      '50',
+      '--json',
+    ],
+    { env: d.env, timeoutMs: 120_000 },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const r = JSON.parse(run.stdout);
+  assert.equal(r.connections, 1);
+  assert.equal(r.transport, 'stdio');
+  assert.deepEqual(r.protocol, { era: 'legacy', version: '2025-11-25' });
+  assert.equal(r.ok, 50);
+});
+
+test('bad input: an unknown tool names the tools; a bad --rate and a missing --call are usage errors', async () => {
+  const unknown = await load(['--call', 'nope', '--requests', '5']);
+  assert.notEqual(unknown.code, 0);
+  assert.match(unknown.stderr, /no tool named `nope` \(it has: .*echo/);
+  const rate = await load(['--call', 'echo', '--rate', 'fast']);
+  assert.equal(rate.code, 2, rate.stderr);
+  assert.match(rate.stderr, /--rate fast is not a rate/);
+  assert.match(rate.stderr, /hint: --rate 50\/s/);
+  const none = await load(['--requests', '5']);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /needs the tool to call/);
+});
+
+test('with no login the run does not start: exit 3 and the login command', async () => {
+  const other = await startMcpServer({ issuer: idp.issuer });
+  try {
+    const run = await runCli(['load', '--url', other.url, '--call', 'echo', '--requests', '5'], {
+      env: d.env,
+    });
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(run.stderr, new RegExp(`mcptest login ${other.url.replace(/[.]/g, '\\.')}`));
+    assert.equal(
+      other.requests.filter((q) => q.tool === 'echo').length,
+      0,
+      'no call was made without credentials',
+    );
+  } finally {
+    await other.close();
+  }
+});
