@@ -126,7 +126,7 @@ async function watched<T>(
 }
 
 /** Every page of a list, with page 1's raw result (whose cache hints describe the list). */
-async function fetchList(
+export async function fetchList(
   pc: PooledConnection,
   kind: ListKind,
   schema: unknown,
