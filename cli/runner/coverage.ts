@@ -38,7 +38,10 @@ export interface KindCoverage {
 
 export interface ServerCoverage {
   server: string;
-  /** The revision the lists were fetched at; null when no revision of the server connected. */
+  /**
+   * The protocol version of the connection the lists were fetched on (its revision when the
+   * version is unknown); null when no revision of the server connected.
+   */
   listedAt: string | null;
   /** Each kind the server offers; absent when it does not (no capability, or -32601). */
   kinds: Partial<Record<CoverageKind, KindCoverage>>;
@@ -171,7 +174,9 @@ export async function measureCoverage(
     const protocol = pairs.find(
       (p) => p.server === server && pool.result(server, p.protocol).connected,
     )?.protocol;
-    const entry: ServerCoverage = { server, listedAt: protocol ?? null, kinds: {}, error: null };
+    const listedAt =
+      protocol === undefined ? null : (pool.result(server, protocol).protocolVersion ?? protocol);
+    const entry: ServerCoverage = { server, listedAt, kinds: {}, error: null };
     servers.push(entry);
     if (protocol === undefined) {
       entry.error = 'not measured: no revision of the server could be used';

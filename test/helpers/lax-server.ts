@@ -8,6 +8,8 @@
  *   body is the JSON-RPC error -32602 (what a strict 2026-07-28 gateway may do); over stdio, -32602.
  * - `store` `{ key: string, count: integer }`: accepts anything (the server that "accepts garbage").
  * - `internal` `{ text: string }`: answers bad arguments with -32603 (internal error), not -32602.
+ * - `crash` `{ text: string }`, only with `{ crash: true }` (stdio `--crash`): bad arguments make
+ *   the server process exit, as a server that crashes on garbage does.
  *
  * No prompts or resources (a coverage report must not count them as 0/0). Served over stdio by
  * `lax-stdio-server.ts` (both eras) and over HTTP by {@link startLaxHttpServer} (both eras).
@@ -61,10 +63,17 @@ function goodText(args: Record<string, unknown>): boolean {
 
 const text = (value: string) => ({ content: [{ type: 'text' as const, text: value }] });
 
-/** A fresh low-level server carrying the tools above. */
-export function laxServer(): Server {
+const CRASH_TOOL = {
+  name: 'crash',
+  description: 'Returns the text; bad arguments make the server exit.',
+  inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+} as const;
+
+/** A fresh low-level server carrying the tools above (`crash` only when asked for). */
+export function laxServer(options: { crash?: boolean } = {}): Server {
   const server = new Server({ name: 'mcptest-lax', version: '1.0.0' }, { capabilities: { tools: {} } });
-  server.setRequestHandler('tools/list', async () => ({ tools: TOOLS.map((t) => ({ ...t })) as never }));
+  const tools = options.crash ? [...TOOLS, CRASH_TOOL] : TOOLS;
+  server.setRequestHandler('tools/list', async () => ({ tools: tools.map((t) => ({ ...t })) as never }));
   server.setRequestHandler('tools/call', async (request) => {
     const args = (request.params.arguments ?? {}) as Record<string, unknown>;
     switch (request.params.name) {
@@ -84,6 +93,9 @@ export function laxServer(): Server {
       case 'internal':
         if (!goodText(args)) throw new ProtocolError(-32603, 'something broke inside');
         return text(args.text as string);
+      case 'crash':
+        if (options.crash && !goodText(args)) process.exit(3);
+        return text(String(args.text));
       default:
         throw new ProtocolError(-32602, `no tool ${request.params.name}`);
     }

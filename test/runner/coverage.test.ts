@@ -79,7 +79,7 @@ test('--coverage in the human report: per server and kind, untested names, kinds
       '  prompts 1/1 (100%)',
       '  resources 1/2 (50%): untested example://images/pixel.png',
       '  resource templates: none listed',
-      'coverage of server "lax":',
+      'coverage of server "lax" (listed at 2026-07-28):',
       '  tools 1/5 (20%): untested add, gate, store, internal',
       '  not offered: prompts, resources, resource templates',
       '',
@@ -123,6 +123,7 @@ test('--coverage in the JSON report: a coverage object with counts, percentages 
   assert.deepEqual(Object.keys(lax.kinds), ['tools'], 'a server without prompts or resources has no 0/0');
   assert.equal(lax.kinds.tools.tested, 1);
   assert.equal(lax.error, null);
+  assert.equal(lax.listedAt, '2026-07-28', 'the version its auto connection negotiated');
 });
 
 test('resource templates count the resources read through them; a long list is cut', async () => {

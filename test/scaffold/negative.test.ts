@@ -3,7 +3,8 @@
  * example server (HTTP, both eras) and `@modelcontextprotocol/server-everything` (stdio), whose
  * suites then pass `mcptest run`; against the lax test server (which accepts garbage for `store`
  * and answers -32603 for `internal`), whose suite fails naming those tools, in both eras; a
- * -32602 carried by an HTTP 400 body counting as a refusal in both eras; the suite checks of
+ * -32602 carried by an HTTP 400 body counting as a refusal in both eras; a server that crashes
+ * on garbage failing its test (not the run); the suite checks of
  * `rejects_input`; and the agent's `scaffold_suite` with `negative: true`.
  */
 import assert from 'node:assert/strict';
@@ -214,6 +215,29 @@ tests:
     assert.equal(t.failures[0].assertion, 'rejects_input');
     assert.match(t.failures[0].message, /^server "lax" accepted garbage for tool "store"/);
   }
+});
+
+test('a server that crashes on garbage fails the test, named, not the run', async () => {
+  fs.writeFileSync(
+    path.join(home, 'crash.yaml'),
+    `servers:
+  lax:
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(LAX_STDIO_SCRIPT)}, --crash]
+tests:
+  - { name: crash rejects a number, tool: crash, arguments: { text: 1 }, expect: { rejects_input: true } }
+`,
+  );
+  const run = await runCli(['run', 'crash.yaml', '--json'], { env });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const [result] = JSON.parse(run.stdout).tests;
+  assert.equal(result.status, 'failed');
+  assert.equal(result.error, null, 'an assertion failure naming the tool, not an error of the run');
+  assert.equal(result.failures[0].assertion, 'rejects_input');
+  assert.match(
+    result.failures[0].message,
+    /^server "lax" did not refuse bad arguments for tool "crash" properly: the call failed \(\w+: .+\); a server should answer a tool error or JSON-RPC -32602/,
+  );
 });
 
 test('rejects_input is checked in the suite: with tool only, never beside is_error', async () => {

@@ -134,7 +134,7 @@ export function humanCoverage(report: SuiteReport, c: Palette): string {
   if (!cov) return '';
   const lines: string[] = [];
   for (const s of cov.servers) {
-    const at = s.listedAt && s.listedAt !== 'auto' ? ` (listed at ${s.listedAt})` : '';
+    const at = s.listedAt ? ` (listed at ${s.listedAt})` : '';
     lines.push(c.bold(`coverage of server "${s.server}"${at}:`));
     if (s.error) lines.push(`  ${c.red(printable(s.error))}`);
     const offered = COVERAGE_KINDS.filter((k) => s.kinds[k]);
