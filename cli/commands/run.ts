@@ -114,8 +114,8 @@ Auth per server in the suite: auth.bearer_token_env (a token in an env var), aut
 (client credentials, minted once by the daemon and shared by parallel runs), or nothing
 (a cached login from \`mcptest login URL\`). Secrets are only ever named by env var.
 
-Exit codes: 0 all passed, 1 a test failed or coverage is below --min-coverage, 2 a suite or the flags are invalid,
-3 a server refused our credentials (the report says which input to fix).
+Exit codes: 0 all passed, 1 a test failed or coverage is below --min-coverage, 2 a suite or
+the flags are invalid, 3 a server refused our credentials (the report says which input to fix).
 Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schema.json`,
     )
     .action(async (files: string[], flags: RunFlags) => {
