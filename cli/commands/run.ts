@@ -16,6 +16,8 @@ interface RunFlags {
   timeout: string;
   protocol?: string;
   json?: boolean;
+  coverage?: boolean;
+  minCoverage?: string;
 }
 
 function wholeNumber(flag: string, value: string, min: number, max: number): number {
@@ -67,6 +69,14 @@ export function registerRun(program: Command, io: CliIo, result: CommandResult):
       "speak this MCP revision to every server, over the suite's protocol:/protocols: (auto, 2026-07-28, 2025-11-25, 2025-06-18, 2025-03-26)",
     )
     .option(
+      '--coverage',
+      "report which of each server's tools, prompts, resources and resource templates the suite exercised (human, JSON `coverage`, JUnit properties)",
+    )
+    .option(
+      '--min-coverage <spec>',
+      'fail the run (exit 1) when coverage is below PCT: `80` for every kind, or per kind `tools=80,prompts=50` (implies --coverage)',
+    )
+    .option(
       '--timeout <seconds>',
       'time limit for connecting and for each call, in seconds like every command (timeout_ms in the suite overrides it)',
       '30',
@@ -81,6 +91,8 @@ Examples:
   mcptest run suite.yaml --json                    # the JSON report, eras and versions included
   mcptest run suite.yaml --protocol 2025-11-25     # every server at the 2025 handshake
   mcptest run suite.yaml --filter '[2026-07-28]'   # one revision of a protocol matrix
+  mcptest run suite.yaml --coverage                # tools 12/15 (80%): untested create_issue, …
+  mcptest run suite.yaml --min-coverage tools=90,prompts=50 --reporter junit --output mcp.xml
 
 Several suites run one after the other, each with its own connections; every suite is checked
 before the first one starts. JUnit gets one <testsuite> per suite; JSON gets the report of a
@@ -91,12 +103,19 @@ else the 2025 initialize handshake); \`protocols: [2026-07-28, 2025-11-25]\` run
 per revision, reported apart (\`echo [2026-07-28]\`). Reports name the era and version used.
 Canned \`answers:\` (elicitation, sampling, roots) serve both eras' requests for input.
 
+Coverage (--coverage, --min-coverage): after the tests, each server's tools, prompts, resources
+and resource templates are listed once (every page) and compared with what the suite exercised:
+a tool by a \`tool:\` test that was sent (not rejects_input tests, not tool_present), a prompt by
+a \`prompt:\` test, a resource by a \`resource:\` test of its URI, a template by one whose URI it
+matches. A kind a server does not offer is never counted as 0/0. A protocol matrix is measured
+once per server, tests of every revision counting.
+
 Auth per server in the suite: auth.bearer_token_env (a token in an env var), auth.oauth
 (client credentials, minted once by the daemon and shared by parallel runs), or nothing
 (a cached login from \`mcptest login URL\`). Secrets are only ever named by env var.
 
-Exit codes: 0 all passed, 1 a test failed, 2 a suite or the flags are invalid,
-3 a server refused our credentials (the report says which input to fix).
+Exit codes: 0 all passed, 1 a test failed or coverage is below --min-coverage, 2 a suite or
+the flags are invalid, 3 a server refused our credentials (the report says which input to fix).
 Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schema.json`,
     )
     .action(async (files: string[], flags: RunFlags) => {
@@ -132,6 +151,10 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
       }
       const timeoutMs = Math.max(1, Math.round(timeoutSeconds * 1000));
       const protocol = flags.protocol === undefined ? undefined : protocolChoice(flags.protocol, first);
+      const { parseThresholds } = await import('../runner/coverage.js');
+      const minCoverage =
+        flags.minCoverage === undefined ? undefined : parseThresholds(flags.minCoverage, first);
+      const coverage = Boolean(flags.coverage) || minCoverage !== undefined;
 
       const [
         { loadSuite },
@@ -176,7 +199,7 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
         if (io.signal.aborted) break;
         const report = await runSuite(
           loaded,
-          { filter: flags.filter, bail: flags.bail, concurrency, timeoutMs, protocol },
+          { filter: flags.filter, bail: flags.bail, concurrency, timeoutMs, protocol, coverage, minCoverage },
           {
             // Step-up (a browser approval of a wider scope) reports on stderr, beside the live report.
             connect: (target, connectIo) =>
@@ -199,7 +222,16 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
           },
         );
         reports.push(report);
-        if (live) io.stdout(`${human.humanSummary(report, palette)}${selected.length > 1 ? '\n' : ''}`);
+        if (live) {
+          io.stdout(
+            `${human.humanSummary(report, palette)}${human.humanCoverage(report, palette)}${selected.length > 1 ? '\n' : ''}`,
+          );
+        } else if (report.coverage?.passed === false) {
+          // A machine report on stdout or in a file: the console still says why the run failed.
+          io.stderr(
+            `${loaded.file}: coverage below --min-coverage:\n${report.coverage.shortfalls.map((l) => `  ${l}\n`).join('')}`,
+          );
+        }
         if (flags.bail && report.exitCode !== 0) {
           notRun = selected.slice(index + 1).map((l) => l.file);
           if (notRun.length > 0)

@@ -9,6 +9,7 @@ interface ScaffoldFlags extends TargetFlags {
   json?: boolean;
   prompts?: boolean;
   resources?: boolean;
+  negative?: boolean;
 }
 
 /** `mcptest scaffold`: writes a starter suite for a server, one test per tool. */
@@ -27,6 +28,10 @@ export function registerScaffold(program: Command, io: CliIo, result: CommandRes
     )
     .option('--prompts', 'also a test per prompt: prompts/get with its required arguments set to "example"')
     .option('--resources', 'also a test per listed resource: resources/read (the first 20)')
+    .option(
+      '--negative',
+      'also input-rejection tests per tool: a required argument left out, a typed one of the wrong type, expecting rejects_input (a tool error or -32602)',
+    )
     .option('--json', 'print { yaml, tests } as JSON: the suite text and what happened per tool')
     .addHelpText(
       'after',
@@ -42,10 +47,19 @@ So the suite passes \`mcptest run\` as written, again and again. With --prompts 
 it also gets each prompt and reads each listed resource (20 of each at most); one that fails
 gets no test, and stderr says why.
 
+With --negative each tool also gets input-rejection tests: one call leaving out a required
+argument, one giving a typed argument a value of another type (a number where a string goes),
+each with \`expect: { rejects_input: true }\`. They pass when the server refuses the call with a
+tool error or JSON-RPC -32602 (invalid params), and fail naming the tool when it accepts the
+garbage, answers another error, or crashes. They are not called while scaffolding (a server
+that accepts garbage must fail the suite, not shape it). A tool with nothing to break (no
+typed properties) or annotated destructive gets none; --json says so per tool.
+
 Examples:
   mcptest scaffold --url https://mcp.example.com/mcp --bearer-token-env MCP_TOKEN --output suite.yaml
   mcptest scaffold --url https://mcp.example.com/mcp --client-id ci --client-secret-env CI_SECRET
   mcptest scaffold --command node --arg server.js --output tests/server.yaml --force
+  mcptest scaffold --url https://mcp.example.com/mcp --bearer-token-env MCP_TOKEN --negative --output suite.yaml
   mcptest run suite.yaml
 
 Exit codes: 0 written, 2 --output exists (add --force), 3 the server refused our credentials.`,
@@ -67,6 +81,7 @@ Exit codes: 0 written, 2 --output exists (add --force), 3 the server refused our
           call: opts.call,
           prompts: opts.prompts,
           resources: opts.resources,
+          negative: opts.negative,
           timeoutMs: target.timeoutMs,
           signal: io.signal,
           suiteDir: file ? path.dirname(file) : io.cwd,
@@ -93,10 +108,13 @@ Exit codes: 0 written, 2 --output exists (add --force), 3 the server refused our
       const unread = scaffold.tests.filter(
         (t) => (t.kind === 'prompt' || t.kind === 'resource') && t.outcome !== 'ok',
       );
-      const total = calls.length + pending.length + read.length;
+      const negative = scaffold.tests.filter((t) => t.kind === 'negative' && t.outcome !== 'none');
+      const unbroken = scaffold.tests.filter((t) => t.kind === 'negative' && t.outcome === 'none');
+      const total = calls.length + pending.length + read.length + negative.length;
       io.stderr(
         `${file ? `Wrote ${opts.output}: ` : ''}${total} ${total === 1 ? 'test' : 'tests'}, ${calls.length} calling a tool` +
           (read.length ? `, ${read.length} getting a prompt or reading a resource` : '') +
+          (negative.length ? `, ${negative.length} expecting bad input to be rejected` : '') +
           (pending.length
             ? `; ${pending.length} only check the tool is listed (see the comments): ${pending.map((t) => t.tool).join(', ')}`
             : '') +
@@ -106,6 +124,11 @@ Exit codes: 0 written, 2 --output exists (add --force), 3 the server refused our
         io.stderr(`not a call test: ${t.tool}: ${t.note}\n`);
       }
       for (const t of unread) io.stderr(`no test for ${t.kind} ${t.tool}: ${t.note}\n`);
+      if (unbroken.length) {
+        io.stderr(
+          `no input-rejection test for ${unbroken.map((t) => t.tool).join(', ')} (nothing to break; see --json)\n`,
+        );
+      }
       if (file) io.stderr(`Run it with: mcptest run ${opts.output}\n`);
       result.exitCode = 0;
     });

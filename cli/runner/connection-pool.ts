@@ -47,6 +47,8 @@ export interface RunnerConnection {
   protocolVersion?: string;
   /** What the server asked for on this connection so far, in order. */
   asks?: Ask[];
+  /** The capabilities the server declared (what `--coverage` lists); unknown when absent. */
+  capabilities?: Record<string, unknown>;
 }
 
 export type Connector = (

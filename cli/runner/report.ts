@@ -6,6 +6,7 @@
 import { ExitCode, McptestError, toMcptestError } from '../../shared/errors.js';
 import type { Ask, ProtocolChoice, ProtocolEra } from '../mcp/target.js';
 import type { AssertionFailure } from './assertions.js';
+import type { CoverageReport } from './coverage.js';
 import type { LoadedSuite } from './load-suite.js';
 
 export interface ErrorInfo {
@@ -68,6 +69,8 @@ export interface SuiteReport {
   summary: { total: number; passed: number; failed: number; skipped: number };
   servers: ServerResult[];
   tests: TestResult[];
+  /** With `run --coverage`: what of each live server the suite exercised (coverage.ts). */
+  coverage?: CoverageReport;
   exitCode: number;
 }
 

@@ -7,6 +7,7 @@
 import { ExitCode, McptestError } from '../../shared/errors.js';
 import type { ProtocolChoice } from '../mcp/target.js';
 import { connectionPool, type PooledConnection, type RunDeps, type ToolInfo } from './connection-pool.js';
+import { type CoverageKind, type CoverageReport, measureCoverage } from './coverage.js';
 import type { LoadedSuite } from './load-suite.js';
 import { planRuns, serverProtocols } from './protocol-matrix.js';
 import type { SuiteReport, TestResult } from './report.js';
@@ -39,6 +40,10 @@ export interface RunOptions {
   timeoutMs: number;
   /** `--protocol`: every server at this revision, instead of the suite's choice or matrix. */
   protocol?: ProtocolChoice;
+  /** `--coverage`: measure which tools, prompts and resources the suite exercised. */
+  coverage?: boolean;
+  /** `--min-coverage`: per kind, the percentage below which the run fails (implies coverage). */
+  minCoverage?: Partial<Record<CoverageKind, number>>;
 }
 
 /** Builds the name matcher of `--filter`. */
@@ -138,9 +143,22 @@ export async function runSuite(
       if (result.status === 'failed' && options.bail) bailed = true;
     }
   };
+  let coverage: CoverageReport | undefined;
   try {
     const n = Math.max(1, Math.min(options.concurrency, runs.length));
     await Promise.all(Array.from({ length: n }, worker));
+    if ((options.coverage || options.minCoverage) && !deps.signal?.aborted) {
+      const done = runs.map((_, i) => results[i]).filter((r): r is TestResult => r !== undefined);
+      coverage = await measureCoverage(
+        loaded,
+        pairs,
+        runs.filter((_, i) => results[i] !== undefined),
+        done,
+        pool,
+        ctx,
+        options.minCoverage ?? null,
+      );
+    }
   } finally {
     await pool.closeAll();
   }
@@ -172,7 +190,7 @@ export async function runSuite(
     ? ExitCode.cancel
     : serverList.some((s) => s.authFailed)
       ? ExitCode.auth
-      : summary.failed > 0 || (summary.skipped > 0 && !options.bail)
+      : summary.failed > 0 || (summary.skipped > 0 && !options.bail) || coverage?.passed === false
         ? ExitCode.error
         : ExitCode.ok;
   return {
@@ -183,6 +201,7 @@ export async function runSuite(
     summary,
     servers: serverList,
     tests,
+    ...(coverage ? { coverage } : {}),
     exitCode,
   };
 }

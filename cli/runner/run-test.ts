@@ -10,7 +10,7 @@ import { callOptions } from '../mcp/call-progress.js';
 import { MAX_TOOL_PAGES, pagedTools } from '../mcp/list-tools.js';
 import type { Ask } from '../mcp/target.js';
 import { ANSWER_EXAMPLES, effectiveAnswers } from './answers.js';
-import { type AssertionFailure, checkExpectations, type ToolResult } from './assertions.js';
+import { type AssertionFailure, checkExpectations, resultText, type ToolResult } from './assertions.js';
 import type { ConnectionPool, PooledConnection, ToolInfo } from './connection-pool.js';
 import {
   checkAsks,
@@ -21,6 +21,14 @@ import {
   refusedAsks,
   unansweredCapabilities,
 } from './exchange-assertions.js';
+import {
+  acceptedGarbage,
+  crashedOnGarbage,
+  INVALID_PARAMS,
+  otherRpcError,
+  refusalAsResult,
+  rpcErrorOf,
+} from './input-rejection.js';
 import type { LoadedSuite } from './load-suite.js';
 import type { PlannedRun } from './protocol-matrix.js';
 import { type ErrorInfo, errorInfo, isAuthError, type TestKind, type TestResult } from './report.js';
@@ -118,7 +126,7 @@ async function watched<T>(
 }
 
 /** Every page of a list, with page 1's raw result (whose cache hints describe the list). */
-async function fetchList(
+export async function fetchList(
   pc: PooledConnection,
   kind: ListKind,
   schema: unknown,
@@ -239,7 +247,7 @@ export async function runTest(run: PlannedRun, ctx: TestContext): Promise<TestRe
       );
     }
     const notificationsFrom = pc.tap?.nextSeq ?? 0;
-    const { failures, raw } = await act(pc, test, kind, tool, timeout, ctx, legs);
+    const { failures, raw } = await act(pc, test, kind, tool, timeout, ctx, legs, server);
     failures.push(...checkRawResult(e, raw, era));
     if (expected.length) {
       if (unheard || !pc.tap) {
@@ -289,6 +297,7 @@ async function act(
   timeout: number,
   ctx: TestContext,
   legs: WireLeg[],
+  server: string,
 ): Promise<{ failures: AssertionFailure[]; raw: Record<string, unknown> | undefined }> {
   const { schemas, signal } = ctx;
   const client = pc.conn.client;
@@ -350,18 +359,21 @@ async function act(
   const params = { name: tool, arguments: test.arguments ?? {} };
   // A raw request, not client.callTool(): the SDK would throw on an outputSchema mismatch
   // before the suite's own `output_schema` assertion could report it.
-  const { value, raw } = await watched(
-    pc,
-    'tools/call',
-    params,
-    () =>
-      client.request(
-        { method: 'tools/call', params },
-        schemas.CallToolResultSchema,
-        callOptions(timeout, signal),
-      ),
-    legs,
-  );
+  const call = () =>
+    watched(
+      pc,
+      'tools/call',
+      params,
+      () =>
+        client.request(
+          { method: 'tools/call', params },
+          schemas.CallToolResultSchema,
+          callOptions(timeout, signal),
+        ),
+      legs,
+    );
+  if (test.expect?.rejects_input === true) return rejectsInput(pc, test, call, start, server);
+  const { value, raw } = await call();
   const latencyMs = performance.now() - start;
   const info = tools?.find((t) => t.name === tool);
   const failures = checkExpectations(test.expect, {
@@ -371,4 +383,44 @@ async function act(
     toolListed: tools ? info !== undefined : true,
   });
   return { failures, raw };
+}
+
+/**
+ * A `rejects_input: true` call: a tool error or a -32602 passes (and the other assertions read
+ * the refusal); a success, another JSON-RPC error, a crash or a hang fails naming server and tool.
+ * Auth refusals and interruptions stay errors of the run, as in every test.
+ */
+async function rejectsInput(
+  pc: PooledConnection,
+  test: TestSpec,
+  call: () => Promise<{ value: unknown; raw: Record<string, unknown> | undefined }>,
+  start: number,
+  server: string,
+): Promise<{ failures: AssertionFailure[]; raw: Record<string, unknown> | undefined }> {
+  const tool = test.tool as string;
+  const expect = { ...test.expect, rejects_input: undefined, is_error: true };
+  let answer: { value: unknown; raw: Record<string, unknown> | undefined };
+  try {
+    answer = await call();
+  } catch (thrown) {
+    const rpc = rpcErrorOf(thrown);
+    if (rpc?.code === INVALID_PARAMS) {
+      const result = refusalAsResult(rpc);
+      const latencyMs = performance.now() - start;
+      return { failures: checkExpectations(expect, { result, latencyMs, toolListed: true }), raw: undefined };
+    }
+    const err = pc.conn.explain ? pc.conn.explain(thrown) : thrown;
+    if (isAuthError(err) || errorInfo(err).code === 'cancelled') throw thrown;
+    const message = rpc
+      ? otherRpcError(server, tool, rpc)
+      : crashedOnGarbage(server, tool, errorInfo(err).code, errorInfo(err).message);
+    return { failures: [{ assertion: 'rejects_input', message }], raw: undefined };
+  }
+  const latencyMs = performance.now() - start;
+  const result = answer.value as ToolResult;
+  if (result.isError !== true) {
+    const message = acceptedGarbage(server, tool, test.arguments ?? {}, resultText(result));
+    return { failures: [{ assertion: 'rejects_input', message }], raw: answer.raw };
+  }
+  return { failures: checkExpectations(expect, { result, latencyMs, toolListed: true }), raw: answer.raw };
 }

@@ -249,6 +249,12 @@ export const Expect = z.strictObject({
     .describe(
       'Notifications that must arrive after the action (subscriptions/listen in 2026-07-28, the GET stream or the response stream in 2025), within the time limit.',
     ),
+  rejects_input: z
+    .boolean()
+    .optional()
+    .describe(
+      'true: the arguments are deliberately bad, and the server must refuse them with a tool error (isError) or JSON-RPC -32602 (invalid params, also in an HTTP 400 body); a success, another JSON-RPC error or a crash fails the test, naming the server and tool.',
+    ),
 });
 
 export const TestSpec = z
@@ -306,6 +312,15 @@ export const TestSpec = z
         'is_error and output_schema check tool results; a prompt, resource or list failing is an error of its own',
     },
   )
+  .refine((t) => t.tool !== undefined || t.expect?.rejects_input === undefined, {
+    message: 'rejects_input checks a tool call: it goes with tool',
+  })
+  .refine((t) => !(t.expect?.rejects_input === true && t.expect.is_error !== undefined), {
+    message: 'rejects_input: true already expects a refusal (a tool error or -32602): drop is_error',
+  })
+  .refine((t) => !(t.expect?.rejects_input === true && t.expect.output_schema !== undefined), {
+    message: 'rejects_input: true expects a refusal, which has no structuredContent: drop output_schema',
+  })
   .refine(
     (t) =>
       t.list === undefined ||

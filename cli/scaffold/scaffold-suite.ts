@@ -17,6 +17,7 @@ import { listAllPrompts, listAllResources, listAllTools } from '../mcp/list-tool
 import type { ServerTarget } from '../mcp/target.js';
 import { resultText, type ToolResult } from '../runner/assertions.js';
 import { Suite, type ServerSpec, type TestSpec } from '../runner/suite-schema.js';
+import { negativeTests } from './negative-tests.js';
 import { proposeAssertions, SAMPLE_CALLS } from './propose-assertions.js';
 import { sampleArguments } from './sample-arguments.js';
 
@@ -29,6 +30,8 @@ export interface ScaffoldOptions {
   prompts?: boolean;
   /** Also a test per listed resource (resources/read), when the server has resources. */
   resources?: boolean;
+  /** Also input-rejection tests per tool (negative-tests.ts): bad arguments, `rejects_input: true`. */
+  negative?: boolean;
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Folder the suite will be written to: a stdio server's cwd is made relative to it. */
@@ -43,10 +46,12 @@ export interface ScaffoldedTest {
   /**
    * `call`: a tools/call test; `present`: only checks the tool is listed (see note); `prompt`,
    * `resource`: a prompts/get or resources/read test (`tool` then holds the prompt name or the
-   * resource URI; one that failed gets no test, only the note).
+   * resource URI; one that failed gets no test, only the note); `negative`: an input-rejection
+   * test (never called while scaffolding), or with outcome `none` the note saying why the tool
+   * has none.
    */
-  kind: 'call' | 'present' | 'prompt' | 'resource';
-  outcome: 'ok' | 'tool_error' | 'auth_refused' | 'call_failed' | 'not_called';
+  kind: 'call' | 'present' | 'prompt' | 'resource' | 'negative';
+  outcome: 'ok' | 'tool_error' | 'auth_refused' | 'call_failed' | 'not_called' | 'none';
   note?: string;
 }
 
@@ -227,6 +232,7 @@ export async function scaffoldSuite(conn: McpConnection, options: ScaffoldOption
       });
     }
   }
+  if (options.negative) addNegativeTests(tools, { tests, comments, report });
   if (options.prompts && options.call !== false && conn.capabilities?.prompts) {
     await scaffoldPrompts(conn, options, { tests, comments, report });
   }
@@ -268,6 +274,53 @@ async function sampled<T>(options: ScaffoldOptions, get: () => Promise<T>): Prom
   const out: T[] = [];
   for (let i = 0; i < Math.max(1, options.samples ?? SAMPLE_CALLS); i++) out.push(await get());
   return out;
+}
+
+/**
+ * The input-rejection tests of every tool, after the others. A destructive tool gets none: a
+ * server that accepts garbage would run it.
+ */
+function addNegativeTests(
+  tools: Array<{
+    name: string;
+    inputSchema?: unknown;
+    annotations?: { destructiveHint?: boolean; readOnlyHint?: boolean };
+  }>,
+  out: Collected,
+): void {
+  let first = true;
+  for (const tool of tools) {
+    const none = (note: string) =>
+      out.report.push({
+        name: `${tool.name} has no input-rejection test`,
+        tool: tool.name,
+        kind: 'negative',
+        outcome: 'none',
+        note,
+      });
+    if (tool.annotations?.destructiveHint === true && tool.annotations?.readOnlyHint !== true) {
+      none('annotated destructive: not called with bad arguments, a server that accepts them would run it');
+      continue;
+    }
+    const { tests, note } = negativeTests(tool);
+    for (const test of tests) {
+      out.tests.push(test);
+      out.comments.push(
+        first
+          ? ' input-rejection tests: each call breaks the inputSchema on purpose; the server must refuse it with a tool error or JSON-RPC -32602, never a success or a crash'
+          : undefined,
+      );
+      first = false;
+      out.report.push({
+        name: test.name,
+        tool: tool.name,
+        kind: 'negative',
+        outcome: 'not_called',
+        ...(note ? { note } : {}),
+      });
+    }
+    if (tests.length === 0 && note) none(note);
+  }
 }
 
 function failureNote(what: string, e: McptestError): { outcome: ScaffoldedTest['outcome']; note: string } {

@@ -30,6 +30,12 @@ export const scaffoldSuiteVerb = defineVerb({
       .boolean()
       .optional()
       .describe('Also a test per listed resource (resources/read, the first 20). Default false.'),
+    negative: z
+      .boolean()
+      .optional()
+      .describe(
+        'Also input-rejection tests per tool: a required argument left out, a typed argument of the wrong type, each expecting rejects_input (a tool error or JSON-RPC -32602). A server that accepts them fails run_suite naming the tool. Default false.',
+      ),
   },
   output: {
     yaml: z.string().describe('The suite file text.'),
@@ -39,8 +45,8 @@ export const scaffoldSuiteVerb = defineVerb({
       z.object({
         name: z.string(),
         tool: z.string(),
-        kind: z.enum(['call', 'present', 'prompt', 'resource']),
-        outcome: z.enum(['ok', 'tool_error', 'auth_refused', 'call_failed', 'not_called']),
+        kind: z.enum(['call', 'present', 'prompt', 'resource', 'negative']),
+        outcome: z.enum(['ok', 'tool_error', 'auth_refused', 'call_failed', 'not_called', 'none']),
         note: z.string().optional(),
       }),
     ),
@@ -56,6 +62,7 @@ export const scaffoldSuiteVerb = defineVerb({
         call: args.call,
         prompts: args.prompts,
         resources: args.resources,
+        negative: args.negative,
         signal: ctx.signal,
         suiteDir: file ? path.dirname(file) : ctx.cwd,
         cwd: ctx.cwd,

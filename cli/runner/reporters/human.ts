@@ -5,6 +5,7 @@
  * tagged with its revision (`echo [2026-07-28]`). Colour only when asked for (a TTY without NO_COLOR).
  */
 import { printable } from '../../format.js';
+import { COVERAGE_KINDS, type KindCoverage, kindLabel, ratio } from '../coverage.js';
 import type { RunEvent, ServerResult, SuiteReport, TestResult } from '../run-suite.js';
 
 export interface Palette {
@@ -115,10 +116,60 @@ export function humanLive(write: (s: string) => void, c: Palette): (e: RunEvent)
   };
 }
 
+/** How many untested names a coverage line lists before `… and N more`. */
+const UNTESTED_SHOWN = 10;
+
+function untestedList(k: KindCoverage): string {
+  const shown = k.untested.slice(0, UNTESTED_SHOWN).map(printable).join(', ');
+  const more = k.untested.length - UNTESTED_SHOWN;
+  return more > 0 ? `${shown}, … and ${more} more` : shown;
+}
+
+/**
+ * The coverage block of `run --coverage`: per server, `tools 12/15 (80%): untested a, b, …`
+ * per kind it offers, then every threshold shortfall. Empty without coverage.
+ */
+export function humanCoverage(report: SuiteReport, c: Palette): string {
+  const cov = report.coverage;
+  if (!cov) return '';
+  const lines: string[] = [];
+  for (const s of cov.servers) {
+    const at = s.listedAt ? ` (listed at ${s.listedAt})` : '';
+    lines.push(c.bold(`coverage of server "${s.server}"${at}:`));
+    if (s.error) lines.push(`  ${c.red(printable(s.error))}`);
+    const offered = COVERAGE_KINDS.filter((k) => s.kinds[k]);
+    for (const kind of offered) {
+      const k = s.kinds[kind] as KindCoverage;
+      if (k.offered === 0) {
+        lines.push(`  ${kindLabel(kind)}: none listed`);
+        continue;
+      }
+      const text = `${kindLabel(kind)} ${ratio(k)}`;
+      lines.push(
+        k.untested.length ? `  ${c.yellow(text)}: untested ${untestedList(k)}` : `  ${c.green(text)}`,
+      );
+    }
+    const absent = COVERAGE_KINDS.filter((k) => !s.kinds[k]);
+    if (!s.error && absent.length)
+      lines.push(`  ${c.dim(`not offered: ${absent.map(kindLabel).join(', ')}`)}`);
+  }
+  if (cov.thresholds) {
+    const spec = COVERAGE_KINDS.filter((k) => cov.thresholds?.[k] !== undefined)
+      .map((k) => `${k}=${cov.thresholds?.[k]}`)
+      .join(',');
+    if (cov.passed) lines.push(c.green(`coverage meets --min-coverage ${spec}`));
+    else {
+      lines.push(c.red(c.bold(`coverage below --min-coverage ${spec}:`)));
+      for (const line of cov.shortfalls) lines.push(`  ${c.red(printable(line))}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /** The whole report at once (for --output FILE). */
 export function renderHuman(report: SuiteReport, c: Palette = PLAIN): string {
   let out = header(report.suite.file, report.summary.total, c);
   for (const s of report.servers) out += humanServerFailure(s, c) + humanServerEra(s, c);
   for (const t of report.tests) out += humanTestLine(t, c);
-  return out + humanSummary(report, c);
+  return out + humanSummary(report, c) + humanCoverage(report, c);
 }

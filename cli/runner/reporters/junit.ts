@@ -4,6 +4,7 @@
  * that could not run (connection, auth, timeout) and `skipped` for tests not reached after
  * `--bail`.
  */
+import { COVERAGE_KINDS, ratio } from '../coverage.js';
 import type { SuiteReport, TestResult } from '../run-suite.js';
 
 /** Escapes text for XML content and attribute values, dropping characters XML 1.0 forbids. */
@@ -37,13 +38,59 @@ function testcase(t: TestResult): string {
   return `${open}>\n${body}    </testcase>\n`;
 }
 
+/**
+ * `run --coverage` in JUnit: `<properties>` on the testsuite (`coverage.SERVER.tools` = `12/15`,
+ * `coverage.SERVER.tools.untested` = the names), and with `--min-coverage` one testcase per
+ * server (`coverage`, classname the server) failing with the shortfalls, so CI shows it.
+ */
+function coverageProperties(report: SuiteReport): string {
+  const cov = report.coverage;
+  if (!cov) return '';
+  const props: Array<[string, string]> = [];
+  for (const s of cov.servers) {
+    if (s.error) props.push([`coverage.${s.server}.error`, s.error]);
+    for (const kind of COVERAGE_KINDS) {
+      const k = s.kinds[kind];
+      if (!k) continue;
+      props.push([`coverage.${s.server}.${kind}`, ratio(k)]);
+      if (k.untested.length) props.push([`coverage.${s.server}.${kind}.untested`, k.untested.join(', ')]);
+    }
+  }
+  if (props.length === 0) return '';
+  const items = props
+    .map(([name, value]) => `      <property name="${xmlEscape(name)}" value="${xmlEscape(value)}"/>\n`)
+    .join('');
+  return `    <properties>\n${items}    </properties>\n`;
+}
+
+/** The threshold testcases of a report: one per measured server, with `--min-coverage` only. */
+function coverageCases(report: SuiteReport): Array<{ server: string; shortfalls: string[] }> {
+  const cov = report.coverage;
+  if (!cov?.thresholds) return [];
+  return cov.servers.map((s) => ({
+    server: s.server,
+    shortfalls: cov.shortfalls.filter((line) => line.startsWith(`server "${s.server}":`)),
+  }));
+}
+
+function coverageTestcase(c: { server: string; shortfalls: string[] }): string {
+  const open = `    <testcase classname="${xmlEscape(c.server)}" name="coverage" time="0.000"`;
+  if (c.shortfalls.length === 0) return `${open}/>\n`;
+  const text = c.shortfalls.join('\n');
+  return `${open}>\n      <failure message="${xmlEscape(`coverage below --min-coverage: ${c.shortfalls[0]}`)}" type="coverage">${xmlEscape(text)}</failure>\n    </testcase>\n`;
+}
+
 function counts(reports: SuiteReport[]): string {
+  const covered = reports.flatMap(coverageCases);
   const tests = reports.flatMap((r) => r.tests);
   const errors = tests.filter((t) => t.status === 'failed' && t.error && !t.failures.length).length;
-  const failures = tests.filter((t) => t.status === 'failed').length - errors;
+  const failures =
+    tests.filter((t) => t.status === 'failed').length -
+    errors +
+    covered.filter((c) => c.shortfalls.length).length;
   const skipped = tests.filter((t) => t.status === 'skipped').length;
   const ms = reports.reduce((sum, r) => sum + r.durationMs, 0);
-  return `tests="${tests.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(ms)}"`;
+  return `tests="${tests.length + covered.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(ms)}"`;
 }
 
 function testsuite(report: SuiteReport): string {
@@ -54,7 +101,9 @@ function testsuite(report: SuiteReport): string {
     .join('\n\n');
   return (
     `  <testsuite name="${name}" ${counts([report])} timestamp="${report.startedAt}">\n` +
+    coverageProperties(report) +
     report.tests.map(testcase).join('') +
+    coverageCases(report).map(coverageTestcase).join('') +
     (serverErrors ? `    <system-err>${xmlEscape(serverErrors)}</system-err>\n` : '') +
     '  </testsuite>\n'
   );
