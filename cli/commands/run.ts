@@ -3,6 +3,7 @@ import { ExitCode, McptestError } from '../../shared/errors.js';
 import type { CliIo, CommandResult } from '../io.js';
 import type { ProtocolChoice } from '../mcp/target.js';
 import { PROTOCOL_CHOICES } from '../mcp/target-options.js';
+import { SCHEMA_CHECK_MODES, type SchemaCheckMode } from '../runner/schema-checks.js';
 
 const REPORTERS = ['human', 'json', 'junit'] as const;
 type ReporterName = (typeof REPORTERS)[number];
@@ -16,6 +17,8 @@ interface RunFlags {
   timeout: string;
   protocol?: string;
   json?: boolean;
+  schemaChecks?: string;
+  updateSnapshots?: boolean;
 }
 
 function wholeNumber(flag: string, value: string, min: number, max: number): number {
@@ -39,6 +42,16 @@ function protocolChoice(value: string, first: string): ProtocolChoice {
     'invalid_request',
     `--protocol takes one of ${PROTOCOL_CHOICES.join(', ')}, not ${value}`,
     { hint: `mcptest run ${first} --protocol 2026-07-28` },
+  );
+}
+
+/** `--schema-checks`'s value. */
+function schemaCheckChoice(value: string, first: string): SchemaCheckMode {
+  if ((SCHEMA_CHECK_MODES as readonly string[]).includes(value)) return value as SchemaCheckMode;
+  throw new McptestError(
+    'invalid_request',
+    `--schema-checks takes one of ${SCHEMA_CHECK_MODES.join(', ')}, not ${value}`,
+    { hint: `mcptest run ${first} --schema-checks warn` },
   );
 }
 
@@ -67,6 +80,14 @@ export function registerRun(program: Command, io: CliIo, result: CommandResult):
       "speak this MCP revision to every server, over the suite's protocol:/protocols: (auto, 2026-07-28, 2025-11-25, 2025-06-18, 2025-03-26)",
     )
     .option(
+      '--schema-checks <mode>',
+      "how a tool result breaking its tool's outputSchema counts, over the suite's schema_checks: error (the test fails; default), warn (a warning in the report), off",
+    )
+    .option(
+      '--update-snapshots',
+      'write result snapshots (expect.snapshot) that are missing or differ, instead of failing; the tests pass with a note',
+    )
+    .option(
       '--timeout <seconds>',
       'time limit for connecting and for each call, in seconds like every command (timeout_ms in the suite overrides it)',
       '30',
@@ -81,6 +102,8 @@ Examples:
   mcptest run suite.yaml --json                    # the JSON report, eras and versions included
   mcptest run suite.yaml --protocol 2025-11-25     # every server at the 2025 handshake
   mcptest run suite.yaml --filter '[2026-07-28]'   # one revision of a protocol matrix
+  mcptest run suite.yaml --schema-checks warn      # outputSchema breaks reported, not failed
+  mcptest run suite.yaml --update-snapshots        # (re)write expect.snapshot files
 
 Several suites run one after the other, each with its own connections; every suite is checked
 before the first one starts. JUnit gets one <testsuite> per suite; JSON gets the report of a
@@ -90,6 +113,13 @@ Eras: each server speaks \`protocol:\` (auto by default: 2026-07-28 when the ser
 else the 2025 initialize handshake); \`protocols: [2026-07-28, 2025-11-25]\` runs every test once
 per revision, reported apart (\`echo [2026-07-28]\`). Reports name the era and version used.
 Canned \`answers:\` (elicitation, sampling, roots) serve both eras' requests for input.
+
+Schema checks: every tool call's structuredContent is validated against the tool's
+outputSchema from tools/list (JSON Schema 2020-12 unless the schema says otherwise), and a tool
+with an outputSchema must answer structuredContent (tool errors are exempt). A break fails the
+test unless schema_checks: warn|off (suite or server) or --schema-checks says otherwise.
+Snapshots: expect.snapshot: FILE compares the sanitized result (UUIDs, timestamps, JWTs, epoch
+milliseconds and the suite's sanitize: rules replaced) with FILE; a change fails with a diff.
 
 Auth per server in the suite: auth.bearer_token_env (a token in an env var), auth.oauth
 (client credentials, minted once by the daemon and shared by parallel runs), or nothing
@@ -132,6 +162,8 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
       }
       const timeoutMs = Math.max(1, Math.round(timeoutSeconds * 1000));
       const protocol = flags.protocol === undefined ? undefined : protocolChoice(flags.protocol, first);
+      const schemaChecks =
+        flags.schemaChecks === undefined ? undefined : schemaCheckChoice(flags.schemaChecks, first);
 
       const [
         { loadSuite },
@@ -176,7 +208,15 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
         if (io.signal.aborted) break;
         const report = await runSuite(
           loaded,
-          { filter: flags.filter, bail: flags.bail, concurrency, timeoutMs, protocol },
+          {
+            filter: flags.filter,
+            bail: flags.bail,
+            concurrency,
+            timeoutMs,
+            protocol,
+            schemaChecks,
+            updateSnapshots: flags.updateSnapshots === true,
+          },
           {
             // Step-up (a browser approval of a wider scope) reports on stderr, beside the live report.
             connect: (target, connectIo) =>
