@@ -1,7 +1,7 @@
 /**
- * A stdio MCP server whose tools break their own `outputSchema`, serving both eras (SDK 2.x
- * `serveStdio` on a low-level `Server`: `McpServer` would refuse to send an invalid result).
- * `node dist/test/helpers/schema-breaking-server.js`. Tools:
+ * A stdio MCP server for the result checks, serving both eras (SDK 2.x `serveStdio` on a
+ * low-level `Server`: `McpServer` would refuse to send a result that breaks its outputSchema).
+ * `node dist/test/helpers/result-check-server.js`. Tools:
  *
  * - `good`: `{ sum: number }` declared, `{ sum: 3 }` answered.
  * - `wrong_type`: `{ sum: number }` declared, `{ sum: "three" }` answered.
@@ -11,7 +11,11 @@
  * - `refs`: an outputSchema with `$defs` and a same-document `$ref`; `{ item: { id: "x" } }`
  *   breaks it (`id` must be an integer), `{ item: { id: 1 } }` with `arguments.ok`.
  * - `plain`: no outputSchema, a JSON text answer.
+ * - `picture`: an image and a text item.
+ * - `volatile`: a fresh UUID, RFC 3339 timestamp, epoch-ms number and JWT-shaped string on every
+ *   call, in structuredContent and text, beside `arguments.text` and a random `nonce`.
  */
+import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 
@@ -39,10 +43,33 @@ const TOOLS = [
   { name: 'failing', description: 'Answers a tool error.', outputSchema: SUM },
   { name: 'refs', description: 'An outputSchema with $defs and $ref.', outputSchema: REFS },
   { name: 'plain', description: 'No outputSchema; JSON text.' },
+  { name: 'picture', description: 'An image and a caption.' },
+  { name: 'volatile', description: 'Values that change on every call.' },
 ].map((t) => ({ ...t, inputSchema: { type: 'object' as const } }));
 
 function text(value: string) {
   return { type: 'text' as const, text: value };
+}
+
+const PNG_1x1 =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+
+const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+function volatile(args: Record<string, unknown>): Record<string, unknown> {
+  const value = {
+    text: String(args.text ?? ''),
+    id: randomUUID(),
+    at: new Date().toISOString(),
+    ms: Date.now(),
+    // JWT-shaped (an unsigned token of no service), random on every call.
+    jwt: `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ jti: randomUUID() })}.`,
+    nonce: Math.random().toString(36).slice(2),
+  };
+  return {
+    content: [text(`request ${value.id} at ${value.at} (${value.ms}) nonce ${value.nonce}: ${value.text}`)],
+    structuredContent: value,
+  };
 }
 
 function answer(name: string, args: Record<string, unknown>): Record<string, unknown> {
@@ -59,6 +86,10 @@ function answer(name: string, args: Record<string, unknown>): Record<string, unk
       const item = args.ok ? { id: 1 } : { id: 'x' };
       return { content: [text(JSON.stringify({ item }))], structuredContent: { item } };
     }
+    case 'picture':
+      return { content: [{ type: 'image', data: PNG_1x1, mimeType: 'image/png' }, text('a pixel')] };
+    case 'volatile':
+      return volatile(args);
     default:
       return { content: [text('{"sum":3,"label":"three"}')] };
   }
