@@ -35,10 +35,11 @@ function edits(a: string[], b: string[]): Op[] {
     while (i < ma.length || j < mb.length) {
       if (i < ma.length && j < mb.length && ma[i] === mb[j]) {
         ops.push({ kind: ' ', line: ma[i], a: pre + i++, b: pre + j++ });
-      } else if (j < mb.length && (i === ma.length || lcs[i * w + j + 1] >= lcs[(i + 1) * w + j])) {
-        ops.push({ kind: '+', line: mb[j], a: pre + i, b: pre + j++ });
-      } else {
+      } else if (i < ma.length && (j === mb.length || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
+        // A removal before an addition, as diff(1) shows a changed line.
         ops.push({ kind: '-', line: ma[i], a: pre + i++, b: pre + j });
+      } else {
+        ops.push({ kind: '+', line: mb[j], a: pre + i, b: pre + j++ });
       }
     }
   }
