@@ -1,9 +1,11 @@
 /**
  * One run of one test: on the pooled connection of its server, revision and answers, the request
  * the test names (a tool call, a prompt, a resource read, a list, a look at tools/list), then
- * every assertion: on the content (assertions.ts) and on the exchange (exchange-assertions.ts:
- * what the server asked, the notifications after the action, the raw result's resultType and
- * cache hints). A test that cannot run becomes a failed result, never a thrown error.
+ * every assertion: on the content (assertions.ts), the tool's own outputSchema (schema-checks.ts:
+ * a failure or a warning by `schema_checks`), the result snapshot (result-snapshot.ts) and on
+ * the exchange (exchange-assertions.ts: what the server asked, the notifications after the
+ * action, the raw result's resultType and cache hints). A test that cannot run becomes a failed
+ * result, never a thrown error.
  */
 import { McptestError } from '../../shared/errors.js';
 import { callOptions } from '../mcp/call-progress.js';
