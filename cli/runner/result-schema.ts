@@ -16,17 +16,22 @@ interface Validator {
 /** A compiled schema, or why it cannot be compiled. */
 export type CompiledSchema = { ok: true; check: Check } | { ok: false; message: string };
 
-let validator: Validator | undefined;
+let shared: Validator | undefined;
 const compiled = new WeakMap<object, CompiledSchema>();
 
-function sdkValidator(): Validator {
-  if (!validator) {
-    // Synchronous and lazy: suite loading checks inline schemas, and most runs have none.
-    const require = createRequire(import.meta.url);
-    const { AjvJsonSchemaValidator } = require('@modelcontextprotocol/client/validators/ajv');
-    validator = new AjvJsonSchemaValidator() as Validator;
-  }
-  return validator;
+/**
+ * The validator for `schema`. Its engine keeps schemas by `$id` and hands out the first one
+ * compiled under an id, so a schema with an `$id` (two servers may reuse one for different
+ * schemas) gets an engine of its own.
+ */
+function sdkValidator(schema: Record<string, unknown>): Validator {
+  // Synchronous and lazy: suite loading checks inline schemas, and most runs have none.
+  const { AjvJsonSchemaValidator } = createRequire(import.meta.url)(
+    '@modelcontextprotocol/client/validators/ajv',
+  );
+  if (typeof schema.$id === 'string') return new AjvJsonSchemaValidator() as Validator;
+  shared ??= new AjvJsonSchemaValidator() as Validator;
+  return shared;
 }
 
 /** Compiles `schema` once (cached by object identity). @see https://json-schema.org/draft/2020-12 */
@@ -34,7 +39,7 @@ export function compileSchema(schema: Record<string, unknown>): CompiledSchema {
   let c = compiled.get(schema);
   if (!c) {
     try {
-      c = { ok: true, check: sdkValidator().getValidator(schema) };
+      c = { ok: true, check: sdkValidator(schema).getValidator(schema) };
     } catch (err) {
       c = { ok: false, message: (err instanceof Error ? err.message : String(err)).slice(0, 300) };
     }
