@@ -3,6 +3,7 @@ import { ExitCode, McptestError } from '../../shared/errors.js';
 import type { CliIo, CommandResult } from '../io.js';
 import type { ProtocolChoice } from '../mcp/target.js';
 import { PROTOCOL_CHOICES } from '../mcp/target-options.js';
+import { SCHEMA_CHECK_MODES, type SchemaCheckMode } from '../runner/schema-checks.js';
 
 const REPORTERS = ['human', 'json', 'junit'] as const;
 type ReporterName = (typeof REPORTERS)[number];
@@ -18,6 +19,8 @@ interface RunFlags {
   json?: boolean;
   coverage?: boolean;
   minCoverage?: string;
+  schemaChecks?: string;
+  updateSnapshots?: boolean;
 }
 
 function wholeNumber(flag: string, value: string, min: number, max: number): number {
@@ -41,6 +44,16 @@ function protocolChoice(value: string, first: string): ProtocolChoice {
     'invalid_request',
     `--protocol takes one of ${PROTOCOL_CHOICES.join(', ')}, not ${value}`,
     { hint: `mcptest run ${first} --protocol 2026-07-28` },
+  );
+}
+
+/** `--schema-checks`'s value. */
+function schemaCheckChoice(value: string, first: string): SchemaCheckMode {
+  if ((SCHEMA_CHECK_MODES as readonly string[]).includes(value)) return value as SchemaCheckMode;
+  throw new McptestError(
+    'invalid_request',
+    `--schema-checks takes one of ${SCHEMA_CHECK_MODES.join(', ')}, not ${value}`,
+    { hint: `mcptest run ${first} --schema-checks warn` },
   );
 }
 
@@ -77,6 +90,14 @@ export function registerRun(program: Command, io: CliIo, result: CommandResult):
       'fail the run (exit 1) when coverage is below PCT: `80` for every kind, or per kind `tools=80,prompts=50` (implies --coverage)',
     )
     .option(
+      '--schema-checks <mode>',
+      "how a tool result breaking its tool's outputSchema counts, over the suite's schema_checks: error (the test fails; default), warn (a warning in the report), off",
+    )
+    .option(
+      '--update-snapshots',
+      'write result snapshots (expect.snapshot) that are missing or differ, instead of failing; the tests pass with a note',
+    )
+    .option(
       '--timeout <seconds>',
       'time limit for connecting and for each call, in seconds like every command (timeout_ms in the suite overrides it)',
       '30',
@@ -93,6 +114,8 @@ Examples:
   mcptest run suite.yaml --filter '[2026-07-28]'   # one revision of a protocol matrix
   mcptest run suite.yaml --coverage                # tools 12/15 (80%): untested create_issue, …
   mcptest run suite.yaml --min-coverage tools=90,prompts=50 --reporter junit --output mcp.xml
+  mcptest run suite.yaml --schema-checks warn      # outputSchema breaks reported, not failed
+  mcptest run suite.yaml --update-snapshots        # (re)write expect.snapshot files
 
 Several suites run one after the other, each with its own connections; every suite is checked
 before the first one starts. JUnit gets one <testsuite> per suite; JSON gets the report of a
@@ -109,6 +132,13 @@ a tool by a \`tool:\` test that was sent (not rejects_input tests, not tool_pres
 a \`prompt:\` test, a resource by a \`resource:\` test of its URI, a template by one whose URI it
 matches. A kind a server does not offer is never counted as 0/0. A protocol matrix is measured
 once per server, tests of every revision counting.
+
+Schema checks: every tool call's structuredContent is validated against the tool's
+outputSchema from tools/list (JSON Schema 2020-12 unless the schema says otherwise), and a tool
+with an outputSchema must answer structuredContent (tool errors are exempt). A break fails the
+test unless schema_checks: warn|off (suite or server) or --schema-checks says otherwise.
+Snapshots: expect.snapshot: FILE compares the sanitized result (UUIDs, timestamps, JWTs, epoch
+milliseconds and the suite's sanitize: rules replaced) with FILE; a change fails with a diff.
 
 Auth per server in the suite: auth.bearer_token_env (a token in an env var), auth.oauth
 (client credentials, minted once by the daemon and shared by parallel runs), or nothing
@@ -155,6 +185,8 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
       const minCoverage =
         flags.minCoverage === undefined ? undefined : parseThresholds(flags.minCoverage, first);
       const coverage = Boolean(flags.coverage) || minCoverage !== undefined;
+      const schemaChecks =
+        flags.schemaChecks === undefined ? undefined : schemaCheckChoice(flags.schemaChecks, first);
 
       const [
         { loadSuite },
@@ -199,7 +231,17 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
         if (io.signal.aborted) break;
         const report = await runSuite(
           loaded,
-          { filter: flags.filter, bail: flags.bail, concurrency, timeoutMs, protocol, coverage, minCoverage },
+          {
+            filter: flags.filter,
+            bail: flags.bail,
+            concurrency,
+            timeoutMs,
+            protocol,
+            coverage,
+            minCoverage,
+            schemaChecks,
+            updateSnapshots: flags.updateSnapshots === true,
+          },
           {
             // Step-up (a browser approval of a wider scope) reports on stderr, beside the live report.
             connect: (target, connectIo) =>

@@ -2,8 +2,9 @@
  * Checks a tool result against a test's `expect:` block. Each failed assertion becomes one
  * readable line naming the assertion, the expectation and what the server answered.
  */
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { evaluateJsonPath } from './json-path.js';
+import { schemaMismatch } from './result-schema.js';
+import { checkOutputSchema } from './schema-checks.js';
 import { type ContentMatch, type Expect, JSON_OPS, type JsonOps } from './suite-schema.js';
 
 /** The parts of an MCP `CallToolResult` the assertions look at. */
@@ -26,6 +27,8 @@ export interface AssertionInput {
   outputSchema?: Record<string, unknown>;
   /** False when tools/list does not list the tool at all. */
   toolListed: boolean;
+  /** The schemas of `schema: FILE`, by the path as written (LoadedSuite.schemaFiles). */
+  schemaFiles?: ReadonlyMap<string, Record<string, unknown>>;
 }
 
 const MAX_SHOWN = 200;
@@ -193,7 +196,51 @@ function checkContent(e: Expect, result: ToolResult): AssertionFailure[] {
   return failures;
 }
 
-let validator: AjvJsonSchemaValidator | undefined;
+/**
+ * `schema:` against the structuredContent, or (a result without it) the JSON of its text, as
+ * `json:` reads it. A file's schema comes in `input.schemaFiles`, loaded with the suite.
+ */
+function checkSchema(
+  schema: string | Record<string, unknown>,
+  input: AssertionInput,
+  text: string,
+): AssertionFailure[] {
+  const fail = (message: string) => [{ assertion: 'schema', message }];
+  const resolved = typeof schema === 'string' ? input.schemaFiles?.get(schema) : schema;
+  if (resolved === undefined) return fail(`the schema file ${schema} was not loaded with the suite`);
+  let value: unknown = input.result.structuredContent;
+  let what = 'structuredContent';
+  if (value === undefined) {
+    try {
+      value = JSON.parse(text);
+      what = 'the JSON text';
+    } catch {
+      return fail(`the result has no structuredContent and its text is not JSON: ${show(text)}`);
+    }
+  }
+  const why = schemaMismatch(resolved, value);
+  return why === null
+    ? []
+    : fail(`${what} does not match ${typeof schema === 'string' ? schema : 'the schema'}: ${why}`);
+}
+
+/** `content_type:`: every content item is of one of the types, and there is at least one. */
+function checkContentType(e: Expect, result: ToolResult): AssertionFailure[] {
+  if (e.content_type === undefined) return [];
+  const want = [e.content_type].flat() as string[];
+  const items = result.content ?? [];
+  const shown = want.join(' or ');
+  if (items.length === 0)
+    return [{ assertion: 'content_type', message: `expected ${shown} content, got no content` }];
+  const others = items.map((c, i) => ({ i, type: c.type })).filter((c) => !want.includes(c.type));
+  if (others.length === 0) return [];
+  return [
+    {
+      assertion: 'content_type',
+      message: `expected every content item to be ${shown}, got ${others.map((o) => `${o.type} (item ${o.i})`).join(', ')}`,
+    },
+  ];
+}
 
 /**
  * Every failed assertion of `expect` against a tool result. Without `is_error` in `expect`, a
@@ -265,33 +312,12 @@ export function checkExpectations(expect: Expect | undefined, input: AssertionIn
     }
   }
   if (e.output_schema) {
-    if (!input.toolListed) {
-      failures.push({
-        assertion: 'output_schema',
-        message: 'the tool is not in tools/list, so it has no outputSchema',
-      });
-    } else if (!input.outputSchema) {
-      failures.push({
-        assertion: 'output_schema',
-        message: 'the tool declares no outputSchema in tools/list',
-      });
-    } else if (result.structuredContent === undefined) {
-      failures.push({
-        assertion: 'output_schema',
-        message: 'the tool declares an outputSchema but answered no structuredContent',
-      });
-    } else {
-      validator ??= new AjvJsonSchemaValidator();
-      const check = validator.getValidator(input.outputSchema as any)(result.structuredContent);
-      if (!check.valid) {
-        failures.push({
-          assertion: 'output_schema',
-          message: `structuredContent does not match the outputSchema: ${check.errorMessage}`,
-        });
-      }
-    }
+    const info = input.toolListed ? { outputSchema: input.outputSchema } : undefined;
+    failures.push(...checkOutputSchema(info, result, true));
   }
+  if (e.schema !== undefined) failures.push(...checkSchema(e.schema, input, text));
   failures.push(...checkContent(e, result));
+  failures.push(...checkContentType(e, result));
   if (e.max_latency_ms !== undefined && input.latencyMs > e.max_latency_ms) {
     failures.push({
       assertion: 'max_latency_ms',

@@ -4,9 +4,27 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import {
+  isMap,
+  isPair,
+  isScalar,
+  LineCounter,
+  type Node,
+  parse as parseYaml,
+  parseDocument,
+  visit,
+} from 'yaml';
 import { McptestError } from '../../shared/errors.js';
-import { ASK_MESSAGE, ELICITATION_MESSAGE, ROOT_MESSAGE, SAMPLING_MESSAGE, Suite } from './suite-schema.js';
+import { compileSchema } from './result-schema.js';
+import {
+  ASK_MESSAGE,
+  ELICITATION_MESSAGE,
+  ROOT_MESSAGE,
+  SAMPLING_MESSAGE,
+  SANITIZER_MESSAGE,
+  Suite,
+  TOOL_CONTENT_TYPES,
+} from './suite-schema.js';
 
 export interface LoadedSuite {
   suite: Suite;
@@ -16,6 +34,8 @@ export interface LoadedSuite {
   dir: string;
   /** `name:` from the file, else the file name without extension. */
   name: string;
+  /** The JSON Schemas of `expect.schema: FILE`, read and checked at load, by the path as written. */
+  schemaFiles?: Map<string, Record<string, unknown>>;
 }
 
 /** Keys that would hold a secret value; the suite must name an env var instead. */
@@ -120,9 +140,10 @@ function scanDocument(doc: ReturnType<typeof parseDocument>, env: NodeJS.Process
   return problems;
 }
 
-function zodProblems(doc: ReturnType<typeof parseDocument>, data: unknown): Problem[] {
+function zodProblems(doc: ReturnType<typeof parseDocument>, data: unknown, files?: SchemaFiles): Problem[] {
   const parsed = Suite.safeParse(data);
-  if (parsed.success) return semanticProblems(doc, parsed.data);
+  if (parsed.success)
+    return [...semanticProblems(doc, parsed.data), ...resultCheckProblems(doc, parsed.data, files)];
   return parsed.error.issues.map((issue) => {
     const p = issue.path as PathKey[];
     if (issue.code === 'unrecognized_keys') {
@@ -166,6 +187,12 @@ function unionMessage(p: ReadonlyArray<PathKey>): string | undefined {
       return ASK_MESSAGE;
     case 'ttl_ms':
       return 'expected milliseconds (a whole number), or operators like { gte: 1000 }';
+    case 'sanitize':
+      return SANITIZER_MESSAGE;
+    case 'schema':
+      return 'expected a JSON Schema object, or the path of a .json or .yaml file holding one';
+    case 'content_type':
+      return `expected ${TOOL_CONTENT_TYPES.join(', ')}, or a list of them`;
     default:
       return undefined;
   }
@@ -183,6 +210,11 @@ const KEY_HINTS: Record<string, string> = {
   ttlMs: ' (write "ttl_ms", under expect)',
   cacheScope: ' (write "cache_scope", under expect)',
   elicit: ' (did you mean "elicitation"?)',
+  sanitizers: ' (did you mean "sanitize"?)',
+  schemaChecks: ' (write "schema_checks")',
+  contentType: ' (write "content_type", under expect)',
+  isError: ' (write "is_error", under expect)',
+  snapshots: ' (did you mean "snapshot"?, under expect)',
 };
 
 /** Where each key belongs when it is written at the wrong level. */
@@ -193,6 +225,12 @@ const PLACE_HINTS: Record<string, string> = {
   ttl_ms: ' (ttl_ms goes under expect)',
   cache_scope: ' (cache_scope goes under expect)',
   answers: ' (answers goes in a test, a server or the suite, not under expect)',
+  snapshot: ' (snapshot goes under expect)',
+  schema: ' (schema goes under expect)',
+  content_type: ' (content_type goes under expect)',
+  schema_checks:
+    ' (schema_checks goes in a server or the suite; output_schema: true|false under expect sets one test)',
+  sanitize: ' (sanitize goes in a test, a server or the suite, beside expect)',
 };
 
 function semanticProblems(doc: ReturnType<typeof parseDocument>, suite: Suite): Problem[] {
@@ -251,6 +289,84 @@ function semanticProblems(doc: ReturnType<typeof parseDocument>, suite: Suite): 
   return problems;
 }
 
+/** Where `expect.schema: FILE` files are read from, and what they held. */
+interface SchemaFiles {
+  dir: string;
+  loaded: Map<string, Record<string, unknown>>;
+}
+
+/** A schema file's JSON Schema, or why it is not one. */
+function readSchemaFile(abs: string): { schema: Record<string, unknown> } | { problem: string } {
+  let text: string;
+  try {
+    text = fs.readFileSync(abs, 'utf8');
+  } catch (err) {
+    return { problem: `cannot read ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+  }
+  let value: unknown;
+  try {
+    value = /\.json$/i.test(abs) ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    return {
+      problem: `not ${/\.json$/i.test(abs) ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
+    };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { problem: 'it holds no JSON Schema object' };
+  return { schema: value as Record<string, unknown> };
+}
+
+/**
+ * The result checks' own problems: `schema:` (a file that must exist and hold a schema, an
+ * inline schema that must compile) and sanitizer regexes. Schema files are only read when the
+ * suite's folder is known (loadSuite).
+ */
+function resultCheckProblems(
+  doc: ReturnType<typeof parseDocument>,
+  suite: Suite,
+  files?: SchemaFiles,
+): Problem[] {
+  const problems: Problem[] = [];
+  const at = (p: PathKey[], message: string) => problems.push({ offset: offsetOf(doc, p), message });
+  const regexes = (list: Suite['sanitize'], where: PathKey[]) =>
+    (list ?? []).forEach((s, j) => {
+      if (!('pattern' in s)) return;
+      try {
+        new RegExp(s.pattern, `g${s.flags ?? ''}`);
+      } catch (err) {
+        at([...where, j, 'pattern'], `invalid regular expression: ${(err as Error).message}`);
+      }
+    });
+  regexes(suite.sanitize, ['sanitize']);
+  for (const [name, server] of Object.entries(suite.servers))
+    regexes(server.sanitize, ['servers', name, 'sanitize']);
+  suite.tests.forEach((t, i) => {
+    regexes(t.sanitize, ['tests', i, 'sanitize']);
+    const schema = t.expect?.schema;
+    const where: PathKey[] = ['tests', i, 'expect', 'schema'];
+    if (schema === undefined) return;
+    if (typeof schema !== 'string') {
+      const c = compileSchema(schema);
+      if (!c.ok) at(where, `this JSON Schema cannot be used: ${c.message}`);
+      return;
+    }
+    if (!files) return;
+    let loaded = files.loaded.get(schema);
+    if (!loaded) {
+      const read = readSchemaFile(path.resolve(files.dir, schema));
+      if ('problem' in read) {
+        at(where, `schema file ${schema} (relative to the suite): ${read.problem}`);
+        return;
+      }
+      loaded = read.schema;
+      files.loaded.set(schema, loaded);
+    }
+    const c = compileSchema(loaded);
+    if (!c.ok) at(where, `the JSON Schema in ${schema} cannot be used: ${c.message}`);
+  });
+  return problems;
+}
+
 function fail(file: string, lc: LineCounter, problems: Problem[]): never {
   const lines = problems.slice(0, 20).map((pr) => {
     if (pr.offset === null) return `${file}: ${pr.message}`;
@@ -264,8 +380,16 @@ function fail(file: string, lc: LineCounter, problems: Problem[]): never {
   });
 }
 
-/** Parses suite text; `file` is only used in messages. */
-export function parseSuite(text: string, file: string, env: NodeJS.ProcessEnv): Omit<LoadedSuite, 'dir'> {
+/**
+ * Parses suite text; `file` is only used in messages. With `dir` (the suite's folder) the files
+ * of `expect.schema` are read and checked too.
+ */
+export function parseSuite(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv,
+  dir?: string,
+): Omit<LoadedSuite, 'dir'> {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
@@ -292,10 +416,16 @@ export function parseSuite(text: string, file: string, env: NodeJS.ProcessEnv): 
     // yaml refuses alias bombs ("billion laughs") and similar while building the value.
     fail(file, lc, [{ offset: null, message: `YAML cannot be loaded: ${(err as Error).message}` }]);
   }
-  const problems = zodProblems(doc, value);
+  const files: SchemaFiles | undefined = dir === undefined ? undefined : { dir, loaded: new Map() };
+  const problems = zodProblems(doc, value, files);
   if (problems.length) fail(file, lc, problems);
   const suite = Suite.parse(value);
-  return { suite, file, name: suite.name ?? path.basename(file).replace(/\.ya?ml$/i, '') };
+  return {
+    suite,
+    file,
+    name: suite.name ?? path.basename(file).replace(/\.ya?ml$/i, ''),
+    ...(files?.loaded.size ? { schemaFiles: files.loaded } : {}),
+  };
 }
 
 /** Reads and parses a suite file. */
@@ -314,5 +444,5 @@ export function loadSuite(
       { hint: `ls ${path.dirname(file)}`, details: { file } },
     );
   }
-  return { ...parseSuite(text, file, io.vars ?? io.env), dir: path.dirname(abs) };
+  return { ...parseSuite(text, file, io.vars ?? io.env, path.dirname(abs)), dir: path.dirname(abs) };
 }

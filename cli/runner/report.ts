@@ -41,6 +41,10 @@ export interface TestResult {
   error: ErrorInfo | null;
   /** What the server asked for during this test, when it could be told apart from other tests. */
   asks?: Ask[];
+  /** Findings that do not fail the test: schema checks in `warn` mode (`schema_checks`). */
+  warnings?: AssertionFailure[];
+  /** What the test did besides checking: `snapshot FILE written` under --update-snapshots. */
+  notes?: string[];
 }
 
 export interface ServerResult {

@@ -12,6 +12,7 @@ import type { LoadedSuite } from './load-suite.js';
 import { planRuns, serverProtocols } from './protocol-matrix.js';
 import type { SuiteReport, TestResult } from './report.js';
 import { type ResultSchemas, runTest, testTarget } from './run-test.js';
+import type { SchemaCheckMode } from './schema-checks.js';
 
 export type {
   Connector,
@@ -44,6 +45,10 @@ export interface RunOptions {
   coverage?: boolean;
   /** `--min-coverage`: per kind, the percentage below which the run fails (implies coverage). */
   minCoverage?: Partial<Record<CoverageKind, number>>;
+  /** `--schema-checks`: how every server's schema checks count, over the suite's `schema_checks:`. */
+  schemaChecks?: SchemaCheckMode;
+  /** `--update-snapshots`: write missing or different result snapshots instead of failing. */
+  updateSnapshots?: boolean;
 }
 
 /** Builds the name matcher of `--filter`. */
@@ -129,6 +134,9 @@ export async function runSuite(
     timeoutMs: options.timeoutMs,
     signal: deps.signal,
     toolLists: new WeakMap<PooledConnection, Promise<ToolInfo[]>>(),
+    schemaChecks: options.schemaChecks,
+    updateSnapshots: options.updateSnapshots,
+    snapshotWrites: new Map<string, string>(),
   };
 
   const results: Array<TestResult | undefined> = new Array(runs.length);

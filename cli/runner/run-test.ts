@@ -1,9 +1,11 @@
 /**
  * One run of one test: on the pooled connection of its server, revision and answers, the request
  * the test names (a tool call, a prompt, a resource read, a list, a look at tools/list), then
- * every assertion: on the content (assertions.ts) and on the exchange (exchange-assertions.ts:
- * what the server asked, the notifications after the action, the raw result's resultType and
- * cache hints). A test that cannot run becomes a failed result, never a thrown error.
+ * every assertion: on the content (assertions.ts), the tool's own outputSchema (schema-checks.ts:
+ * a failure or a warning by `schema_checks`), the result snapshot (result-snapshot.ts) and on
+ * the exchange (exchange-assertions.ts: what the server asked, the notifications after the
+ * action, the raw result's resultType and cache hints). A test that cannot run becomes a failed
+ * result, never a thrown error.
  */
 import { McptestError } from '../../shared/errors.js';
 import { callOptions } from '../mcp/call-progress.js';
@@ -32,6 +34,8 @@ import {
 import type { LoadedSuite } from './load-suite.js';
 import type { PlannedRun } from './protocol-matrix.js';
 import { type ErrorInfo, errorInfo, isAuthError, type TestKind, type TestResult } from './report.js';
+import { checkSnapshot } from './result-snapshot.js';
+import { checkOutputSchema, type SchemaCheckMode, schemaCheckMode } from './schema-checks.js';
 import type { ListKind, TestSpec } from './suite-schema.js';
 import type { WireLeg } from './wire-tap.js';
 
@@ -103,8 +107,24 @@ export interface TestContext {
   /** Per-test (and per-connect) time limit in ms, unless the test sets its own. */
   timeoutMs: number;
   signal?: AbortSignal;
-  /** Each connection's tools/list, fetched once for tool_present, tool_absent and output_schema. */
+  /** Each connection's tools/list, fetched once for tool_present, tool_absent and the schema checks. */
   toolLists: WeakMap<PooledConnection, Promise<ToolInfo[]>>;
+  /** `--schema-checks`: the mode of every server, over the suite's `schema_checks:`. */
+  schemaChecks?: SchemaCheckMode;
+  /** `--update-snapshots`: missing or different result snapshots are written. */
+  updateSnapshots?: boolean;
+  /** The snapshots written in this run, by absolute path (one file, several revisions). */
+  snapshotWrites?: Map<string, string>;
+}
+
+/** What a test's request and its content assertions found. */
+interface Acted {
+  failures: AssertionFailure[];
+  raw: Record<string, unknown> | undefined;
+  /** Findings that do not fail the test (schema checks in warn mode). */
+  warnings?: AssertionFailure[];
+  /** What the test did besides checking (a snapshot written). */
+  notes?: string[];
 }
 
 /** A request of the test, with its raw final result when the connection's wire is tapped. */
@@ -219,6 +239,7 @@ export async function runTest(run: PlannedRun, ctx: TestContext): Promise<TestRe
   const t0 = performance.now();
   /** What was asked during the test, when no other test ran beside it on the connection. */
   const asksOfTest = (): Ask[] | undefined => (hold.overlapped ? undefined : pc.asks?.slice(asksFrom));
+  let acted: Acted | undefined;
   const result = (failures: AssertionFailure[], error: TestResult['error'] = null): TestResult => {
     const asks = asksOfTest();
     return {
@@ -230,6 +251,8 @@ export async function runTest(run: PlannedRun, ctx: TestContext): Promise<TestRe
       failures,
       error,
       ...(asks?.length ? { asks } : {}),
+      ...(acted?.warnings?.length ? { warnings: acted.warnings } : {}),
+      ...(acted?.notes?.length ? { notes: acted.notes } : {}),
     };
   };
   /** The wire legs of the test's requests, with their raw answers. */
@@ -247,7 +270,8 @@ export async function runTest(run: PlannedRun, ctx: TestContext): Promise<TestRe
       );
     }
     const notificationsFrom = pc.tap?.nextSeq ?? 0;
-    const { failures, raw } = await act(pc, test, kind, tool, timeout, ctx, legs, server);
+    acted = await act(pc, run, kind, tool, timeout, ctx, legs, server);
+    const { failures, raw } = acted;
     failures.push(...checkRawResult(e, raw, era));
     if (expected.length) {
       if (unheard || !pc.tap) {
@@ -288,18 +312,43 @@ export async function runTest(run: PlannedRun, ctx: TestContext): Promise<TestRe
   }
 }
 
+/** `expect.snapshot` of a tool, prompt or resource result, with the sanitizers of every level. */
+function snapshotCheck(
+  run: PlannedRun,
+  ctx: TestContext,
+  result: ToolResult,
+): Pick<Acted, 'failures' | 'notes'> {
+  const file = run.test.expect?.snapshot;
+  if (file === undefined) return { failures: [], notes: [] };
+  const { suite, dir, file: suiteFile } = ctx.loaded;
+  const sanitizers = [
+    ...(suite.sanitize ?? []),
+    ...(suite.servers[run.server].sanitize ?? []),
+    ...(run.test.sanitize ?? []),
+  ];
+  ctx.snapshotWrites ??= new Map();
+  return checkSnapshot(file, result, sanitizers, {
+    dir,
+    suiteFile,
+    update: ctx.updateSnapshots === true,
+    written: ctx.snapshotWrites,
+  });
+}
+
 /** The test's request and its content assertions. */
 async function act(
   pc: PooledConnection,
-  test: TestSpec,
+  run: PlannedRun,
   kind: TestKind,
   tool: string,
   timeout: number,
   ctx: TestContext,
   legs: WireLeg[],
   server: string,
-): Promise<{ failures: AssertionFailure[]; raw: Record<string, unknown> | undefined }> {
+): Promise<Acted> {
+  const { test } = run;
   const { schemas, signal } = ctx;
+  const schemaFiles = ctx.loaded.schemaFiles;
   const client = pc.conn.client;
   const listing = () => {
     let pending = ctx.toolLists.get(pc);
@@ -335,6 +384,7 @@ async function act(
       result: { structuredContent: result },
       latencyMs,
       toolListed: true,
+      schemaFiles,
     });
     return { failures, raw };
   }
@@ -352,9 +402,23 @@ async function act(
     );
     const latencyMs = performance.now() - start;
     const result = kind === 'prompt' ? promptAsResult(value) : resourceAsResult(value);
-    return { failures: checkExpectations(test.expect, { result, latencyMs, toolListed: true }), raw };
+    const failures = checkExpectations(test.expect, { result, latencyMs, toolListed: true, schemaFiles });
+    const snap = snapshotCheck(run, ctx, result);
+    return { failures: [...failures, ...snap.failures], raw, notes: snap.notes };
   }
-  const tools = test.expect?.output_schema === true ? await listing() : undefined;
+  const { suite } = ctx.loaded;
+  const required = test.expect?.output_schema === true;
+  const mode = schemaCheckMode(ctx.schemaChecks, suite, suite.servers[run.server], test.expect);
+  /** Why the automatic schema check could not run (tools/list failed), when it could not. */
+  let unlisted: string | undefined;
+  const tools = required
+    ? await listing()
+    : mode === 'off'
+      ? undefined
+      : await listing().catch((err) => {
+          unlisted = errorInfo(pc.conn.explain ? pc.conn.explain(err) : err).message.split('\n')[0];
+          return undefined;
+        });
   const start = performance.now();
   const params = { name: tool, arguments: test.arguments ?? {} };
   // A raw request, not client.callTool(): the SDK would throw on an outputSchema mismatch
@@ -381,8 +445,17 @@ async function act(
     latencyMs,
     outputSchema: info?.outputSchema,
     toolListed: tools ? info !== undefined : true,
+    schemaFiles,
   });
-  return { failures, raw };
+  const warnings: AssertionFailure[] = [];
+  if (!required && mode !== 'off') {
+    if (tools)
+      (mode === 'error' ? failures : warnings).push(...checkOutputSchema(info, value as ToolResult, false));
+    else
+      warnings.push({ assertion: 'output_schema', message: `not checked: tools/list failed: ${unlisted}` });
+  }
+  const snap = snapshotCheck(run, ctx, value as ToolResult);
+  return { failures: [...failures, ...snap.failures], raw, warnings, notes: snap.notes };
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { PROTOCOL_CHOICES } from '../mcp/target-options.js';
+import { SCHEMA_CHECK_MODES } from './schema-checks.js';
 
 const EnvName = z
   .string()
@@ -103,6 +104,47 @@ export const AnswersSpec = z
     'Canned answers to what the server asks (2026-07-28 input_required rounds and 2025 server requests alike). A kind without an answer is refused, and the test fails naming what was asked.',
   );
 
+export const SchemaChecks = z
+  .enum(SCHEMA_CHECK_MODES, { error: `expected ${SCHEMA_CHECK_MODES.join(', ')}` })
+  .describe(
+    "How a tool result that breaks the tool's own outputSchema counts: error (the test fails; the default), warn (a warning in the report), off (not checked).",
+  );
+
+/** A JSON Pointer (RFC 6901) into the snapshot document; `*` stands for any one key or index. */
+const SnapshotPointer = z
+  .string()
+  .regex(/^(\/.*)?$/, 'a JSON pointer like /structuredContent/id or /content/*/text')
+  .describe(
+    'A JSON pointer into { content, structuredContent, isError }; a `*` segment matches any key or index.',
+  );
+
+export const Sanitizer = z
+  .union([
+    z.strictObject({
+      pattern: z
+        .string()
+        .min(1)
+        .describe('A regular expression; every match in every string value is replaced.'),
+      flags: z
+        .string()
+        .regex(/^[imsu]*$/, 'flags are some of i, m, s, u (every match is replaced: g is implied)')
+        .optional(),
+      replace: z.string().optional().describe('What a match becomes; <SANITIZED> by default.'),
+    }),
+    z.strictObject({
+      pointer: SnapshotPointer,
+      replace: z.unknown().optional().describe('What the value becomes; "<SANITIZED>" by default.'),
+    }),
+  ])
+  .describe(
+    'A sanitizer of result snapshots, besides the built-in ones (UUIDs, timestamps, JWTs, epoch milliseconds): a regex over string values, or a JSON pointer whose value is replaced.',
+  );
+
+export const SANITIZER_MESSAGE =
+  'expected { pattern: REGEX, replace?: TEXT, flags? } or { pointer: /structuredContent/id, replace? }';
+
+const Sanitizers = z.array(Sanitizer).describe('Sanitizers of result snapshots (see expect.snapshot).');
+
 export const ServerSpec = z
   .strictObject({
     url: z.string().min(1).optional().describe('Streamable HTTP endpoint of the MCP server.'),
@@ -119,6 +161,8 @@ export const ServerSpec = z
     protocol: Protocol.optional(),
     protocols: Protocols.optional(),
     answers: AnswersSpec.optional().describe("Default answers of this server's tests."),
+    schema_checks: SchemaChecks.optional().describe("This server's schema checks (over the suite's)."),
+    sanitize: Sanitizers.optional(),
   })
   .refine((s) => Boolean(s.url) !== Boolean(s.command), {
     message: 'a server needs exactly one of url or command',
@@ -168,6 +212,9 @@ export const ContentMatch = z
   .describe(
     'A content item to find: at least one item must match every key given. Bytes are those of the decoded image, audio or blob, of the UTF-8 text, or the `size` a resource link declares.',
   );
+
+/** The content types of tool results (`content_type:`). */
+export const TOOL_CONTENT_TYPES = ['text', 'image', 'audio', 'resource_link', 'resource'] as const;
 
 /** The result types a test can require (`result_type:`). */
 export const RESULT_TYPES = ['complete'] as const;
@@ -220,7 +267,9 @@ export const Expect = z.strictObject({
   output_schema: z
     .boolean()
     .optional()
-    .describe("structuredContent must validate against the tool's outputSchema."),
+    .describe(
+      'true: the tool must declare an outputSchema and its structuredContent must match it, whatever schema_checks says; false: this test skips the automatic schema check.',
+    ),
   max_latency_ms: z.number().positive().optional().describe('The call must answer within this time.'),
   result_type: z
     .enum(RESULT_TYPES, { error: `expected ${RESULT_TYPES.join(', ')}` })
@@ -241,6 +290,29 @@ export const Expect = z.strictObject({
     .optional()
     .describe(
       'What the server must ask for during this test (each matcher finds its ask); [] means it asks for nothing.',
+    ),
+  schema: z
+    .union([
+      z.string().regex(/\.(json|ya?ml)$/i, 'a JSON Schema file ending in .json, .yaml or .yml'),
+      z.record(z.string(), z.unknown()),
+    ])
+    .optional()
+    .describe(
+      'A JSON Schema (2020-12 unless $schema says otherwise) the structuredContent must match (the JSON text when there is none): inline, or a .json/.yaml file relative to the suite.',
+    ),
+  content_type: z
+    .union([
+      z.enum(TOOL_CONTENT_TYPES, { error: `expected ${TOOL_CONTENT_TYPES.join(', ')}` }),
+      z.array(z.enum(TOOL_CONTENT_TYPES, { error: `expected ${TOOL_CONTENT_TYPES.join(', ')}` })).min(1),
+    ])
+    .optional()
+    .describe('The type of every content item (one of the types listed), with at least one item.'),
+  snapshot: z
+    .string()
+    .regex(/\.json$/i, 'a snapshot file ending in .json')
+    .optional()
+    .describe(
+      'A JSON file, relative to the suite, holding the sanitized { content, structuredContent, isError } the result must equal; --update-snapshots writes it.',
     ),
   notifications: z
     .array(z.string().regex(/^[a-z][\w/-]*$/i, 'a notification method like notifications/tools/list_changed'))
@@ -285,6 +357,9 @@ export const TestSpec = z
       .describe('List to fetch (every page); expect checks it with json, ttl_ms, cache_scope, result_type.'),
     timeout_ms: z.number().int().positive().optional().describe('Overrides --timeout for this test.'),
     answers: AnswersSpec.optional().describe("This test's answers (over the server's and the suite's)."),
+    sanitize: Sanitizers.optional().describe(
+      "This test's snapshot sanitizers (after the suite's and the server's).",
+    ),
   })
   .refine(
     (t) => [t.tool, t.tool_present, t.tool_absent, t.prompt, t.resource, t.list].filter(Boolean).length === 1,
@@ -324,7 +399,7 @@ export const TestSpec = z
   .refine(
     (t) =>
       t.list === undefined ||
-      (['text_contains', 'text_matches', 'content', 'content_count'] as const).every(
+      (['text_contains', 'text_matches', 'content', 'content_count', 'content_type'] as const).every(
         (k) => t.expect?.[k] === undefined,
       ),
     {
@@ -341,7 +416,14 @@ export const TestSpec = z
       message:
         'ttl_ms and cache_scope are cache hints of list and resource results: they go with list or resource',
     },
-  );
+  )
+
+  .refine((t) => t.list === undefined || t.expect?.snapshot === undefined, {
+    message: 'snapshot compares a tool, prompt or resource result; a list is not one',
+  })
+  .refine((t) => t.expect?.snapshot !== undefined || t.sanitize === undefined, {
+    message: 'sanitize goes with expect.snapshot: it cleans the snapshot of volatile values',
+  });
 
 export const Suite = z
   .strictObject({
@@ -351,6 +433,10 @@ export const Suite = z
       'A protocol matrix for every server that names no protocol of its own.',
     ),
     answers: AnswersSpec.optional().describe('Default answers of every test.'),
+    schema_checks: SchemaChecks.optional().describe(
+      "Whether every tool result is checked against the tool's outputSchema: error (default), warn or off.",
+    ),
+    sanitize: Sanitizers.optional().describe('Snapshot sanitizers of every test.'),
     servers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), ServerSpec),
     tests: z.array(TestSpec).min(1),
   })
@@ -369,6 +455,7 @@ export type JsonOps = z.infer<typeof JsonOps>;
 export type AnswersSpec = z.infer<typeof AnswersSpec>;
 export type AskMatch = z.infer<typeof AskMatch>;
 export type ListKind = (typeof LIST_KINDS)[number];
+export type Sanitizer = z.infer<typeof Sanitizer>;
 
 /** The JSON Schema of the suite format, for editors (`mcptest schema`). */
 export function suiteJsonSchema(): Record<string, unknown> {

@@ -46,10 +46,21 @@ function indent(text: string, by: string): string {
     .join('\n');
 }
 
+/** The warnings (schema checks in warn mode) and notes (snapshots written) under a test line. */
+function asides(r: TestResult, c: Palette): string {
+  const lines = [
+    ...(r.warnings ?? []).map((w) =>
+      indent(c.yellow(printable(`warning: ${w.assertion}: ${w.message}`)), '      '),
+    ),
+    ...(r.notes ?? []).map((n) => `      ${c.dim(printable(`note: ${n}`))}`),
+  ];
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
 export function humanTestLine(r: TestResult, c: Palette): string {
   const ms = c.dim(`(${r.durationMs} ms)`);
   const name = r.label;
-  if (r.status === 'passed') return `  ${c.green('✓')} ${name} ${ms}\n`;
+  if (r.status === 'passed') return `  ${c.green('✓')} ${name} ${ms}\n${asides(r, c)}`;
   if (r.status === 'skipped') return `  ${c.yellow('-')} ${name} ${c.dim('(skipped)')}\n`;
   const lines = [`  ${c.red('✗')} ${name} ${ms}`];
   // Failure messages quote what the server answered: its control characters are escaped.
@@ -60,7 +71,7 @@ export function humanTestLine(r: TestResult, c: Palette): string {
       lines.push(`      hint: ${printable(r.error.hint)}`);
     }
   }
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n')}\n${asides(r, c)}`;
 }
 
 /** `server "api"`, with ` at REVISION` when a revision was asked for. */

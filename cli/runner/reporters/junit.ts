@@ -2,7 +2,8 @@
  * The JUnit XML reporter, in the shape CI systems read (Jenkins, GitLab, GitHub test reporters):
  * `testsuites > testsuite > testcase` with `failure` for failed assertions, `error` for tests
  * that could not run (connection, auth, timeout) and `skipped` for tests not reached after
- * `--bail`.
+ * `--bail`; a test's warnings (schema checks in warn mode) and notes (snapshots written) go to its
+ * `system-out`.
  */
 import { COVERAGE_KINDS, ratio } from '../coverage.js';
 import type { SuiteReport, TestResult } from '../run-suite.js';
@@ -22,7 +23,13 @@ const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
 function testcase(t: TestResult): string {
   const open = `    <testcase classname="${xmlEscape(t.server)}" name="${xmlEscape(t.label ?? t.name)}" time="${seconds(t.durationMs)}"`;
-  if (t.status === 'passed') return `${open}/>\n`;
+  // Warnings (schema checks in warn mode) and notes never fail a test: CI shows them as output.
+  const asides = [
+    ...(t.warnings ?? []).map((w) => `warning: ${w.assertion}: ${w.message}`),
+    ...(t.notes ?? []).map((n) => `note: ${n}`),
+  ];
+  const out = asides.length ? `      <system-out>${xmlEscape(asides.join('\n'))}</system-out>\n` : '';
+  if (t.status === 'passed') return out ? `${open}>\n${out}    </testcase>\n` : `${open}/>\n`;
   if (t.status === 'skipped')
     return `${open}>\n      <skipped message="not run after --bail"/>\n    </testcase>\n`;
   let body = '';
@@ -35,7 +42,7 @@ function testcase(t: TestResult): string {
     const text = t.error.hint ? `${t.error.message}\nhint: ${t.error.hint}` : t.error.message;
     body += `      <error message="${xmlEscape(t.error.message.split('\n')[0])}" type="${xmlEscape(t.error.code)}">${xmlEscape(text)}</error>\n`;
   }
-  return `${open}>\n${body}    </testcase>\n`;
+  return `${open}>\n${body}${out}    </testcase>\n`;
 }
 
 /**
