@@ -16,6 +16,7 @@ interface RunFlags {
   timeout: string;
   protocol?: string;
   json?: boolean;
+  updateSnapshots?: boolean;
 }
 
 function wholeNumber(flag: string, value: string, min: number, max: number): number {
@@ -47,7 +48,7 @@ export function registerRun(program: Command, io: CliIo, result: CommandResult):
   program
     .command('run')
     .description(
-      'run YAML suites of MCP tests (tool calls, prompts, resources, lists, tool presence) against one or more servers, in either MCP era or both',
+      'run YAML suites of MCP tests (tool calls, prompts, resources, lists, tool presence, surface snapshots) against one or more servers, in either MCP era or both',
     )
     .argument('<suites...>', 'suite files (YAML; see docs/suite-format.md or `mcptest schema`), run in turn')
     .option('--reporter <name>', `report format: ${REPORTERS.join(', ')}`, 'human')
@@ -67,6 +68,10 @@ export function registerRun(program: Command, io: CliIo, result: CommandResult):
       "speak this MCP revision to every server, over the suite's protocol:/protocols: (auto, 2026-07-28, 2025-11-25, 2025-06-18, 2025-03-26)",
     )
     .option(
+      '--update-snapshots',
+      'write the files of snapshot tests from what the servers offer now (creating missing ones) instead of comparing',
+    )
+    .option(
       '--timeout <seconds>',
       'time limit for connecting and for each call, in seconds like every command (timeout_ms in the suite overrides it)',
       '30',
@@ -81,6 +86,7 @@ Examples:
   mcptest run suite.yaml --json                    # the JSON report, eras and versions included
   mcptest run suite.yaml --protocol 2025-11-25     # every server at the 2025 handshake
   mcptest run suite.yaml --filter '[2026-07-28]'   # one revision of a protocol matrix
+  mcptest run suite.yaml --update-snapshots        # accept the servers' surfaces as they are now
 
 Several suites run one after the other, each with its own connections; every suite is checked
 before the first one starts. JUnit gets one <testsuite> per suite; JSON gets the report of a
@@ -90,6 +96,10 @@ Eras: each server speaks \`protocol:\` (auto by default: 2026-07-28 when the ser
 else the 2025 initialize handshake); \`protocols: [2026-07-28, 2025-11-25]\` runs every test once
 per revision, reported apart (\`echo [2026-07-28]\`). Reports name the era and version used.
 Canned \`answers:\` (elicitation, sampling, roots) serve both eras' requests for input.
+
+Snapshot tests (\`snapshot: surface.json\`, a file from \`mcptest snapshot\`, relative to the
+suite) fail on every breaking change of the server's surface (\`fail_on: risky\` for more);
+--update-snapshots rewrites their files (and creates missing ones) from the live servers.
 
 Auth per server in the suite: auth.bearer_token_env (a token in an env var), auth.oauth
 (client credentials, minted once by the daemon and shared by parallel runs), or nothing
@@ -176,7 +186,14 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
         if (io.signal.aborted) break;
         const report = await runSuite(
           loaded,
-          { filter: flags.filter, bail: flags.bail, concurrency, timeoutMs, protocol },
+          {
+            filter: flags.filter,
+            bail: flags.bail,
+            concurrency,
+            timeoutMs,
+            protocol,
+            updateSnapshots: flags.updateSnapshots === true,
+          },
           {
             // Step-up (a browser approval of a wider scope) reports on stderr, beside the live report.
             connect: (target, connectIo) =>

@@ -39,6 +39,8 @@ export interface RunOptions {
   timeoutMs: number;
   /** `--protocol`: every server at this revision, instead of the suite's choice or matrix. */
   protocol?: ProtocolChoice;
+  /** `--update-snapshots`: snapshot tests (re)write their files instead of comparing with them. */
+  updateSnapshots?: boolean;
 }
 
 /** Builds the name matcher of `--filter`. */
@@ -122,6 +124,7 @@ export async function runSuite(
     pool,
     schemas: await resultSchemas(),
     timeoutMs: options.timeoutMs,
+    updateSnapshots: options.updateSnapshots ?? false,
     signal: deps.signal,
     toolLists: new WeakMap<PooledConnection, Promise<ToolInfo[]>>(),
   };

@@ -1,6 +1,7 @@
 /**
  * One run of one test: on the pooled connection of its server, revision and answers, the request
- * the test names (a tool call, a prompt, a resource read, a list, a look at tools/list), then
+ * the test names (a tool call, a prompt, a resource read, a list, a look at tools/list, a surface
+ * snapshot: snapshot-test.ts), then
  * every assertion: on the content (assertions.ts) and on the exchange (exchange-assertions.ts:
  * what the server asked, the notifications after the action, the raw result's resultType and
  * cache hints). A test that cannot run becomes a failed result, never a thrown error.
@@ -24,7 +25,8 @@ import {
 import type { LoadedSuite } from './load-suite.js';
 import type { PlannedRun } from './protocol-matrix.js';
 import { type ErrorInfo, errorInfo, isAuthError, type TestKind, type TestResult } from './report.js';
-import type { ListKind, TestSpec } from './suite-schema.js';
+import { checkSnapshot, snapshotFile } from './snapshot-test.js';
+import type { ListKind, SnapshotSpec, TestSpec } from './suite-schema.js';
 import type { WireLeg } from './wire-tap.js';
 
 /** The SDK result schemas the runner validates answers with. */
@@ -42,6 +44,7 @@ export function testTarget(test: TestSpec): { kind: TestKind; tool: string } {
   if (test.tool_absent !== undefined) return { kind: 'tool_absent', tool: test.tool_absent };
   if (test.prompt !== undefined) return { kind: 'prompt', tool: test.prompt };
   if (test.list !== undefined) return { kind: 'list', tool: test.list };
+  if (test.snapshot !== undefined) return { kind: 'snapshot', tool: snapshotFile(test.snapshot) };
   return { kind: 'resource', tool: test.resource as string };
 }
 
@@ -94,6 +97,8 @@ export interface TestContext {
   schemas: ResultSchemas;
   /** Per-test (and per-connect) time limit in ms, unless the test sets its own. */
   timeoutMs: number;
+  /** `--update-snapshots`: snapshot tests (re)write their files instead of comparing (a plain flag other snapshot kinds read too). */
+  updateSnapshots: boolean;
   signal?: AbortSignal;
   /** Each connection's tools/list, fetched once for tool_present, tool_absent and output_schema. */
   toolLists: WeakMap<PooledConnection, Promise<ToolInfo[]>>;
@@ -309,6 +314,16 @@ async function act(
         : kind === 'tool_absent' && listed
           ? [{ assertion: 'tool_absent', message: `tools/list offers "${tool}", expected it hidden` }]
           : [];
+    return { failures, raw: undefined };
+  }
+  if (kind === 'snapshot') {
+    const failures = await checkSnapshot(pc.conn, test.snapshot as SnapshotSpec, {
+      suiteFile: ctx.loaded.file,
+      suiteDir: ctx.loaded.dir,
+      updateSnapshots: ctx.updateSnapshots,
+      timeoutMs: timeout,
+      signal,
+    });
     return { failures, raw: undefined };
   }
   if (kind === 'list') {

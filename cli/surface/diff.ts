@@ -315,6 +315,9 @@ const HANDLED = new Set([
 const LOWER_BOUNDS = new Set(['minimum', 'exclusiveMinimum', 'minLength', 'minItems', 'minProperties']);
 const UPPER_BOUNDS = new Set(['maximum', 'exclusiveMaximum', 'maxLength', 'maxItems', 'maxProperties']);
 
+const noBound = (v: unknown) =>
+  v === Number.MAX_SAFE_INTEGER || v === -Number.MAX_SAFE_INTEGER ? undefined : v;
+
 /** The JSON types a schema allows; null for any. */
 function typeSet(s: Schema): string[] | null {
   if (typeof s.type === 'string') return [s.type];
@@ -488,7 +491,10 @@ function diffSchema(
   for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
     if (HANDLED.has(k) || same(a[k], b[k])) continue;
     const here = `${at}${pointer(k)}`;
-    const [x, y] = [a[k], b[k]];
+    // ±(2^53 − 1) is what zod writes for every integer: no bound in practice.
+    const bound = LOWER_BOUNDS.has(k) || UPPER_BOUNDS.has(k);
+    const [x, y] = bound ? [noBound(a[k]), noBound(b[k])] : [a[k], b[k]];
+    if (x === undefined && y === undefined) continue;
     if (
       (LOWER_BOUNDS.has(k) || UPPER_BOUNDS.has(k)) &&
       (x === undefined || typeof x === 'number') &&
