@@ -6,7 +6,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import { McptestError } from '../../shared/errors.js';
-import { ASK_MESSAGE, ELICITATION_MESSAGE, ROOT_MESSAGE, SAMPLING_MESSAGE, Suite } from './suite-schema.js';
+import {
+  ASK_MESSAGE,
+  ELICITATION_MESSAGE,
+  ROOT_MESSAGE,
+  SAMPLING_MESSAGE,
+  SNAPSHOT_MESSAGE,
+  Suite,
+} from './suite-schema.js';
 
 export interface LoadedSuite {
   suite: Suite;
@@ -164,6 +171,8 @@ function unionMessage(p: ReadonlyArray<PathKey>): string | undefined {
       return ROOT_MESSAGE;
     case 'asks':
       return ASK_MESSAGE;
+    case 'snapshot':
+      return SNAPSHOT_MESSAGE;
     case 'ttl_ms':
       return 'expected milliseconds (a whole number), or operators like { gte: 1000 }';
     default:

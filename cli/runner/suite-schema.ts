@@ -254,6 +254,8 @@ export const Expect = z.strictObject({
 /** The classes of change a `snapshot:` test can fail on (cli/surface/diff.ts). */
 export const SNAPSHOT_FAIL_ON = ['breaking', 'risky', 'compatible'] as const;
 
+export const SNAPSHOT_MESSAGE = `expected a surface file (from mcptest snapshot), or { file, fail_on: ${SNAPSHOT_FAIL_ON.join(' | ')} }`;
+
 export const SnapshotSpec = z
   .union([
     z.string().min(1),

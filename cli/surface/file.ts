@@ -21,7 +21,7 @@ export function readSurfaceFile(file: string, cwd: string, missingOk = false): S
     throw new McptestError(
       'invalid_request',
       `cannot read the surface snapshot ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)}`,
-      { hint: `record it first: mcptest snapshot --url URL -o ${file}` },
+      { hint: `mcptest snapshot --url URL -o ${file}` },
     );
   }
   return parseSurface(text, file);
@@ -55,7 +55,7 @@ export function writeSurfaceFile(
     throw new McptestError(
       'invalid_request',
       `cannot write the surface snapshot ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      { hint: 'write it into a folder you can write to: -o ./surface.json' },
+      { hint: 'mcptest snapshot --url URL -o ./surface.json' },
     );
   }
   return before === null ? 'written' : 'updated';

@@ -104,7 +104,7 @@ export function parseSurface(text: string, file: string): Surface {
     doc = JSON.parse(text);
   } catch (err) {
     throw new McptestError('invalid_request', `${file} is not JSON: ${(err as Error).message}`, {
-      hint: `record it again: mcptest snapshot --url URL -o ${file}`,
+      hint: `mcptest snapshot --url URL -o ${file}`,
     });
   }
   const d = doc as Partial<Surface> | null;
@@ -112,14 +112,14 @@ export function parseSurface(text: string, file: string): Surface {
     throw new McptestError(
       'invalid_request',
       `${file} is not a surface snapshot (no "format": "${SURFACE_FORMAT}")`,
-      { hint: `record one with: mcptest snapshot --url URL -o ${file}` },
+      { hint: `mcptest snapshot --url URL -o ${file}` },
     );
   }
   for (const key of ['tools', 'prompts', 'resources', 'resourceTemplates', 'capabilities'] as const) {
     const v = d[key];
     if (v !== undefined && (v === null || typeof v !== 'object' || Array.isArray(v))) {
       throw new McptestError('invalid_request', `${file}: "${key}" must be an object`, {
-        hint: `record it again: mcptest snapshot --url URL -o ${file}`,
+        hint: `mcptest snapshot --url URL -o ${file}`,
       });
     }
   }

@@ -12,7 +12,14 @@ import {
   REWORDED_SIMILARITY,
   type SurfaceChange,
 } from '../../cli/surface/diff.js';
-import { type JsonObject, parseSurface, pointer, SURFACE_FORMAT, type Surface, surfaceText } from '../../cli/surface/format.js';
+import {
+  type JsonObject,
+  parseSurface,
+  pointer,
+  SURFACE_FORMAT,
+  type Surface,
+  surfaceText,
+} from '../../cli/surface/format.js';
 import { failingChanges, renderHuman } from '../../cli/surface/render.js';
 
 function surface(over: Partial<Surface> = {}): Surface {
@@ -53,7 +60,9 @@ test('an unchanged surface has no changes', () => {
 test('tools: removed is breaking (with a rename guess), new is compatible', () => {
   const input = obj({ path: { type: 'string' } }, ['path']);
   const changes = diffSurfaces(
-    surface({ tools: { read_file: { description: 'Reads a file.', inputSchema: input }, gone: { inputSchema: {} } } }),
+    surface({
+      tools: { read_file: { description: 'Reads a file.', inputSchema: input }, gone: { inputSchema: {} } },
+    }),
     surface({ tools: { read_text_file: { description: 'Reads a file.', inputSchema: input } } }),
   );
   assert.deepEqual(
@@ -64,15 +73,25 @@ test('tools: removed is breaking (with a rename guess), new is compatible', () =
       ['compatible', '/tools/read_text_file'],
     ],
   );
-  assert.match(byPointer(changes, '/tools/read_file')?.message ?? '', /removed \(renamed to "read_text_file"\?\)/);
+  assert.match(
+    byPointer(changes, '/tools/read_file')?.message ?? '',
+    /removed \(renamed to "read_text_file"\?\)/,
+  );
   assert.doesNotMatch(byPointer(changes, '/tools/gone')?.message ?? '', /renamed/);
 });
 
 test('input: a parameter becoming required, a new required one and a removed one are breaking', () => {
-  const a = { inputSchema: obj({ q: { type: 'string' }, limit: { type: 'integer' }, old: { type: 'string' } }, ['q']) };
+  const a = {
+    inputSchema: obj({ q: { type: 'string' }, limit: { type: 'integer' }, old: { type: 'string' } }, ['q']),
+  };
   const b = {
     inputSchema: obj(
-      { q: { type: 'string' }, limit: { type: 'integer' }, must: { type: 'string' }, may: { type: 'string' } },
+      {
+        q: { type: 'string' },
+        limit: { type: 'integer' },
+        must: { type: 'string' },
+        may: { type: 'string' },
+      },
       ['q', 'limit', 'must'],
     ),
   };
@@ -97,16 +116,24 @@ test('types: narrowed input breaks, widened input does not; output the other way
     ...(where === 'outputSchema' ? { outputSchema: obj({ v: { type } }) } : {}),
   });
   const at = (where: string) => `/tools/t/${where}/properties/v/type`;
-  assert.deepEqual(toolChanges(t('number', 'inputSchema'), t('integer', 'inputSchema')), [`breaking ${at('inputSchema')}`]);
-  assert.deepEqual(toolChanges(t('integer', 'inputSchema'), t('number', 'inputSchema')), [`compatible ${at('inputSchema')}`]);
+  assert.deepEqual(toolChanges(t('number', 'inputSchema'), t('integer', 'inputSchema')), [
+    `breaking ${at('inputSchema')}`,
+  ]);
+  assert.deepEqual(toolChanges(t('integer', 'inputSchema'), t('number', 'inputSchema')), [
+    `compatible ${at('inputSchema')}`,
+  ]);
   assert.deepEqual(toolChanges(t(['string', 'null'], 'inputSchema'), t('string', 'inputSchema')), [
     `breaking ${at('inputSchema')}`,
   ]);
   assert.deepEqual(toolChanges(t('string', 'inputSchema'), t(['string', 'number'], 'inputSchema')), [
     `compatible ${at('inputSchema')}`,
   ]);
-  assert.deepEqual(toolChanges(t('string', 'inputSchema'), t('number', 'inputSchema')), [`breaking ${at('inputSchema')}`]);
-  assert.deepEqual(toolChanges(t('integer', 'outputSchema'), t('number', 'outputSchema')), [`breaking ${at('outputSchema')}`]);
+  assert.deepEqual(toolChanges(t('string', 'inputSchema'), t('number', 'inputSchema')), [
+    `breaking ${at('inputSchema')}`,
+  ]);
+  assert.deepEqual(toolChanges(t('integer', 'outputSchema'), t('number', 'outputSchema')), [
+    `breaking ${at('outputSchema')}`,
+  ]);
   assert.deepEqual(toolChanges(t('number', 'outputSchema'), t('integer', 'outputSchema')), [
     `compatible ${at('outputSchema')}`,
   ]);
@@ -127,14 +154,20 @@ test('enum and const: a value removed from an input breaks, a value added to an 
     'compatible /tools/t/inputSchema/properties/mode/enum',
   ]);
   const out = (values: string[]) => ({ inputSchema: obj({}), outputSchema: obj({ s: { enum: values } }) });
-  assert.deepEqual(toolChanges(out(['ok']), out(['ok', 'partial'])), ['risky /tools/t/outputSchema/properties/s/enum']);
-  assert.deepEqual(toolChanges(out(['ok', 'partial']), out(['ok'])), ['compatible /tools/t/outputSchema/properties/s/enum']);
+  assert.deepEqual(toolChanges(out(['ok']), out(['ok', 'partial'])), [
+    'risky /tools/t/outputSchema/properties/s/enum',
+  ]);
+  assert.deepEqual(toolChanges(out(['ok', 'partial']), out(['ok'])), [
+    'compatible /tools/t/outputSchema/properties/s/enum',
+  ]);
   const c = (value: unknown) => ({ inputSchema: obj({ v: { const: value } }) });
   assert.deepEqual(toolChanges(c(1), c(2)), [
     'breaking /tools/t/inputSchema/properties/v/const',
     'compatible /tools/t/inputSchema/properties/v/const',
   ]);
-  assert.deepEqual(toolChanges({ inputSchema: obj({ v: {} }) }, c(1)), ['breaking /tools/t/inputSchema/properties/v/const']);
+  assert.deepEqual(toolChanges({ inputSchema: obj({ v: {} }) }, c(1)), [
+    'breaking /tools/t/inputSchema/properties/v/const',
+  ]);
 });
 
 test('outputSchema: removed is breaking, an output property removed is breaking, one added is compatible', () => {
@@ -158,17 +191,19 @@ test('outputSchema: removed is breaking, an output property removed is breaking,
     ['breaking /tools/t/outputSchema/properties/total'],
   );
   assert.equal(changes[0].message, 'output property "total" of the tool "t" was removed');
-  assert.deepEqual(toolChanges({ inputSchema: {}, outputSchema: fewer }, { inputSchema: {}, outputSchema: out }), [
-    'compatible /tools/t/outputSchema/properties/total',
-  ]);
+  assert.deepEqual(
+    toolChanges({ inputSchema: {}, outputSchema: fewer }, { inputSchema: {}, outputSchema: out }),
+    ['compatible /tools/t/outputSchema/properties/total'],
+  );
   // Required in the output no more: readers may miss it.
   const optional = obj(
     { results: { type: 'array', items: { type: 'string' } }, total: { type: 'integer' } },
     ['results'],
   );
-  assert.deepEqual(toolChanges({ inputSchema: {}, outputSchema: out }, { inputSchema: {}, outputSchema: optional }), [
-    'risky /tools/t/outputSchema/required',
-  ]);
+  assert.deepEqual(
+    toolChanges({ inputSchema: {}, outputSchema: out }, { inputSchema: {}, outputSchema: optional }),
+    ['risky /tools/t/outputSchema/required'],
+  );
 });
 
 test('nested objects and array items are compared with their own pointers and dotted paths', () => {
@@ -190,13 +225,19 @@ test('nested objects and array items are compared with their own pointers and do
       'breaking /tools/t/inputSchema/properties/filter/required',
     ],
   );
-  assert.match(changes[0].message, /parameter "filter\.tags\[\]" of the tool "t" no longer accepts the value "y"/);
+  assert.match(
+    changes[0].message,
+    /parameter "filter\.tags\[\]" of the tool "t" no longer accepts the value "y"/,
+  );
   assert.match(changes[1].message, /parameter "filter\.tags" of the tool "t" became required/);
 });
 
 test('additionalProperties false and tighter bounds break inputs; other keywords are risky', () => {
   assert.deepEqual(
-    toolChanges({ inputSchema: obj({ a: { type: 'string' } }) }, { inputSchema: obj({ a: { type: 'string' } }, [], { additionalProperties: false }) }),
+    toolChanges(
+      { inputSchema: obj({ a: { type: 'string' } }) },
+      { inputSchema: obj({ a: { type: 'string' } }, [], { additionalProperties: false }) },
+    ),
     ['breaking /tools/t/inputSchema/additionalProperties'],
   );
   assert.deepEqual(
@@ -206,14 +247,29 @@ test('additionalProperties false and tighter bounds break inputs; other keywords
     ),
     ['compatible /tools/t/inputSchema/additionalProperties'],
   );
-  const n = (schema: Record<string, unknown>) => ({ inputSchema: obj({ n: { type: 'integer', ...schema } }) });
-  assert.deepEqual(toolChanges(n({ maximum: 100 }), n({ maximum: 10 })), ['breaking /tools/t/inputSchema/properties/n/maximum']);
-  assert.deepEqual(toolChanges(n({ maximum: 10 }), n({})), ['compatible /tools/t/inputSchema/properties/n/maximum']);
-  assert.deepEqual(toolChanges(n({}), n({ minimum: 1 })), ['breaking /tools/t/inputSchema/properties/n/minimum']);
+  const n = (schema: Record<string, unknown>) => ({
+    inputSchema: obj({ n: { type: 'integer', ...schema } }),
+  });
+  assert.deepEqual(toolChanges(n({ maximum: 100 }), n({ maximum: 10 })), [
+    'breaking /tools/t/inputSchema/properties/n/maximum',
+  ]);
+  assert.deepEqual(toolChanges(n({ maximum: 10 }), n({})), [
+    'compatible /tools/t/inputSchema/properties/n/maximum',
+  ]);
+  assert.deepEqual(toolChanges(n({}), n({ minimum: 1 })), [
+    'breaking /tools/t/inputSchema/properties/n/minimum',
+  ]);
   // zod's ±(2^53 − 1) on every integer is no bound.
-  assert.deepEqual(toolChanges(n({}), n({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER })), []);
-  assert.deepEqual(toolChanges(n({ pattern: '^a' }), n({ pattern: '^b' })), ['risky /tools/t/inputSchema/properties/n/pattern']);
-  assert.deepEqual(toolChanges(n({ default: 5 }), n({ default: 50 })), ['risky /tools/t/inputSchema/properties/n/default']);
+  assert.deepEqual(
+    toolChanges(n({}), n({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER })),
+    [],
+  );
+  assert.deepEqual(toolChanges(n({ pattern: '^a' }), n({ pattern: '^b' })), [
+    'risky /tools/t/inputSchema/properties/n/pattern',
+  ]);
+  assert.deepEqual(toolChanges(n({ default: 5 }), n({ default: 50 })), [
+    'risky /tools/t/inputSchema/properties/n/default',
+  ]);
 });
 
 test('annotations: a flipped hint is risky, defaults count (destructiveHint is true unless said)', () => {
@@ -221,13 +277,20 @@ test('annotations: a flipped hint is risky, defaults count (destructiveHint is t
   assert.deepEqual(toolChanges(t({ destructiveHint: false }), t({ destructiveHint: true })), [
     'risky /tools/t/annotations/destructiveHint',
   ]);
-  assert.deepEqual(toolChanges(t({ destructiveHint: false }), t()), ['risky /tools/t/annotations/destructiveHint']);
+  assert.deepEqual(toolChanges(t({ destructiveHint: false }), t()), [
+    'risky /tools/t/annotations/destructiveHint',
+  ]);
   assert.deepEqual(toolChanges(t({ readOnlyHint: true }), t({ readOnlyHint: false })), [
     'risky /tools/t/annotations/readOnlyHint',
   ]);
   // Saying the default out loud changes nothing a client sees.
-  assert.deepEqual(toolChanges(t(), t({ destructiveHint: true })), ['compatible /tools/t/annotations/destructiveHint']);
-  const [flip] = diffSurfaces(surface({ tools: { t: t({ destructiveHint: false }) } }), surface({ tools: { t: t({ destructiveHint: true }) } }));
+  assert.deepEqual(toolChanges(t(), t({ destructiveHint: true })), [
+    'compatible /tools/t/annotations/destructiveHint',
+  ]);
+  const [flip] = diffSurfaces(
+    surface({ tools: { t: t({ destructiveHint: false }) } }),
+    surface({ tools: { t: t({ destructiveHint: true }) } }),
+  );
   assert.equal(flip.message, 'destructiveHint of the tool "t" flipped from false to true');
 });
 
@@ -240,9 +303,10 @@ test('descriptions: a rewrite is risky, a rewording compatible, by word similari
   assert.deepEqual(toolChanges(t('Reads a file from disk.'), t('Reads a text file from disk.')), [
     'compatible /tools/t/description',
   ]);
-  assert.deepEqual(toolChanges(t('Reads a file from disk.'), t('Deletes every file it is given, without asking.')), [
-    'risky /tools/t/description',
-  ]);
+  assert.deepEqual(
+    toolChanges(t('Reads a file from disk.'), t('Deletes every file it is given, without asking.')),
+    ['risky /tools/t/description'],
+  );
   assert.ok(REWORDED_SIMILARITY > 0 && REWORDED_SIMILARITY < 1);
 });
 
@@ -269,7 +333,10 @@ test('capabilities, protocol versions and the server: dropped is breaking, a ver
     ],
   );
   // Recorded in different eras: server/discover is not compared, and that is said.
-  const legacy = surface({ recordedWith: { era: 'legacy', protocolVersion: '2025-11-25' }, discover: undefined });
+  const legacy = surface({
+    recordedWith: { era: 'legacy', protocolVersion: '2025-11-25' },
+    discover: undefined,
+  });
   assert.deepEqual(
     diffSurfaces(surface(), legacy).map((c) => `${c.class} ${c.pointer}`),
     ['compatible /recordedWith/era'],
@@ -278,12 +345,17 @@ test('capabilities, protocol versions and the server: dropped is breaking, a ver
 
 test('prompts, resources and templates: removed breaks, a new required argument breaks', () => {
   const a = surface({
-    prompts: { review: { arguments: { code: { required: true }, lang: { required: false } } }, old: { arguments: {} } },
+    prompts: {
+      review: { arguments: { code: { required: true }, lang: { required: false } } },
+      old: { arguments: {} },
+    },
     resources: { 'file:///a': { name: 'a', mimeType: 'text/plain' }, 'file:///b': { name: 'b' } },
     resourceTemplates: { 'notes://{id}': { name: 'note' } },
   });
   const b = surface({
-    prompts: { review: { arguments: { code: { required: true }, lang: { required: true }, tone: { required: true } } } },
+    prompts: {
+      review: { arguments: { code: { required: true }, lang: { required: true }, tone: { required: true } } },
+    },
     resources: { 'file:///a': { name: 'a', mimeType: 'text/markdown' }, 'file:///c': { name: 'c' } },
     resourceTemplates: {},
   });
@@ -321,7 +393,10 @@ test('thresholds: --fail-on picks the changes at or above a class; never picks n
 test('the file form: sorted keys, fixed top-level order, volatile fields dropped, read back equal', () => {
   const s = surface({
     tools: {
-      b: { inputSchema: { type: 'object', required: ['z', 'a'], properties: { z: {}, a: {} } }, annotations: { title: 'B' } },
+      b: {
+        inputSchema: { type: 'object', required: ['z', 'a'], properties: { z: {}, a: {} } },
+        annotations: { title: 'B' },
+      },
       a: { inputSchema: { type: 'object', _meta: { at: 1 } } as never },
     },
   });
