@@ -2,7 +2,8 @@
  * A `snapshot:` test: the server's surface, recorded on the test's pooled connection, against the
  * surface file the test names (relative to the suite file). Every change at or above the test's
  * `fail_on` (breaking by default) is one failure naming its JSON pointer; with
- * `--update-snapshots` the file is (re)written instead and the test passes. A missing file is a
+ * `--update-snapshots` the file is (re)written instead and the test passes (kept when it differs
+ * only by the era it was recorded in, for protocol matrices). A missing file is a
  * failure that says how to create it.
  */
 import { readSurfaceFile, writeSurfaceFile } from '../surface/file.js';
@@ -47,11 +48,15 @@ export async function checkSnapshot(
     { timeoutMs: options.timeoutMs, signal: options.signal },
   );
   const accept = `mcptest run ${options.suiteFile} --update-snapshots`;
+  const stored = readSurfaceFile(file, options.suiteDir, true);
   if (options.updateSnapshots) {
-    writeSurfaceFile(live, file, options.suiteDir);
+    // A protocol matrix records in each era: a file that differs only by the era it was recorded
+    // in is kept, so updating twice does not flip it between the eras.
+    const changes = stored ? diffSurfaces(stored, live) : [];
+    const eraOnly = changes.length > 0 && changes.every((c) => c.pointer === '/recordedWith/era');
+    if (!eraOnly) writeSurfaceFile(live, file, options.suiteDir);
     return [];
   }
-  const stored = readSurfaceFile(file, options.suiteDir, true);
   if (!stored) {
     return [
       {

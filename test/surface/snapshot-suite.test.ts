@@ -172,3 +172,32 @@ describe('the suite format', () => {
     }
   });
 });
+
+describe('a protocol matrix', () => {
+  it('compares both eras with one file, and updating twice leaves it as it was', async () => {
+    server.setVersion('v1');
+    fs.writeFileSync(
+      path.join(dir, 'matrix.yaml'),
+      `servers:
+  notes: { url: ${server.url}, protocols: [2026-07-28, 2025-11-25] }
+tests:
+  - name: surface
+    snapshot: snapshots/matrix.json
+`,
+    );
+    const suite = path.join('suites', 'matrix.yaml');
+    const created = await runCli(['run', suite, '--update-snapshots', '--concurrency', '1'], {
+      env,
+      ...TIMEOUT,
+    });
+    assert.equal(created.code, 0, created.stdout);
+    const first = fs.readFileSync(path.join(dir, 'snapshots', 'matrix.json'), 'utf8');
+    const again = await runCli(['run', suite, '--update-snapshots'], { env, ...TIMEOUT });
+    assert.equal(again.code, 0, again.stdout);
+    assert.equal(fs.readFileSync(path.join(dir, 'snapshots', 'matrix.json'), 'utf8'), first);
+    const check = await runCli(['run', suite], { env, ...TIMEOUT });
+    assert.equal(check.code, 0, check.stdout);
+    assert.match(check.stdout, /✓ surface \[2026-07-28\]/);
+    assert.match(check.stdout, /✓ surface \[2025-11-25\]/);
+  });
+});
