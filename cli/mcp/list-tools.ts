@@ -181,12 +181,18 @@ async function listAll<T>(
 
 /** The lists {@link pagedList} follows: each method, its result schema and item key. */
 const LIST_METHODS = {
-  prompts: { method: 'prompts/list', schema: 'ListPromptsResult', items: 'prompts' },
-  resources: { method: 'resources/list', schema: 'ListResourcesResult', items: 'resources' },
+  prompts: { method: 'prompts/list', schema: 'ListPromptsResult', items: 'prompts', noun: 'prompts' },
+  resources: {
+    method: 'resources/list',
+    schema: 'ListResourcesResult',
+    items: 'resources',
+    noun: 'resources',
+  },
   resourceTemplates: {
     method: 'resources/templates/list',
     schema: 'ListResourceTemplatesResult',
     items: 'resourceTemplates',
+    noun: 'resource templates',
   },
 } as const;
 
@@ -199,9 +205,9 @@ export async function pagedList<T = Record<string, unknown>>(
   list: keyof typeof LIST_METHODS,
   options: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<T[]> {
-  const { method, schema, items } = LIST_METHODS[list];
+  const { method, schema, items, noun } = LIST_METHODS[list];
   const request = { timeout: options.timeoutMs, signal: options.signal };
-  return pagedItems(method, list, async (cursor) => {
+  return pagedItems(method, noun, async (cursor) => {
     const res = await onePage(client, method, schema, cursor, request);
     return { items: (res[items] as T[] | undefined) ?? [], nextCursor: res.nextCursor };
   });
