@@ -17,6 +17,8 @@ export const ExitCode = {
   auth: 3,
   /** A login is still waiting for a human (`--no-wait`). */
   pending: 4,
+  /** `mcptest diff` found changes at or above its `--fail-on` class (breaking by default). */
+  changes: 5,
   /** Interrupted by the user (Ctrl-C). */
   cancel: 130,
 } as const;

@@ -27,5 +27,7 @@ export const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Pro
   { names: ['proxy'], load: async () => (await import('./proxy.js')).registerProxy },
   { names: ['bridge'], load: async () => (await import('./bridge.js')).registerBridge },
   { names: ['conformance'], load: async () => (await import('./conformance.js')).registerConformance },
+  { names: ['snapshot'], load: async () => (await import('./snapshot.js')).registerSnapshot },
+  { names: ['diff'], load: async () => (await import('./diff.js')).registerDiff },
   { names: ['mcp-server'], load: async () => (await import('./mcp-server.js')).registerMcpServer },
 ];

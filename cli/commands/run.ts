@@ -62,7 +62,7 @@ export function registerRun(program: Command, io: CliIo, result: CommandResult):
   program
     .command('run')
     .description(
-      'run YAML suites of MCP tests (tool calls, prompts, resources, lists, tool presence) against one or more servers, in either MCP era or both',
+      'run YAML suites of MCP tests (tool calls, prompts, resources, lists, tool presence, surface snapshots) against one or more servers, in either MCP era or both',
     )
     .argument('<suites...>', 'suite files (YAML; see docs/suite-format.md or `mcptest schema`), run in turn')
     .option('--reporter <name>', `report format: ${REPORTERS.join(', ')}`, 'human')
@@ -95,7 +95,7 @@ export function registerRun(program: Command, io: CliIo, result: CommandResult):
     )
     .option(
       '--update-snapshots',
-      'write result snapshots (expect.snapshot) that are missing or differ, instead of failing; the tests pass with a note',
+      'write the snapshot files that are missing or differ (expect.snapshot results, snapshot: surfaces) from what the servers answer now, instead of failing',
     )
     .option(
       '--timeout <seconds>',
@@ -115,7 +115,7 @@ Examples:
   mcptest run suite.yaml --coverage                # tools 12/15 (80%): untested create_issue, …
   mcptest run suite.yaml --min-coverage tools=90,prompts=50 --reporter junit --output mcp.xml
   mcptest run suite.yaml --schema-checks warn      # outputSchema breaks reported, not failed
-  mcptest run suite.yaml --update-snapshots        # (re)write expect.snapshot files
+  mcptest run suite.yaml --update-snapshots        # (re)write snapshot files: results and surfaces
 
 Several suites run one after the other, each with its own connections; every suite is checked
 before the first one starts. JUnit gets one <testsuite> per suite; JSON gets the report of a
@@ -139,6 +139,10 @@ with an outputSchema must answer structuredContent (tool errors are exempt). A b
 test unless schema_checks: warn|off (suite or server) or --schema-checks says otherwise.
 Snapshots: expect.snapshot: FILE compares the sanitized result (UUIDs, timestamps, JWTs, epoch
 milliseconds and the suite's sanitize: rules replaced) with FILE; a change fails with a diff.
+
+Snapshot tests (\`snapshot: surface.json\`, a file from \`mcptest snapshot\`, relative to the
+suite) fail on every breaking change of the server's surface (\`fail_on: risky\` for more);
+--update-snapshots rewrites their files (and creates missing ones) from the live servers.
 
 Auth per server in the suite: auth.bearer_token_env (a token in an env var), auth.oauth
 (client credentials, minted once by the daemon and shared by parallel runs), or nothing

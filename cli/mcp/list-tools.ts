@@ -178,3 +178,37 @@ async function listAll<T>(
     throw conn.explain(err);
   }
 }
+
+/** The lists {@link pagedList} follows: each method, its result schema and item key. */
+const LIST_METHODS = {
+  prompts: { method: 'prompts/list', schema: 'ListPromptsResult', items: 'prompts', noun: 'prompts' },
+  resources: {
+    method: 'resources/list',
+    schema: 'ListResourcesResult',
+    items: 'resources',
+    noun: 'resources',
+  },
+  resourceTemplates: {
+    method: 'resources/templates/list',
+    schema: 'ListResourceTemplatesResult',
+    items: 'resourceTemplates',
+    noun: 'resource templates',
+  },
+} as const;
+
+/**
+ * Every page of the prompts, resources or resource templates of a client (the runner's narrower
+ * view of one too); errors from the client are thrown as they come, as by {@link pagedTools}.
+ */
+export async function pagedList<T = Record<string, unknown>>(
+  client: ToolLister,
+  list: keyof typeof LIST_METHODS,
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<T[]> {
+  const { method, schema, items, noun } = LIST_METHODS[list];
+  const request = { timeout: options.timeoutMs, signal: options.signal };
+  return pagedItems(method, noun, async (cursor) => {
+    const res = await onePage(client, method, schema, cursor, request);
+    return { items: (res[items] as T[] | undefined) ?? [], nextCursor: res.nextCursor };
+  });
+}

@@ -11,6 +11,7 @@
 import path from 'node:path';
 import type { McptestError } from '../../shared/errors.js';
 import type { Answers, Ask, ProtocolChoice, ProtocolEra, ServerTarget } from '../mcp/target.js';
+import type { SurfaceSource } from '../surface/record.js';
 import { answersKey } from './answers.js';
 import type { LoadedSuite } from './load-suite.js';
 import { errorInfo, isAuthError, type RunEvent, type ServerResult } from './report.js';
@@ -47,8 +48,10 @@ export interface RunnerConnection {
   protocolVersion?: string;
   /** What the server asked for on this connection so far, in order. */
   asks?: Ask[];
-  /** The capabilities the server declared (what `--coverage` lists); unknown when absent. */
+  /** What the server said of itself, for `snapshot:` tests (an `McpConnection` has them all). */
+  serverInfo?: { name?: string; title?: string; version?: string };
   capabilities?: Record<string, unknown>;
+  discover?: SurfaceSource['discover'];
 }
 
 export type Connector = (

@@ -22,6 +22,7 @@ import {
   ROOT_MESSAGE,
   SAMPLING_MESSAGE,
   SANITIZER_MESSAGE,
+  SNAPSHOT_MESSAGE,
   Suite,
   TOOL_CONTENT_TYPES,
 } from './suite-schema.js';
@@ -185,6 +186,8 @@ function unionMessage(p: ReadonlyArray<PathKey>): string | undefined {
       return ROOT_MESSAGE;
     case 'asks':
       return ASK_MESSAGE;
+    case 'snapshot':
+      return SNAPSHOT_MESSAGE;
     case 'ttl_ms':
       return 'expected milliseconds (a whole number), or operators like { gte: 1000 }';
     case 'sanitize':

@@ -17,7 +17,7 @@ export interface ErrorInfo {
 }
 
 export type TestStatus = 'passed' | 'failed' | 'skipped';
-export type TestKind = 'tool' | 'tool_present' | 'tool_absent' | 'prompt' | 'resource' | 'list';
+export type TestKind = 'tool' | 'tool_present' | 'tool_absent' | 'prompt' | 'resource' | 'list' | 'snapshot';
 
 export interface TestResult {
   name: string;
@@ -25,7 +25,7 @@ export interface TestResult {
   label: string;
   server: string;
   kind: TestKind;
-  /** The tool called or looked for, the prompt, the resource URI, or the list. */
+  /** The tool called or looked for, the prompt, the resource URI, the list, or the snapshot file. */
   tool: string;
   /** The revision asked for (`protocol:`, a matrix entry, `--protocol`; `auto` by default). */
   protocol: ProtocolChoice;

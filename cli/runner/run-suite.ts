@@ -47,7 +47,7 @@ export interface RunOptions {
   minCoverage?: Partial<Record<CoverageKind, number>>;
   /** `--schema-checks`: how every server's schema checks count, over the suite's `schema_checks:`. */
   schemaChecks?: SchemaCheckMode;
-  /** `--update-snapshots`: write missing or different result snapshots instead of failing. */
+  /** `--update-snapshots`: write missing or different snapshots (results, surfaces) instead of failing. */
   updateSnapshots?: boolean;
 }
 
@@ -132,10 +132,10 @@ export async function runSuite(
     pool,
     schemas: await resultSchemas(),
     timeoutMs: options.timeoutMs,
+    updateSnapshots: options.updateSnapshots ?? false,
     signal: deps.signal,
     toolLists: new WeakMap<PooledConnection, Promise<ToolInfo[]>>(),
     schemaChecks: options.schemaChecks,
-    updateSnapshots: options.updateSnapshots,
     snapshotWrites: new Map<string, string>(),
   };
 

@@ -1,6 +1,7 @@
 /**
  * One run of one test: on the pooled connection of its server, revision and answers, the request
- * the test names (a tool call, a prompt, a resource read, a list, a look at tools/list), then
+ * the test names (a tool call, a prompt, a resource read, a list, a look at tools/list, a surface
+ * snapshot: snapshot-test.ts), then
  * every assertion: on the content (assertions.ts), the tool's own outputSchema (schema-checks.ts:
  * a failure or a warning by `schema_checks`), the result snapshot (result-snapshot.ts) and on
  * the exchange (exchange-assertions.ts: what the server asked, the notifications after the
@@ -36,7 +37,8 @@ import type { PlannedRun } from './protocol-matrix.js';
 import { type ErrorInfo, errorInfo, isAuthError, type TestKind, type TestResult } from './report.js';
 import { checkSnapshot } from './result-snapshot.js';
 import { checkOutputSchema, type SchemaCheckMode, schemaCheckMode } from './schema-checks.js';
-import type { ListKind, TestSpec } from './suite-schema.js';
+import { checkSnapshot as checkSurfaceSnapshot, snapshotFile } from './snapshot-test.js';
+import type { ListKind, SnapshotSpec, TestSpec } from './suite-schema.js';
 import type { WireLeg } from './wire-tap.js';
 
 /** The SDK result schemas the runner validates answers with. */
@@ -54,6 +56,7 @@ export function testTarget(test: TestSpec): { kind: TestKind; tool: string } {
   if (test.tool_absent !== undefined) return { kind: 'tool_absent', tool: test.tool_absent };
   if (test.prompt !== undefined) return { kind: 'prompt', tool: test.prompt };
   if (test.list !== undefined) return { kind: 'list', tool: test.list };
+  if (test.snapshot !== undefined) return { kind: 'snapshot', tool: snapshotFile(test.snapshot) };
   return { kind: 'resource', tool: test.resource as string };
 }
 
@@ -106,13 +109,13 @@ export interface TestContext {
   schemas: ResultSchemas;
   /** Per-test (and per-connect) time limit in ms, unless the test sets its own. */
   timeoutMs: number;
+  /** `--update-snapshots`: surface snapshot tests and result snapshots (re)write their files instead of comparing. */
+  updateSnapshots: boolean;
   signal?: AbortSignal;
   /** Each connection's tools/list, fetched once for tool_present, tool_absent and the schema checks. */
   toolLists: WeakMap<PooledConnection, Promise<ToolInfo[]>>;
   /** `--schema-checks`: the mode of every server, over the suite's `schema_checks:`. */
   schemaChecks?: SchemaCheckMode;
-  /** `--update-snapshots`: missing or different result snapshots are written. */
-  updateSnapshots?: boolean;
   /** The snapshots written in this run, by absolute path (one file, several revisions). */
   snapshotWrites?: Map<string, string>;
 }
@@ -367,6 +370,16 @@ async function act(
         : kind === 'tool_absent' && listed
           ? [{ assertion: 'tool_absent', message: `tools/list offers "${tool}", expected it hidden` }]
           : [];
+    return { failures, raw: undefined };
+  }
+  if (kind === 'snapshot') {
+    const failures = await checkSurfaceSnapshot(pc.conn, test.snapshot as SnapshotSpec, {
+      suiteFile: ctx.loaded.file,
+      suiteDir: ctx.loaded.dir,
+      updateSnapshots: ctx.updateSnapshots,
+      timeoutMs: timeout,
+      signal,
+    });
     return { failures, raw: undefined };
   }
   if (kind === 'list') {

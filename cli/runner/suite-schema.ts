@@ -329,6 +329,28 @@ export const Expect = z.strictObject({
     ),
 });
 
+/** The classes of change a `snapshot:` test can fail on (cli/surface/diff.ts). */
+export const SNAPSHOT_FAIL_ON = ['breaking', 'risky', 'compatible'] as const;
+
+export const SNAPSHOT_MESSAGE = `expected a surface file (from mcptest snapshot), or { file, fail_on: ${SNAPSHOT_FAIL_ON.join(' | ')} }`;
+
+export const SnapshotSpec = z
+  .union([
+    z.string().min(1),
+    z.strictObject({
+      file: z.string().min(1).describe('The surface file, relative to the suite file.'),
+      fail_on: z
+        .enum(SNAPSHOT_FAIL_ON, { error: `expected ${SNAPSHOT_FAIL_ON.join(', ')}` })
+        .optional()
+        .describe('The least severe change that fails the test; breaking by default.'),
+    }),
+  ])
+  .describe(
+    'A surface snapshot (mcptest snapshot) the server must still match: the file, relative to the suite, or { file, fail_on }. The test fails on every change at or above fail_on (breaking by default); `mcptest run --update-snapshots` rewrites the file.',
+  );
+
+export type SnapshotSpec = z.infer<typeof SnapshotSpec>;
+
 export const TestSpec = z
   .strictObject({
     name: z.string().min(1),
@@ -360,13 +382,20 @@ export const TestSpec = z
     sanitize: Sanitizers.optional().describe(
       "This test's snapshot sanitizers (after the suite's and the server's).",
     ),
+    snapshot: SnapshotSpec.optional(),
   })
   .refine(
-    (t) => [t.tool, t.tool_present, t.tool_absent, t.prompt, t.resource, t.list].filter(Boolean).length === 1,
+    (t) =>
+      [t.tool, t.tool_present, t.tool_absent, t.prompt, t.resource, t.list, t.snapshot].filter(Boolean)
+        .length === 1,
     {
-      message: 'a test needs exactly one of tool, tool_present, tool_absent, prompt, resource or list',
+      message:
+        'a test needs exactly one of tool, tool_present, tool_absent, prompt, resource, list or snapshot',
     },
   )
+  .refine((t) => t.snapshot === undefined || t.expect === undefined, {
+    message: 'a snapshot test has no expect: it fails on the changes its fail_on names',
+  })
   .refine((t) => t.tool !== undefined || t.prompt !== undefined || t.arguments === undefined, {
     message: 'arguments go with tool or prompt',
   })
