@@ -47,6 +47,13 @@ So the suite passes \`mcptest run\` as written, again and again. With --prompts 
 it also gets each prompt and reads each listed resource (20 of each at most); one that fails
 gets no test, and stderr says why.
 
+The first test guards against breaking changes: \`snapshot: SUITE.surface.json\`, the server's
+surface (tools with their schemas, prompts, resources, capabilities) recorded before any call
+and written beside the suite; it fails on a tool removed, a parameter made required, an output
+field gone (mcptest diff's classes). Every call's result is also checked against its tool's
+outputSchema (schema_checks, on by default). A printed suite (no --output) gets no snapshot
+test, since no file holds the surface: record one with \`mcptest snapshot -o surface.json\`.
+
 With --negative each tool also gets input-rejection tests: one call leaving out a required
 argument, one giving a typed argument a value of another type (a number where a string goes),
 each with \`expect: { rejects_input: true }\`. They pass when the server refuses the call with a
@@ -68,12 +75,17 @@ Exit codes: 0 written, 2 --output exists (add --force), 3 the server refused our
       const path = await import('node:path');
       const { targetFromOptions } = await import('../mcp/target-options.js');
       const { connectToServer } = await import('../mcp/connect.js');
-      const { assertWritable, scaffoldSuite, writeSuiteFile } = await import('../scaffold/scaffold-suite.js');
+      const { assertWritable, scaffoldSuite, surfaceFileFor, writeSuiteFile } = await import(
+        '../scaffold/scaffold-suite.js'
+      );
       const target = targetFromOptions(opts);
       const again = `${rerunCommand(opts)} --output ${opts.output} --force`;
       const file = opts.output ? path.resolve(io.cwd, opts.output) : undefined;
+      const surfaceFile = file ? surfaceFileFor(file) : undefined;
+      const surfacePath = file && surfaceFile ? path.join(path.dirname(file), surfaceFile) : undefined;
       // Refuse before calling any tool, not after.
       if (file) assertWritable(file, Boolean(opts.force), again);
+      if (surfacePath) assertWritable(surfacePath, Boolean(opts.force), again);
       const conn = await connectToServer(target, io);
       let scaffold: Awaited<ReturnType<typeof scaffoldSuite>>;
       try {
@@ -85,6 +97,7 @@ Exit codes: 0 written, 2 --output exists (add --force), 3 the server refused our
           timeoutMs: target.timeoutMs,
           signal: io.signal,
           suiteDir: file ? path.dirname(file) : io.cwd,
+          surfaceFile,
           cwd: io.cwd,
         });
       } finally {
@@ -92,6 +105,10 @@ Exit codes: 0 written, 2 --output exists (add --force), 3 the server refused our
       }
       if (file) {
         writeSuiteFile(file, scaffold.yaml, Boolean(opts.force), again);
+        if (surfacePath) {
+          const { writeSurfaceFile } = await import('../surface/file.js');
+          writeSurfaceFile(scaffold.surface, surfacePath, io.cwd);
+        }
       }
       if (opts.json) {
         io.stdout(
@@ -110,16 +127,23 @@ Exit codes: 0 written, 2 --output exists (add --force), 3 the server refused our
       );
       const negative = scaffold.tests.filter((t) => t.kind === 'negative' && t.outcome !== 'none');
       const unbroken = scaffold.tests.filter((t) => t.kind === 'negative' && t.outcome === 'none');
-      const total = calls.length + pending.length + read.length + negative.length;
+      const snapshot = scaffold.tests.find((t) => t.kind === 'snapshot' && t.outcome === 'ok');
+      const total = calls.length + pending.length + read.length + negative.length + (snapshot ? 1 : 0);
       io.stderr(
         `${file ? `Wrote ${opts.output}: ` : ''}${total} ${total === 1 ? 'test' : 'tests'}, ${calls.length} calling a tool` +
           (read.length ? `, ${read.length} getting a prompt or reading a resource` : '') +
           (negative.length ? `, ${negative.length} expecting bad input to be rejected` : '') +
+          (snapshot ? `, 1 checking the surface against ${snapshot.tool} (written beside it)` : '') +
           (pending.length
             ? `; ${pending.length} only check the tool is listed (see the comments): ${pending.map((t) => t.tool).join(', ')}`
             : '') +
           '\n',
       );
+      if (!file) {
+        io.stderr(
+          'With --output FILE the suite also gets a surface snapshot test (FILE.surface.json, written beside it) that fails on breaking changes.\n',
+        );
+      }
       for (const t of pending.filter((p) => p.outcome === 'tool_error' || p.outcome === 'call_failed')) {
         io.stderr(`not a call test: ${t.tool}: ${t.note}\n`);
       }

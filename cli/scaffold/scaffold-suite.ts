@@ -17,6 +17,8 @@ import { listAllPrompts, listAllResources, listAllTools } from '../mcp/list-tool
 import type { ServerTarget } from '../mcp/target.js';
 import { resultText, type ToolResult } from '../runner/assertions.js';
 import { Suite, type ServerSpec, type TestSpec } from '../runner/suite-schema.js';
+import type { Surface } from '../surface/format.js';
+import { recordConnection } from '../surface/record.js';
 import { negativeTests } from './negative-tests.js';
 import { proposeAssertions, SAMPLE_CALLS } from './propose-assertions.js';
 import { sampleArguments } from './sample-arguments.js';
@@ -36,6 +38,11 @@ export interface ScaffoldOptions {
   signal?: AbortSignal;
   /** Folder the suite will be written to: a stdio server's cwd is made relative to it. */
   suiteDir?: string;
+  /**
+   * The surface snapshot file of the suite's `snapshot:` test, relative to `suiteDir` (the caller
+   * writes `surface` there); unset (a printed suite), there is no such test.
+   */
+  surfaceFile?: string;
   cwd: string;
 }
 
@@ -50,7 +57,7 @@ export interface ScaffoldedTest {
    * test (never called while scaffolding), or with outcome `none` the note saying why the tool
    * has none.
    */
-  kind: 'call' | 'present' | 'prompt' | 'resource' | 'negative';
+  kind: 'call' | 'present' | 'prompt' | 'resource' | 'negative' | 'snapshot';
   outcome: 'ok' | 'tool_error' | 'auth_refused' | 'call_failed' | 'not_called' | 'none';
   note?: string;
 }
@@ -59,6 +66,13 @@ export interface ScaffoldResult {
   yaml: string;
   suite: Suite;
   tests: ScaffoldedTest[];
+  /** The server's surface as recorded now, for the `snapshot:` test's file (`surfaceFile`). */
+  surface: Surface;
+}
+
+/** The surface file a suite written to `suiteFile` gets: `suite.yaml` → `suite.surface.json`. */
+export function surfaceFileFor(suiteFile: string): string {
+  return `${path.basename(suiteFile).replace(/\.ya?ml$/i, '')}.surface.json`;
 }
 
 /**
@@ -158,6 +172,10 @@ export async function scaffoldSuite(conn: McpConnection, options: ScaffoldOption
   const tests: TestSpec[] = [];
   const comments: Array<string | undefined> = [];
   const report: ScaffoldedTest[] = [];
+  // Recorded first, before any tool is called (a call may change what the server offers), and
+  // the first test: a tool a later call adds is then a compatible change, not a break.
+  const surface = await recordConnection(conn, options.signal);
+  addSnapshotTest(options, { tests, comments, report });
   for (const tool of tools) {
     const args = sampleArguments(tool.inputSchema);
     const hasArgs = Object.keys(args).length > 0;
@@ -251,7 +269,34 @@ export async function scaffoldSuite(conn: McpConnection, options: ScaffoldOption
       `the scaffolded suite does not match the suite schema: ${checked.error.message}`,
     );
   }
-  return { yaml: renderSuite(suite, comments, describe(conn)), suite, tests: report };
+  return { yaml: renderSuite(suite, comments, describe(conn)), suite, tests: report, surface };
+}
+
+/**
+ * The suite's guard against breaking changes: a `snapshot:` test of the server's surface as it is
+ * now (tools with their schemas, prompts, resources, capabilities), failing on every breaking
+ * change (cli/surface/diff.ts), when the suite goes to a file and its surface file beside it.
+ * A suite printed instead gets none (it must pass as written; no file holds the surface), only a
+ * note saying how. Schema checks of every call are on by default besides.
+ */
+function addSnapshotTest(options: ScaffoldOptions, out: Collected): void {
+  const name = 'the surface has no breaking change';
+  const file = options.surfaceFile;
+  if (!file) {
+    out.report.push({
+      name,
+      tool: 'surface.json',
+      kind: 'snapshot',
+      outcome: 'none',
+      note: 'a printed suite gets no surface snapshot test: with --output FILE (scaffold_suite: path) the surface is recorded to FILE.surface.json beside it, and a snapshot: test fails the suite on breaking changes',
+    });
+    return;
+  }
+  out.tests.push({ name, snapshot: file });
+  out.comments.push(
+    ` ${file}: the surface recorded while scaffolding, before any call; fails on breaking changes (accept intended ones with mcptest run SUITE --update-snapshots)`,
+  );
+  out.report.push({ name, tool: file, kind: 'snapshot', outcome: 'ok' });
 }
 
 /** How many prompts or resources a scaffold gets or reads at most. */

@@ -181,7 +181,18 @@ test('scaffold_suite writes a suite that `mcptest run` passes unchanged, and ref
   assert.equal(out.path, file);
   assert.equal(out.written, true);
   assert.equal(fs.readFileSync(file, 'utf8'), out.yaml);
-  assert.equal(out.tests.length, 7);
+  assert.equal(out.tests.length, 8);
+  const snapshot = out.tests.find((t: { kind: string }) => t.kind === 'snapshot');
+  assert.deepEqual(snapshot, {
+    name: 'the surface has no breaking change',
+    tool: 'scaffolded.surface.json',
+    kind: 'snapshot',
+    outcome: 'ok',
+  });
+  assert.ok(
+    fs.existsSync(path.join(home, 'scaffolded.surface.json')),
+    'the surface is written beside the suite',
+  );
   const admin = out.tests.find((t: { tool: string }) => t.tool === 'admin_reset');
   assert.equal(admin.kind, 'present');
   assert.equal(admin.outcome, 'auth_refused');
@@ -194,7 +205,7 @@ test('scaffold_suite writes a suite that `mcptest run` passes unchanged, and ref
   const run = await runCli(['run', 'scaffolded.yaml', '--reporter', 'json'], { env });
   assert.equal(run.code, 0, run.stdout + run.stderr);
   const report = JSON.parse(run.stdout);
-  assert.deepEqual(report.summary, { total: 7, passed: 7, failed: 0, skipped: 0 });
+  assert.deepEqual(report.summary, { total: 8, passed: 8, failed: 0, skipped: 0 });
 
   const again = await call('scaffold_suite', {
     url: mcp.url,

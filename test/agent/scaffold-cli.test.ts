@@ -52,13 +52,20 @@ test('scaffold --output writes a suite that mcptest run passes unchanged', async
   assert.equal(run.stdout, '', 'the suite went to the file, not stdout');
   assert.match(
     run.stderr,
-    /Wrote suites\/app\.yaml: 7 tests, 5 calling a tool; 2 only check the tool is listed.*fail, admin_reset/s,
+    /Wrote suites\/app\.yaml: 8 tests, 5 calling a tool, 1 checking the surface against app\.surface\.json \(written beside it\); 2 only check the tool is listed.*fail, admin_reset/s,
   );
   assert.match(run.stderr, /Run it with: mcptest run suites\/app\.yaml/);
   const text = fs.readFileSync(path.join(home, 'suites/app.yaml'), 'utf8');
   assert.ok(!text.includes(token), 'the token never lands in the suite');
   const suite = parseYaml(text);
-  assert.equal(suite.tests.length, 7);
+  assert.equal(suite.tests.length, 8);
+  assert.deepEqual(suite.tests[0], {
+    name: 'the surface has no breaking change',
+    snapshot: 'app.surface.json',
+  });
+  const surface = JSON.parse(fs.readFileSync(path.join(home, 'suites/app.surface.json'), 'utf8'));
+  assert.equal(surface.format, 'mcptest-surface/1');
+  assert.ok(surface.tools.echo, 'the surface beside the suite holds the tools');
   const echo = suite.tests.find((t: { tool?: string }) => t.tool === 'echo');
   assert.deepEqual(echo.arguments, { text: 'example' });
   const slow = suite.tests.find((t: { tool?: string }) => t.tool === 'slow');
@@ -66,7 +73,7 @@ test('scaffold --output writes a suite that mcptest run passes unchanged', async
 
   const suiteRun = await runCli(['run', 'suites/app.yaml'], { env });
   assert.equal(suiteRun.code, 0, suiteRun.stdout + suiteRun.stderr);
-  assert.match(suiteRun.stdout, /7 passed, 0 failed/);
+  assert.match(suiteRun.stdout, /8 passed, 0 failed/);
 
   const again = await runCli(args, { env });
   assert.equal(again.code, 2);
@@ -83,14 +90,14 @@ test('scaffold --output writes a suite that mcptest run passes unchanged', async
   // --prompts and --resources add a test per prompt and per resource, and the suite still passes.
   const wider = await runCli([...args, '--force', '--prompts', '--resources'], { env });
   assert.equal(wider.code, 0, wider.stderr);
-  assert.match(wider.stderr, /10 tests, 5 calling a tool, 3 getting a prompt or reading a resource/);
+  assert.match(wider.stderr, /11 tests, 5 calling a tool, 3 getting a prompt or reading a resource/);
   const widerSuite = parseYaml(fs.readFileSync(path.join(home, 'suites/app.yaml'), 'utf8'));
   const prompt = widerSuite.tests.find((t: { prompt?: string }) => t.prompt === 'review_code');
   assert.deepEqual(prompt.arguments, { code: 'example' }, 'the required argument only');
   assert.ok(widerSuite.tests.some((t: { resource?: string }) => t.resource === 'example://weather/cities'));
   const widerRun = await runCli(['run', 'suites/app.yaml'], { env });
   assert.equal(widerRun.code, 0, widerRun.stdout + widerRun.stderr);
-  assert.match(widerRun.stdout, /10 passed, 0 failed/);
+  assert.match(widerRun.stdout, /11 passed, 0 failed/);
 });
 
 test('scaffold of a stdio server prints the suite; --no-call and --json', async () => {
@@ -111,7 +118,15 @@ test('scaffold of a stdio server prints the suite; --no-call and --json', async 
   );
   assert.equal(json.code, 0, json.stderr);
   const out = JSON.parse(json.stdout);
-  assert.ok(out.tests.every((t: { outcome: string }) => t.outcome === 'not_called'));
+  assert.ok(
+    out.tests
+      .filter((t: { kind: string }) => t.kind !== 'snapshot')
+      .every((t: { outcome: string }) => t.outcome === 'not_called'),
+  );
+  const snapshot = out.tests.find((t: { kind: string }) => t.kind === 'snapshot');
+  assert.equal(snapshot.outcome, 'none', 'a printed suite gets no surface snapshot test');
+  assert.match(snapshot.note, /--output FILE/);
+  assert.doesNotMatch(out.yaml, /snapshot:/);
   assert.match(out.yaml, /is_error: false/);
 });
 
@@ -170,7 +185,10 @@ test('a suite scaffolded from a tool with random answers passes every time; fail
   for (let round = 1; round <= 3; round++) {
     const run = await runCli(['scaffold', ...flags, '--output', 'random.yaml', '--force'], { env });
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, /3 tests, 1 calling a tool; 2 only check the tool is listed/);
+    assert.match(
+      run.stderr,
+      /4 tests, 1 calling a tool, 1 checking the surface against random\.surface\.json \(written beside it\); 2 only check the tool is listed/,
+    );
     assert.match(run.stderr, /not a call test: ask_user: .*answered a tool error .*could not ask the user/);
     assert.match(run.stderr, /not a call test: broken: .*broken on purpose/);
     const text = fs.readFileSync(path.join(home, 'random.yaml'), 'utf8');
@@ -187,6 +205,6 @@ test('a suite scaffolded from a tool with random answers passes every time; fail
     );
     const suiteRun = await runCli(['run', 'random.yaml'], { env });
     assert.equal(suiteRun.code, 0, `round ${round}: ${suiteRun.stdout}${suiteRun.stderr}`);
-    assert.match(suiteRun.stdout, /3 passed, 0 failed/);
+    assert.match(suiteRun.stdout, /4 passed, 0 failed/);
   }
 });

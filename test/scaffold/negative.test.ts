@@ -170,7 +170,7 @@ test('a server that accepts garbage fails the scaffolded suite, named, in both e
       run.stdout,
       /✗ internal rejects a missing "text".*\n\s+rejects_input: server "mcptest-lax" answered bad arguments for tool "internal" with JSON-RPC error -32603: "something broke inside"/,
     );
-    assert.match(run.stdout, /11 passed, 4 failed/);
+    assert.match(run.stdout, /12 passed, 4 failed/);
   }
 });
 

@@ -1,6 +1,12 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { assertWritable, scaffoldSuite, writeSuiteFile } from '../../scaffold/scaffold-suite.js';
+import {
+  assertWritable,
+  scaffoldSuite,
+  surfaceFileFor,
+  writeSuiteFile,
+} from '../../scaffold/scaffold-suite.js';
+import { writeSurfaceFile } from '../../surface/file.js';
 import { withConnection } from '../connection.js';
 import { ProtocolOut, protocolOf } from '../era.js';
 import { TargetInput } from '../target-input.js';
@@ -11,7 +17,7 @@ export const scaffoldSuiteVerb = defineVerb({
   name: 'scaffold_suite',
   title: 'Scaffold a test suite for an MCP server',
   description:
-    'Build a starter mcptest suite (YAML) for a server: one test per tool, arguments generated from each input schema, expectations proposed from one real call. Tools the credentials may not call (e.g. 403 insufficient_scope) get a tool_present test with a comment. Returns the YAML; with `path` also writes it (relative paths resolve from the mcp-server working folder) and refuses to replace an existing file unless `overwrite` is true. Run it with run_suite.',
+    'Build a starter mcptest suite (YAML) for a server: one test per tool, arguments generated from each input schema, expectations proposed from one real call. Tools the credentials may not call (e.g. 403 insufficient_scope) get a tool_present test with a comment. The first test is a surface snapshot (`snapshot: NAME.surface.json`: tools with their schemas, prompts, resources, capabilities, recorded before any call) that fails on breaking changes; every call is also checked against its outputSchema. Returns the YAML; with `path` also writes it and the surface file beside it (relative paths resolve from the mcp-server working folder) and refuses to replace an existing file unless `overwrite` is true. Without `path` there is no snapshot test (no file holds the surface). Run it with run_suite.',
   input: {
     ...TargetInput,
     path: z.string().min(1).optional().describe('Write the suite to this file.'),
@@ -45,7 +51,7 @@ export const scaffoldSuiteVerb = defineVerb({
       z.object({
         name: z.string(),
         tool: z.string(),
-        kind: z.enum(['call', 'present', 'prompt', 'resource', 'negative']),
+        kind: z.enum(['call', 'present', 'prompt', 'resource', 'negative', 'snapshot']),
         outcome: z.enum(['ok', 'tool_error', 'auth_refused', 'call_failed', 'not_called', 'none']),
         note: z.string().optional(),
       }),
@@ -56,7 +62,10 @@ export const scaffoldSuiteVerb = defineVerb({
   async run(args, ctx) {
     const file = args.path ? path.resolve(ctx.cwd, args.path) : undefined;
     const hint = `call scaffold_suite again with "overwrite": true, or another "path"`;
+    const surfaceFile = file ? surfaceFileFor(file) : undefined;
+    const surfacePath = file && surfaceFile ? path.join(path.dirname(file), surfaceFile) : undefined;
     if (file && !args.overwrite) assertWritable(file, false, hint);
+    if (surfacePath && !args.overwrite) assertWritable(surfacePath, false, hint);
     const { scaffold, protocol } = await withConnection(args, ctx, async (conn) => ({
       scaffold: await scaffoldSuite(conn, {
         call: args.call,
@@ -65,11 +74,15 @@ export const scaffoldSuiteVerb = defineVerb({
         negative: args.negative,
         signal: ctx.signal,
         suiteDir: file ? path.dirname(file) : ctx.cwd,
+        surfaceFile,
         cwd: ctx.cwd,
       }),
       protocol: protocolOf(conn),
     }));
-    if (file) writeSuiteFile(file, scaffold.yaml, Boolean(args.overwrite), hint);
+    if (file) {
+      writeSuiteFile(file, scaffold.yaml, Boolean(args.overwrite), hint);
+      if (surfacePath) writeSurfaceFile(scaffold.surface, surfacePath, ctx.cwd);
+    }
     return {
       data: {
         yaml: scaffold.yaml,
