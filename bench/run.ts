@@ -17,6 +17,7 @@ const quick = process.argv.includes('--quick');
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const LOCKFILE_CLIENT = fileURLToPath(new URL('./lockfile-client.js', import.meta.url));
 const LOAD_WORKER = fileURLToPath(new URL('./load-worker.js', import.meta.url));
+const SDK_LOAD_CLIENT = fileURLToPath(new URL('./sdk-load-client.js', import.meta.url));
 const rows: Array<[string, string]> = [];
 
 function report(name: string, value: string) {
@@ -261,6 +262,55 @@ try {
   );
   report('mcptest tools --url (bearer_token_env)', `${toolsMs.toFixed(0)} ms`);
   report('mcptest tools --url (cached login via the daemon)', `${toolsLoginMs.toFixed(0)} ms`);
+
+  // 5. Load mode against a plain SDK client doing the same calls.
+  const calls = quick ? 2_000 : 10_000;
+  process.stdout.write(`\nLoad: ${calls} echo calls, 50 concurrent callers on 16 connections:\n`);
+  const echoArgs = JSON.stringify({ text: 'bench' });
+  const ours = await run(
+    process.execPath,
+    [
+      CLI,
+      'load',
+      '--url',
+      mcp.url,
+      '--call',
+      'echo',
+      '--args',
+      echoArgs,
+      '--concurrency',
+      '50',
+      '--requests',
+      `${calls}`,
+      '--json',
+    ],
+    env,
+  );
+  const oursLoad = JSON.parse(ours.stdout) as {
+    ok: number;
+    elapsed_ms: number;
+    throughput_per_s: number;
+    latency_ms: { p50: number; p99: number };
+  };
+  const sdk = await run(
+    process.execPath,
+    [SDK_LOAD_CLIENT, mcp.url, 'echo', echoArgs, `${calls}`, '50', '16'],
+    bearerEnv,
+  );
+  const sdkLoad = JSON.parse(sdk.stdout) as { elapsedMs: number; p50: number; p99: number; calls: number };
+  const sdkRate = (sdkLoad.calls * 1000) / sdkLoad.elapsedMs;
+  report(
+    'mcptest load (cached login via the daemon): throughput, p50 / p99',
+    `${oursLoad.throughput_per_s.toFixed(0)} calls/s, ${oursLoad.latency_ms.p50.toFixed(1)} / ${oursLoad.latency_ms.p99.toFixed(1)} ms (${oursLoad.ok} ok)`,
+  );
+  report(
+    'plain SDK client script (fixed bearer token): throughput, p50 / p99',
+    `${sdkRate.toFixed(0)} calls/s, ${sdkLoad.p50.toFixed(1)} / ${sdkLoad.p99.toFixed(1)} ms`,
+  );
+  report(
+    'throughput ratio, mcptest load / SDK script',
+    `${(oursLoad.throughput_per_s / sdkRate).toFixed(2)}x`,
+  );
   await client.shutdown();
   await client.close();
 } finally {

@@ -385,6 +385,13 @@ export const TestSpec = z
     snapshot: SnapshotSpec.optional(),
   })
   .refine(
+    (t) => t.snapshot === undefined || [t.tool, t.prompt, t.resource].every((k) => k === undefined),
+    {
+      message:
+        'snapshot: beside tool, prompt or resource: a snapshot of the result goes under expect (expect: { snapshot: FILE.json }); snapshot: on its own is a surface snapshot test (mcptest snapshot)',
+    },
+  )
+  .refine(
     (t) =>
       [t.tool, t.tool_present, t.tool_absent, t.prompt, t.resource, t.list, t.snapshot].filter(Boolean)
         .length === 1,

@@ -235,7 +235,7 @@ tests:
       [
         'misplaced.yaml',
         `${head}    snapshot: s.json\n`,
-        /misplaced\.yaml:6:5: unknown key "snapshot" in tests\[0\] \(snapshot goes under expect\)/,
+        /misplaced\.yaml:4:5: tests\[0\]: snapshot: beside tool, prompt or resource: a snapshot of the result goes under expect \(expect: \{ snapshot: FILE\.json \}\)/,
       ],
     ];
     for (const [file, text, expected] of cases) {
