@@ -86,12 +86,56 @@ export async function runLoad(plan: LoadPlan, deps: LoadDeps): Promise<LoadRun> 
   }
 }
 
+/** One caller of the tool: what a worker sends, and how a thrown error reads. */
+export interface LoadCaller {
+  call(signal: AbortSignal): Promise<{ isError?: boolean; content?: unknown }>;
+  explain(err: unknown): McptestError;
+}
+
+/** What the workers measured, whatever they called through. */
+export interface DrivenLoad {
+  stats: LoadStats;
+  elapsedMs: number;
+  sent: number;
+  interrupted: boolean;
+}
+
 async function drive(
   plan: LoadPlan,
   deps: LoadDeps,
   conns: McpConnection[],
   definition: unknown,
 ): Promise<LoadRun> {
+  const callers: LoadCaller[] = conns.map((conn) => ({
+    call: (signal) =>
+      conn.client.callTool(
+        { name: plan.tool, arguments: plan.args },
+        {
+          timeout: plan.callTimeoutMs,
+          signal,
+          ...(definition ? { toolDefinition: definition as never } : {}),
+        },
+      ),
+    explain: (err) => conn.explain(err) ?? toMcptestError(err),
+  }));
+  const driven = await driveLoad(plan, callers, deps);
+  return {
+    ...driven,
+    era: conns[0].era,
+    protocolVersion: conns[0].protocolVersion,
+    transport: conns[0].transport,
+  };
+}
+
+/**
+ * The workers of a load: `plan.concurrency` of them, worker i calling through
+ * `callers[i % callers.length]`, until the plan's bounds (or `deps.signal`) stop them.
+ */
+export async function driveLoad(
+  plan: Pick<LoadPlan, 'concurrency' | 'rate' | 'requests' | 'durationMs'>,
+  callers: LoadCaller[],
+  deps: Pick<LoadDeps, 'signal' | 'onProgress' | 'progressMs'>,
+): Promise<DrivenLoad> {
   const stats = new LoadStats();
   const start = performance.now();
   const deadline = plan.durationMs === undefined ? Number.POSITIVE_INFINITY : start + plan.durationMs;
@@ -111,20 +155,13 @@ async function drive(
     return at;
   };
   const worker = async (index: number) => {
-    const conn = conns[index % conns.length];
+    const caller = callers[index % callers.length];
     for (let at = next(); at !== null; at = next()) {
       const wait = at - performance.now();
       if (wait > 0) await sleep(wait);
       const began = performance.now();
       try {
-        const result = await conn.client.callTool(
-          { name: plan.tool, arguments: plan.args },
-          {
-            timeout: plan.callTimeoutMs,
-            signal: stop.signal,
-            ...(definition ? { toolDefinition: definition as never } : {}),
-          },
-        );
+        const result = await caller.call(stop.signal);
         const ms = performance.now() - began;
         if (result.isError) {
           const text = (result.content as Array<{ type: string; text?: string }> | undefined)
@@ -136,7 +173,7 @@ async function drive(
       } catch (err) {
         const ms = performance.now() - began;
         if (stop.signal.aborted) break; // interrupted: not the server's failure
-        const explained = conn.explain(err) ?? toMcptestError(err);
+        const explained = caller.explain(err);
         stats.record(began - start, ms, errorKind(err, explained), explained.message.slice(0, 200));
       }
     }
@@ -150,13 +187,5 @@ async function drive(
     if (progress) clearInterval(progress);
     deps.signal?.removeEventListener('abort', onAbort);
   }
-  return {
-    stats,
-    elapsedMs: performance.now() - start,
-    sent,
-    interrupted: deps.signal?.aborted === true,
-    era: conns[0].era,
-    protocolVersion: conns[0].protocolVersion,
-    transport: conns[0].transport,
-  };
+  return { stats, elapsedMs: performance.now() - start, sent, interrupted: deps.signal?.aborted === true };
 }

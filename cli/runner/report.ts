@@ -17,7 +17,15 @@ export interface ErrorInfo {
 }
 
 export type TestStatus = 'passed' | 'failed' | 'skipped';
-export type TestKind = 'tool' | 'tool_present' | 'tool_absent' | 'prompt' | 'resource' | 'list' | 'snapshot';
+export type TestKind =
+  | 'tool'
+  | 'tool_present'
+  | 'tool_absent'
+  | 'prompt'
+  | 'resource'
+  | 'list'
+  | 'snapshot'
+  | 'load';
 
 export interface TestResult {
   name: string;

@@ -38,7 +38,7 @@ import { type ErrorInfo, errorInfo, isAuthError, type TestKind, type TestResult 
 import { checkSnapshot } from './result-snapshot.js';
 import { checkOutputSchema, type SchemaCheckMode, schemaCheckMode } from './schema-checks.js';
 import { checkSnapshot as checkSurfaceSnapshot, snapshotFile } from './snapshot-test.js';
-import type { ListKind, SnapshotSpec, TestSpec } from './suite-schema.js';
+import type { ListKind, LoadSpec, SnapshotSpec, TestSpec } from './suite-schema.js';
 import type { WireLeg } from './wire-tap.js';
 
 /** The SDK result schemas the runner validates answers with. */
@@ -57,6 +57,7 @@ export function testTarget(test: TestSpec): { kind: TestKind; tool: string } {
   if (test.prompt !== undefined) return { kind: 'prompt', tool: test.prompt };
   if (test.list !== undefined) return { kind: 'list', tool: test.list };
   if (test.snapshot !== undefined) return { kind: 'snapshot', tool: snapshotFile(test.snapshot) };
+  if (test.load !== undefined) return { kind: 'load', tool: test.load.tool };
   return { kind: 'resource', tool: test.resource as string };
 }
 
@@ -381,6 +382,10 @@ async function act(
       signal,
     });
     return { failures, raw: undefined };
+  }
+  if (kind === 'load') {
+    const { runSuiteLoad } = await import('./load-test.js');
+    return runSuiteLoad(pc, test.load as LoadSpec, schemas.CallToolResultSchema, timeout, signal);
   }
   if (kind === 'list') {
     const start = performance.now();

@@ -351,6 +351,46 @@ export const SnapshotSpec = z
 
 export type SnapshotSpec = z.infer<typeof SnapshotSpec>;
 
+/** A duration as suites write it: `500ms`, `10s`, `2m`. */
+const Duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m)$/, 'a duration like 500ms, 10s or 2m');
+
+export const LoadSpec = z
+  .strictObject({
+    tool: z.string().min(1).describe('The tool to call.'),
+    arguments: z.record(z.string(), z.unknown()).optional().describe('Its arguments.'),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe('Callers at the same time; 10 by default.'),
+    requests: z.number().int().min(1).optional().describe('Stop after this many calls.'),
+    duration: Duration.optional().describe('Stop sending after this long (10s, 2m).'),
+    rate: z
+      .number()
+      .positive()
+      .optional()
+      .describe('A fixed offered load, calls per second over all callers.'),
+    max_p50_ms: z.number().positive().optional().describe('Fail when the median latency is above this.'),
+    max_p95_ms: z.number().positive().optional(),
+    max_p99_ms: z.number().positive().optional().describe('Fail when the 99th percentile is above this.'),
+    max_error_rate: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe(
+        'Fail when more than this share of the calls failed (0.01 = 1 %); 0 by default: any failed call fails.',
+      ),
+  })
+  .refine((l) => l.requests !== undefined || l.duration !== undefined, {
+    message: 'a load test is bounded: give requests, duration, or both',
+  })
+  .describe(
+    "Many concurrent calls of one tool on the server's connection, as `mcptest load` makes them; the test fails on a threshold it misses.",
+  );
+
 export const TestSpec = z
   .strictObject({
     name: z.string().min(1),
@@ -383,23 +423,26 @@ export const TestSpec = z
       "This test's snapshot sanitizers (after the suite's and the server's).",
     ),
     snapshot: SnapshotSpec.optional(),
+    load: LoadSpec.optional(),
+  })
+  .refine((t) => t.snapshot === undefined || [t.tool, t.prompt, t.resource].every((k) => k === undefined), {
+    message:
+      'snapshot: beside tool, prompt or resource: a snapshot of the result goes under expect (expect: { snapshot: FILE.json }); snapshot: on its own is a surface snapshot test (mcptest snapshot)',
   })
   .refine(
-    (t) => t.snapshot === undefined || [t.tool, t.prompt, t.resource].every((k) => k === undefined),
-    {
-      message:
-        'snapshot: beside tool, prompt or resource: a snapshot of the result goes under expect (expect: { snapshot: FILE.json }); snapshot: on its own is a surface snapshot test (mcptest snapshot)',
-    },
-  )
-  .refine(
     (t) =>
-      [t.tool, t.tool_present, t.tool_absent, t.prompt, t.resource, t.list, t.snapshot].filter(Boolean)
-        .length === 1,
+      [t.tool, t.tool_present, t.tool_absent, t.prompt, t.resource, t.list, t.snapshot, t.load].filter(
+        Boolean,
+      ).length === 1,
     {
       message:
-        'a test needs exactly one of tool, tool_present, tool_absent, prompt, resource, list or snapshot',
+        'a test needs exactly one of tool, tool_present, tool_absent, prompt, resource, list, snapshot or load',
     },
   )
+  .refine((t) => t.load === undefined || t.expect === undefined, {
+    message:
+      'a load test has no expect: it fails on the thresholds of its load block (max_p99_ms, max_error_rate)',
+  })
   .refine((t) => t.snapshot === undefined || t.expect === undefined, {
     message: 'a snapshot test has no expect: it fails on the changes its fail_on names',
   })
@@ -491,6 +534,7 @@ export type JsonOps = z.infer<typeof JsonOps>;
 export type AnswersSpec = z.infer<typeof AnswersSpec>;
 export type AskMatch = z.infer<typeof AskMatch>;
 export type ListKind = (typeof LIST_KINDS)[number];
+export type LoadSpec = z.infer<typeof LoadSpec>;
 export type Sanitizer = z.infer<typeof Sanitizer>;
 
 /** The JSON Schema of the suite format, for editors (`mcptest schema`). */
