@@ -9,7 +9,8 @@
 #   scripts/conformance/run.sh --requirements 2026-07-28         # 0.2.0-alpha.12: what 2026-07-28 requires
 #   scripts/conformance/run.sh --requirements 2025-11-25 -o /tmp/results
 #   CONFORMANCE=next scripts/conformance/run.sh --scenario auth/iss-supported --spec-version 2026-07-28
-# On Node 20 either release is loaded through a module-resolution hook (register.mjs) that gives its
+# On Node 20 either release is loaded through the module-resolution hook `mcptest conformance` uses
+# (dist/cli/conformance/register-hook.js, from the build) that gives its
 # `fs` import a globSync stub; see docs/conformance.md. Scenarios of a run go in parallel; the
 # per-scenario limit is CONFORMANCE_TIMEOUT_MS (default 300000: a loaded 2-core machine is slow).
 set -u
@@ -25,7 +26,7 @@ next) PKG=node_modules/conformance-next/dist/index.js ;;
   exit 2
   ;;
 esac
-CONF="node --import ./scripts/conformance/register.mjs $PKG"
+CONF="node --import ./dist/cli/conformance/register-hook.js $PKG"
 CMD="node scripts/conformance/client.mjs"
 TIMEOUT="${CONFORMANCE_TIMEOUT_MS:-300000}"
 if [ "$#" -gt 0 ]; then
