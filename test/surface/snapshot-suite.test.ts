@@ -158,7 +158,7 @@ describe('the suite format', () => {
       ],
       [
         '    snapshot: s.json\n    list: tools\n',
-        /exactly one of tool, tool_present, tool_absent, prompt, resource, list or snapshot/,
+        /exactly one of tool, tool_present, tool_absent, prompt, resource, list, snapshot or load/,
       ],
     ];
     for (const [body, message] of cases) {
