@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { McptestError } from '../../shared/errors.js';
 import type { CliIo, CommandResult } from '../io.js';
+import { REPORT_NAMES, REPORT_RENDERERS } from '../runner/reporters/index.js';
 
 interface MergeFlags {
   reporter: string;
@@ -23,7 +24,7 @@ export function registerMergeReports(program: Command, io: CliIo, result: Comman
       '<files...>',
       'the JSON report of every shard (`results/*.json`), each shard once, in any order',
     )
-    .option('--reporter <name>', 'report format: human, json, junit', 'human')
+    .option('--reporter <name>', `report format: ${REPORT_NAMES.join(', ')}`, 'human')
     .option('--json', 'the JSON report (--reporter json), in the shape of one unsharded run')
     .option(
       '-o, --output <file>',
@@ -56,7 +57,6 @@ Exit codes: the worst of the shards (130 interrupted, 3 a server refused our cre
 test failed), 1 also when the merged coverage is below --min-coverage, 2 bad flags or reports.`,
     )
     .action(async (files: string[], flags: MergeFlags) => {
-      const { REPORT_NAMES, REPORT_RENDERERS } = await import('../runner/reporters/index.js');
       if (flags.json) {
         if (flags.reporter !== 'human' && flags.reporter !== 'json') {
           throw new McptestError(

@@ -179,6 +179,54 @@ describe('mcptest run --shard and merge-reports', () => {
     assert.match(junit.stderr, /out\/merged\.xml: 3 shards merged: 12 passed, 2 failed/);
   });
 
+  it('shards across several suites: round-robin over both, merged per suite; --min-coverage on the union', async () => {
+    write('second.yaml', SUITE.replace('name: sharded', 'name: second'));
+    const both = await cli(['run', 'suite.yaml', 'second.yaml', '--json']);
+    assert.equal(both.code, 1, both.stderr);
+    const unsharded = JSON.parse(both.stdout) as { suites: JsonReport[]; summary: JsonReport['summary'] };
+    const files: string[] = [];
+    for (const i of [1, 2]) {
+      const file = `two/shard-${i}.json`;
+      const run = await cli([
+        'run',
+        'suite.yaml',
+        'second.yaml',
+        '--shard',
+        `${i}/2`,
+        '--json',
+        '--output',
+        file,
+      ]);
+      assert.match(run.stderr, new RegExp(`--shard ${i}/2: 7 of 14 tests`));
+      files.push(file);
+    }
+    // 7 tests per suite: shard 1 takes the first suite's 1st, 3rd, … and the second suite's 2nd, 4th, …
+    const first = JSON.parse(fs.readFileSync(path.join(dir, files[0]), 'utf8')) as { suites: JsonReport[] };
+    assert.deepEqual(
+      first.suites.map((r) => r.tests.length),
+      [8, 6],
+    );
+    const merged = await cli(['merge-reports', ...files, '--json']);
+    assert.equal(merged.code, 1, merged.stderr);
+    const report = JSON.parse(merged.stdout) as { suites: JsonReport[]; summary: JsonReport['summary'] };
+    assert.deepEqual(report.summary, unsharded.summary);
+    assert.deepEqual(
+      report.suites.map((r) => r.tests.map((t) => t.label)),
+      unsharded.suites.map((r) => r.tests.map((t) => t.label)),
+    );
+
+    // Coverage is judged on the union: no shard alone calls three tools.
+    const high = await cli(['merge-reports', ...shardFiles, '--min-coverage', 'tools=100', '--json']);
+    assert.equal(high.code, 1);
+    assert.match(
+      high.stderr,
+      /coverage below --min-coverage:\n {2}server "api": tools 3\/\d+ \(\d+%\) is below 100%/,
+    );
+    const low = await cli(['merge-reports', ...shardFiles, '--min-coverage', 'tools=1', '--json']);
+    const cov = (JSON.parse(low.stdout) as { coverage: { passed: boolean; thresholds: unknown } }).coverage;
+    assert.deepEqual([cov.passed, cov.thresholds], [true, { tools: 1 }]);
+  });
+
   it('the exit code is the worst shard: a refused credential (3) over a failure (1); all passing is 0', async () => {
     const guarded = await startEraServer('dual', { bearer: (token) => token === 'good-token' });
     try {
