@@ -102,6 +102,12 @@ function suiteReportOf(file: string, v: unknown): SuiteReport & { shard: ShardRe
 function shardFileOf(input: ReportInput): ShardFile {
   const { file, data } = input;
   const raw = isObject(data) && Array.isArray(data.suites) ? data.suites : [data];
+  if (isObject(data) && Array.isArray(data.notRun) && data.notRun.length > 0) {
+    throw mismatch(
+      `${file}: --bail stopped this shard before ${data.notRun.join(', ')} ran, so the run is incomplete`,
+      'run every shard without --bail (or with the same suites reached), then merge their reports',
+    );
+  }
   if (raw.length === 0) throw mismatch(`${file} holds no suite report`, HINT);
   const suites = raw.map((r) => suiteReportOf(file, r));
   const { index, total } = suites[0].shard;
