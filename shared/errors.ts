@@ -43,6 +43,11 @@ export const ERROR_CATALOGUE = {
   not_found: entry(404, 'error', 'The requested object (credential, login, route) does not exist.'),
   suite_invalid: entry(400, 'usage', 'A suite file is not valid YAML or does not match the suite schema.'),
   file_exists: entry(409, 'usage', 'An output file already exists and overwriting was not asked for.'),
+  reports_mismatch: entry(
+    400,
+    'usage',
+    'The reports given to merge-reports do not make one run: not shard reports, different suites or shard counts, a shard missing or given twice.',
+  ),
   env_var_missing: entry(400, 'auth', 'An environment variable named for a secret is unset or empty.'),
 
   // Credentials and tokens.

@@ -22,6 +22,10 @@ export const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Pro
   { names: ['read'], load: async () => (await import('./read.js')).registerRead },
   { names: ['doctor'], load: async () => (await import('./doctor.js')).registerDoctor },
   { names: ['run'], load: async () => (await import('./run.js')).registerRun },
+  {
+    names: ['merge-reports'],
+    load: async () => (await import('./merge-reports.js')).registerMergeReports,
+  },
   { names: ['schema'], load: async () => (await import('./schema.js')).registerSchema },
   { names: ['scaffold'], load: async () => (await import('./scaffold.js')).registerScaffold },
   { names: ['proxy'], load: async () => (await import('./proxy.js')).registerProxy },

@@ -21,6 +21,7 @@ interface RunFlags {
   minCoverage?: string;
   schemaChecks?: string;
   updateSnapshots?: boolean;
+  shard?: string;
 }
 
 function wholeNumber(flag: string, value: string, min: number, max: number): number {
@@ -98,6 +99,10 @@ export function registerRun(program: Command, io: CliIo, result: CommandResult):
       'write the snapshot files that are missing or differ (expect.snapshot results, snapshot: surfaces) from what the servers answer now, instead of failing',
     )
     .option(
+      '--shard <i/n>',
+      "run only shard I of N: every Nth test, round-robin over the suites in turn (a matrix test stays whole); merge the shards' JSON reports with `mcptest merge-reports`",
+    )
+    .option(
       '--timeout <seconds>',
       'time limit for connecting and for each call, in seconds like every command (timeout_ms in the suite overrides it)',
       '30',
@@ -116,6 +121,7 @@ Examples:
   mcptest run suite.yaml --min-coverage tools=90,prompts=50 --reporter junit --output mcp.xml
   mcptest run suite.yaml --schema-checks warn      # outputSchema breaks reported, not failed
   mcptest run suite.yaml --update-snapshots        # (re)write snapshot files: results and surfaces
+  mcptest run suites/*.yaml --shard 2/3 --reporter json --output results/shard-2.json
 
 Several suites run one after the other, each with its own connections; every suite is checked
 before the first one starts. JUnit gets one <testsuite> per suite; JSON gets the report of a
@@ -147,6 +153,13 @@ suite) fail on every breaking change of the server's surface (\`fail_on: risky\`
 Auth per server in the suite: auth.bearer_token_env (a token in an env var), auth.oauth
 (client credentials, minted once by the daemon and shared by parallel runs), or nothing
 (a cached login from \`mcptest login URL\`). Secrets are only ever named by env var.
+
+Shards (--shard i/n): the tests --filter keeps, across every suite in the order given, are dealt
+round-robin (test k to shard k mod n + 1); the runs of a protocol matrix test stay in one shard.
+Every shard must get the same suites, in the same order, with the same --filter and --protocol.
+Each JSON report carries shard { index, total, suiteTests, positions }; \`mcptest merge-reports
+results/*.json\` joins them (docs/ci.md: a GitHub Actions matrix). Coverage in a shard counts that
+shard only: give --coverage to the shards and --min-coverage to merge-reports.
 
 Exit codes: 0 all passed, 1 a test failed or coverage is below --min-coverage, 2 a suite or
 the flags are invalid, 3 a server refused our credentials (the report says which input to fix).
@@ -208,6 +221,17 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
       const { cliConnectIo } = await import('../connect-io.js');
       const stepUpIo = cliConnectIo(io);
       const match = testFilter(flags.filter); // a bad /regex/ is a usage error before anything starts
+      const { parseShard, shareOf } = await import('../runner/shard.js');
+      const shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard, first);
+      if (shardSpec && minCoverage !== undefined) {
+        throw new McptestError(
+          'invalid_request',
+          '--min-coverage judges the whole run, and a shard exercises only its share: give --coverage to the shards and --min-coverage to merge-reports',
+          {
+            hint: `mcptest run ${first} --shard ${flags.shard} --coverage --reporter json --output results/shard-${shardSpec.index}.json && mcptest merge-reports results/*.json --min-coverage ${flags.minCoverage}`,
+          },
+        );
+      }
       // Every suite is loaded (and so validated) before the first one runs.
       const suites = files.map((file) => loadSuite(file, io));
       // With --filter, a suite without a matching test is left out; none at all is a usage error.
@@ -220,6 +244,18 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
           'invalid_request',
           `no test in ${files.join(', ')} matches --filter ${flags.filter} (${total} test${total === 1 ? '' : 's'} in all)`,
           { hint: `mcptest run ${files.join(' ')}` },
+        );
+      }
+
+      const shares = shardSpec ? shareOf(selected, shardSpec, protocol, match) : undefined;
+      if (shardSpec && shares) {
+        const mine = shares.reduce((n, s) => n + s.tests.size, 0);
+        const all = selected.reduce(
+          (n, l) => n + new Set(planRuns(l.suite, l.suite.tests, protocol, match).map((r) => r.test)).size,
+          0,
+        );
+        io.stderr(
+          `--shard ${shardSpec.index}/${shardSpec.total}: ${mine} of ${all} test${all === 1 ? '' : 's'}\n`,
         );
       }
 
@@ -245,6 +281,7 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
             minCoverage,
             schemaChecks,
             updateSnapshots: flags.updateSnapshots === true,
+            shard: shares?.[index],
           },
           {
             // Step-up (a browser approval of a wider scope) reports on stderr, beside the live report.

@@ -127,7 +127,8 @@ export function templatePattern(template: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-function kindCoverage(listed: string[], isTested: (name: string) => boolean): KindCoverage {
+/** A kind's coverage from the names the server listed and which of them were exercised. */
+export function kindCoverage(listed: string[], isTested: (name: string) => boolean): KindCoverage {
   const names = [...new Set(listed)];
   const done = names.filter(isTested);
   return {
@@ -247,7 +248,8 @@ export function ratio(k: KindCoverage): string {
   return `${k.tested}/${k.offered}${k.percent === null ? '' : ` (${Math.floor(k.percent)}%)`}`;
 }
 
-function shortfallsOf(
+/** One line per kind of a server below its threshold (and per server that could not be measured). */
+export function shortfallsOf(
   servers: ServerCoverage[],
   thresholds: Partial<Record<CoverageKind, number>>,
 ): string[] {

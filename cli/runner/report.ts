@@ -83,7 +83,21 @@ export interface SuiteReport {
   tests: TestResult[];
   /** With `run --coverage`: what of each live server the suite exercised (coverage.ts). */
   coverage?: CoverageReport;
+  /** With `run --shard i/n`: which share of the suite this report holds (shard.ts, merge-reports.ts). */
+  shard?: ShardReport;
   exitCode: number;
+}
+
+/** The `shard` object of a report of `run --shard i/n`, what merge-reports checks completeness by. */
+export interface ShardReport {
+  /** This shard, from 1. */
+  index: number;
+  /** How many shards the run was cut into. */
+  total: number;
+  /** How many tests (runs, a protocol matrix counting each revision) the whole suite has, over every shard. */
+  suiteTests: number;
+  /** For each of `tests`, its place (from 0) in the order of the whole, unsharded suite. */
+  positions: number[];
 }
 
 export type RunEvent =

@@ -10,9 +10,10 @@ import { connectionPool, type PooledConnection, type RunDeps, type ToolInfo } fr
 import { type CoverageKind, type CoverageReport, measureCoverage } from './coverage.js';
 import type { LoadedSuite } from './load-suite.js';
 import { planRuns, serverProtocols } from './protocol-matrix.js';
-import type { SuiteReport, TestResult } from './report.js';
+import type { ShardReport, SuiteReport, TestResult } from './report.js';
 import { type ResultSchemas, runTest, testTarget } from './run-test.js';
 import type { SchemaCheckMode } from './schema-checks.js';
+import type { ShardSelection } from './shard.js';
 
 export type {
   Connector,
@@ -25,6 +26,7 @@ export type {
   ErrorInfo,
   RunEvent,
   ServerResult,
+  ShardReport,
   SuiteReport,
   TestKind,
   TestResult,
@@ -49,6 +51,8 @@ export interface RunOptions {
   schemaChecks?: SchemaCheckMode;
   /** `--update-snapshots`: write missing or different snapshots (results, surfaces) instead of failing. */
   updateSnapshots?: boolean;
+  /** `--shard i/n`: run only this shard's tests of the suite (shard.ts); the report says which shard. */
+  shard?: ShardSelection;
 }
 
 /** Builds the name matcher of `--filter`. */
@@ -113,7 +117,18 @@ export async function runSuite(
   const started = Date.now();
   const { suite } = loaded;
   const serverNames = Object.keys(suite.servers);
-  const runs = planRuns(suite, suite.tests, options.protocol, testFilter(options.filter));
+  const planned = planRuns(suite, suite.tests, options.protocol, testFilter(options.filter));
+  const sharded = options.shard;
+  const positions = planned.flatMap((run, i) => (!sharded || sharded.tests.has(run.test) ? [i] : []));
+  const runs = positions.map((i) => planned[i]);
+  const shard = sharded && {
+    index: sharded.index,
+    total: sharded.total,
+    suiteTests: planned.length,
+    positions,
+  };
+  // A shard may hold none of a suite's tests: its report says so, and merge-reports counts it.
+  if (shard && runs.length === 0) return emptyShardReport(loaded, shard, started);
   if (runs.length === 0) {
     throw new McptestError(
       'invalid_request',
@@ -210,6 +225,22 @@ export async function runSuite(
     servers: serverList,
     tests,
     ...(coverage ? { coverage } : {}),
+    ...(shard ? { shard } : {}),
     exitCode,
+  };
+}
+
+/** The report of a suite none of whose tests fell to this shard: nothing connected, nothing failed. */
+function emptyShardReport(loaded: LoadedSuite, shard: ShardReport, started: number): SuiteReport {
+  return {
+    version: 1,
+    suite: { name: loaded.name, file: loaded.file },
+    startedAt: new Date(started).toISOString(),
+    durationMs: 0,
+    summary: { total: 0, passed: 0, failed: 0, skipped: 0 },
+    servers: [],
+    tests: [],
+    shard,
+    exitCode: ExitCode.ok,
   };
 }
