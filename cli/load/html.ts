@@ -4,7 +4,7 @@
  * the percentile curve (min, p50, p90, p95, p99, max on a "nines" axis), both inline SVG, and
  * the per-second timeline as a table. Error samples are server text: escaped like all the rest.
  */
-import { card, duration, esc, niceMax, niceStep, page } from '../runner/reporters/html-page.js';
+import { card, duration, esc, niceMax, niceStep, page, tick } from '../runner/reporters/html-page.js';
 import type { LoadReport } from './report.js';
 import { ERROR_KINDS } from './stats.js';
 
@@ -73,7 +73,7 @@ function frame(
     const y = PAD.top + (1 - v / yMax) * (H - PAD.top - PAD.bottom);
     parts.push(
       `<line class="grid" x1="${PAD.left}" y1="${y.toFixed(1)}" x2="${W - PAD.right}" y2="${y.toFixed(1)}"/>`,
-      `<text x="${PAD.left - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end">${v === 0 ? '0' : esc(duration(v))}</text>`,
+      `<text x="${PAD.left - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end">${esc(tick(v))}</text>`,
     );
   }
   for (const t of xTicks)

@@ -29,6 +29,12 @@ export function duration(ms: number | null | undefined): string {
   return `${ms.toFixed(2)} ms`;
 }
 
+/** An axis tick: `0`, `200 ms`, `1.50 s`. */
+export function tick(ms: number): string {
+  if (ms === 0) return '0';
+  return Number.isInteger(ms) && ms < 1_000 ? `${ms} ms` : duration(ms);
+}
+
 /** A round step for about `count` ticks from 0 to `max`: 1, 2 or 5 times a power of ten. */
 export function niceStep(max: number, count = 4): number {
   if (!(max > 0)) return 1;

@@ -7,7 +7,7 @@
  */
 import type { SuiteReport, TestResult } from '../report.js';
 import { combinedExitCode, combinedSummary } from '../run-suite.js';
-import { card, duration, esc, niceMax, niceStep, page } from './html-page.js';
+import { card, duration, esc, niceMax, niceStep, page, tick } from './html-page.js';
 
 /** The page for one or more suites run by one `mcptest run`. */
 export function renderHtml(reports: SuiteReport[], notRun: string[] = []): string {
@@ -130,7 +130,7 @@ function latencyChart(tests: TestResult[], scale: number): string {
     const x = labelW + (v / scale) * barW;
     parts.push(
       `<line class="grid" x1="${x.toFixed(1)}" y1="0" x2="${x.toFixed(1)}" y2="${tests.length * rowH}"/>`,
-      `<text x="${x.toFixed(1)}" y="${height - 3}" text-anchor="middle">${v === 0 ? '0' : esc(duration(v))}</text>`,
+      `<text x="${x.toFixed(1)}" y="${height - 3}" text-anchor="middle">${esc(tick(v))}</text>`,
     );
   }
   tests.forEach((t, i) => {
