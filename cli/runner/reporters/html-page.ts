@@ -69,6 +69,7 @@ table{border-collapse:collapse;width:100%;background:var(--card);border:1px soli
 th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);vertical-align:top}
 th{background:var(--bg);font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
 tr:last-child td{border-bottom:0}
+td.nowrap{white-space:nowrap}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 code,pre{font-family:var(--mono);font-size:12.5px}
 .badge{display:inline-block;min-width:58px;text-align:center;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:600}

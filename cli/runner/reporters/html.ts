@@ -68,9 +68,9 @@ function serversTable(r: SuiteReport): string {
   if (r.servers.length === 0) return '';
   const rows = r.servers.map(
     (s) =>
-      `<tr><td><b>${esc(s.name)}</b></td><td><code>${esc(s.target)}</code></td><td>${esc(s.protocol)}</td><td>${
+      `<tr><td><b>${esc(s.name)}</b></td><td><code>${esc(s.target)}</code></td><td class="nowrap">${esc(s.protocol)}</td><td>${
         s.era ? `<span class="badge era">${esc(s.era)}</span>` : '-'
-      }</td><td>${esc(s.protocolVersion ?? '-')}</td><td class="num">${s.connectMs === null ? '-' : esc(duration(s.connectMs))}</td><td>${
+      }</td><td class="nowrap">${esc(s.protocolVersion ?? '-')}</td><td class="num">${s.connectMs === null ? '-' : esc(duration(s.connectMs))}</td><td>${
         s.error
           ? `<span class="badge failed">${s.authFailed ? 'auth failed' : 'failed'}</span> ${errorBlock(s.error)}`
           : s.connected
