@@ -35,10 +35,10 @@ const FLAGS = [
   '--v=0',
 ];
 
-/** Loads `file` once; `screenshot` writes a PNG of `size` there instead of dumping the DOM. */
+/** Loads `file` once (with `hash`, a URL fragment: `#failed`); `screenshot` writes a PNG of `size` there instead of dumping the DOM. */
 export async function openInChromium(
   file: string,
-  opts: { screenshot?: string; size?: [number, number]; timeoutMs?: number } = {},
+  opts: { screenshot?: string; size?: [number, number]; timeoutMs?: number; hash?: string } = {},
 ): Promise<BrowserView> {
   if (!fs.existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does), or set CHROMIUM`);
@@ -49,7 +49,7 @@ export async function openInChromium(
     `--user-data-dir=${profile}`,
     `--window-size=${w},${h}`,
     ...(opts.screenshot ? [`--screenshot=${opts.screenshot}`, '--hide-scrollbars'] : ['--dump-dom']),
-    pathToFileURL(file).href,
+    pathToFileURL(file).href + (opts.hash ?? ''),
   ];
   try {
     return await new Promise<BrowserView>((resolve, reject) => {

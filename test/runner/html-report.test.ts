@@ -128,6 +128,31 @@ describe('mcptest run --reporter html', () => {
     assert.doesNotMatch(view.dom, /<img|<script>document/);
   });
 
+  it('its filter works in the browser: report.html#failed shows only the failed tests', async () => {
+    const view = await openInChromium(file, { hash: '#failed' });
+    assert.deepEqual(view.console, [], view.stderr);
+    const groups = [...view.dom.matchAll(/<div class="group ([a-z ]+)">/g)].map((m) => m[1]);
+    assert.deepEqual(groups, ['failed', 'passed hidden', 'failed']);
+    assert.match(view.dom, /aria-pressed="true">Failed</);
+  });
+
+  it('several suites: combined totals, then a section per suite', async () => {
+    fs.writeFileSync(path.join(dir, 'second.yaml'), SUITE.replace('name: html report', 'name: second suite'));
+    const r = await runCli(['run', 'suite.yaml', 'second.yaml', '--reporter', 'html', '-o', 'two.html'], {
+      env,
+      cwd: dir,
+      timeoutMs: 120_000,
+    });
+    assert.equal(r.code, 1, r.stderr);
+    const two = fs.readFileSync(path.join(dir, 'two.html'), 'utf8');
+    assert.match(two, /<h1>mcptest: 2 suites<\/h1>/);
+    assert.deepEqual(
+      [...two.matchAll(/<b>(\d+)<\/b><span>tests<\/span>/g)].map((m) => m[1]),
+      ['12', '6', '6'],
+    );
+    assert.match(two, /<h2>html report<\/h2>[\s\S]*<h2>second suite<\/h2>/);
+  });
+
   it('renders a screenshot of the page', async () => {
     const shots = fs.mkdtempSync(path.join(dir, 'shots-'));
     const png = path.join(shots, 'report.png');

@@ -107,29 +107,35 @@ footer{margin-top:32px;color:var(--muted);font-size:12px}
 `;
 
 /**
- * The script of every report: the filter buttons (all, failed, passed) and "expand all". It
- * marks the page `data-ready` last, so a browser's DOM shows that it ran to the end.
+ * The script of every report: each toolbar's filter buttons (all, failed, passed, skipped) and
+ * "expand all", for the tests of its own section (a suite, or the whole page). It
+ * applies the filter the URL's fragment names (`report.html#failed`) and marks the page `data-ready` last, so a browser's DOM shows that it ran to the end.
  */
 const SCRIPT = `
 (function () {
-  var groups = Array.prototype.slice.call(document.querySelectorAll('.group'));
-  var buttons = Array.prototype.slice.call(document.querySelectorAll('[data-filter]'));
-  buttons.forEach(function (b) {
-    b.addEventListener('click', function () {
-      var want = b.getAttribute('data-filter');
-      buttons.forEach(function (o) { o.setAttribute('aria-pressed', String(o === b)); });
-      groups.forEach(function (g) {
-        g.classList.toggle('hidden', want !== 'all' && !g.classList.contains(want));
+  function all(root, selector) { return Array.prototype.slice.call(root.querySelectorAll(selector)); }
+  all(document, '.toolbar').forEach(function (bar) {
+    var scope = bar.closest('section') || document;
+    var buttons = all(bar, '[data-filter]');
+    buttons.forEach(function (b) {
+      b.addEventListener('click', function () {
+        var want = b.getAttribute('data-filter');
+        buttons.forEach(function (o) { o.setAttribute('aria-pressed', String(o === b)); });
+        all(scope, '.group').forEach(function (g) {
+          g.classList.toggle('hidden', want !== 'all' && !g.classList.contains(want));
+        });
       });
     });
+    var expand = bar.querySelector('[data-expand]');
+    if (expand) expand.addEventListener('click', function () {
+      var open = expand.getAttribute('aria-pressed') !== 'true';
+      all(scope, 'details').forEach(function (d) { d.open = open; });
+      expand.setAttribute('aria-pressed', String(open));
+    });
   });
-  var expand = document.querySelector('[data-expand]');
-  if (expand) expand.addEventListener('click', function () {
-    var all = document.querySelectorAll('details');
-    var open = expand.getAttribute('aria-pressed') !== 'true';
-    Array.prototype.forEach.call(all, function (d) { d.open = open; });
-    expand.setAttribute('aria-pressed', String(open));
-  });
+  // report.html#failed opens with that filter on (a link to the failures).
+  var wanted = location.hash.slice(1);
+  all(document, '[data-filter="' + wanted.replace(/[^a-z]/g, '') + '"]').forEach(function (b) { b.click(); });
   document.documentElement.setAttribute('data-ready', 'true');
 })();
 `;
