@@ -30,7 +30,17 @@ export function registerLoad(program: Command, io: CliIo, result: CommandResult)
     .option('--max-p95 <time>', 'fail when the 95th percentile latency is above this')
     .option('--max-p99 <time>', 'fail when the 99th percentile latency is above this: 200ms')
     .option('--max-error-rate <pct>', 'fail when more than this share of calls failed: 1%')
-    .option('--json', 'print the report as JSON (with a per-second timeline)')
+    .option('--json', 'print the report as JSON (with a per-second timeline): --reporter json')
+    .option(
+      '--reporter <name>',
+      'report format: human, json, html (one self-contained page with charts)',
+      'human',
+    )
+    .option(
+      '-o, --output <file>',
+      'write the report to FILE instead of stdout (a summary line goes to stderr)',
+    )
+    .option('--html <file>', 'the HTML report in FILE: --reporter html --output FILE')
     .addHelpText(
       'after',
       `
@@ -46,6 +56,10 @@ the run is refreshed once, by the daemon, for every worker.
 Examples:
   mcptest load --url https://mcp.example.com/mcp --call echo --args '{"text":"hi"}' --concurrency 50 --requests 10000
   mcptest load --url URL --call search --args-file q.json --rate 100/s --duration 1m --max-p99 200ms --max-error-rate 1%
+  mcptest load --url URL --call echo --duration 30s --reporter html -o load.html   # latency over time, percentile curve
+
+The HTML report is one self-contained page (inline CSS and SVG, nothing loaded at view time):
+the summary, thresholds, error samples, p50/p99 per second over the run and the percentile curve.
 
 Exit codes: 0 every threshold held, 1 a threshold failed, 2 bad flags, 3 credentials refused.`,
     )

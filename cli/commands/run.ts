@@ -5,7 +5,7 @@ import type { ProtocolChoice } from '../mcp/target.js';
 import { PROTOCOL_CHOICES } from '../mcp/target-options.js';
 import { SCHEMA_CHECK_MODES, type SchemaCheckMode } from '../runner/schema-checks.js';
 
-const REPORTERS = ['human', 'json', 'junit'] as const;
+const REPORTERS = ['human', 'json', 'junit', 'html'] as const;
 type ReporterName = (typeof REPORTERS)[number];
 
 interface RunFlags {
@@ -69,7 +69,7 @@ export function registerRun(program: Command, io: CliIo, result: CommandResult):
     .option('--reporter <name>', `report format: ${REPORTERS.join(', ')}`, 'human')
     .option('--json', 'the JSON report (--reporter json): every test with the era and protocol version used')
     .option(
-      '--output <file>',
+      '-o, --output <file>',
       'write the report to FILE instead of stdout (a summary line still goes to stderr)',
     )
     .option(
@@ -115,6 +115,7 @@ Examples:
   mcptest run suites/*.yaml --reporter junit --output reports/mcp.xml
   mcptest run suite.yaml --filter '/^weather/' --bail --concurrency 8
   mcptest run suite.yaml --json                    # the JSON report, eras and versions included
+  mcptest run suite.yaml --reporter html -o report.html   # one self-contained page: open it anywhere
   mcptest run suite.yaml --protocol 2025-11-25     # every server at the 2025 handshake
   mcptest run suite.yaml --filter '[2026-07-28]'   # one revision of a protocol matrix
   mcptest run suite.yaml --coverage                # tools 12/15 (80%): untested create_issue, …
@@ -125,7 +126,9 @@ Examples:
 
 Several suites run one after the other, each with its own connections; every suite is checked
 before the first one starts. JUnit gets one <testsuite> per suite; JSON gets the report of a
-single suite, or { version, suites: [...], summary, exitCode } for several.
+single suite, or { version, suites: [...], summary, exitCode } for several. HTML is one
+self-contained page (inline CSS, SVG and script, nothing loaded at view time): the summary, the
+servers with the era each spoke, every test with its failures and diffs and a duration chart.
 
 Eras: each server speaks \`protocol:\` (auto by default: 2026-07-28 when the server offers it,
 else the 2025 initialize handshake); \`protocols: [2026-07-28, 2025-11-25]\` runs every test once
@@ -333,6 +336,8 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
         text = (await import('../runner/reporters/json.js')).renderJson(reports, notRun);
       else if (reporter === 'junit')
         text = (await import('../runner/reporters/junit.js')).renderJunit(reports);
+      else if (reporter === 'html')
+        text = (await import('../runner/reporters/html.js')).renderHtml(reports, notRun);
       else if (flags.output)
         text =
           reports.map((r) => human.renderHuman(r)).join('\n') +

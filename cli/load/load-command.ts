@@ -3,6 +3,8 @@
  * with its IO, no browser step-up: a load run has nobody to approve), the live line on a
  * terminal, the report and the thresholds.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { McptestError } from '../../shared/errors.js';
 import { parseToolArgs } from '../commands/call.js';
 import { cliConnectIo } from '../connect-io.js';
@@ -28,7 +30,58 @@ export type LoadFlags = TargetFlags & {
   maxP99?: string;
   maxErrorRate?: string;
   json?: boolean;
+  reporter?: string;
+  output?: string;
+  html?: string;
 };
+
+const REPORTERS = ['human', 'json', 'html'] as const;
+type ReporterName = (typeof REPORTERS)[number];
+
+/** The report format and file from --reporter, --json, --html and --output, checked before the run. */
+export function loadOutput(opts: LoadFlags): { reporter: ReporterName; output?: string } {
+  const asked = opts.reporter ?? 'human';
+  if (!(REPORTERS as readonly string[]).includes(asked)) {
+    throw new McptestError(
+      'invalid_request',
+      `unknown reporter "${asked}"; choose one of ${REPORTERS.join(', ')}`,
+      { hint: 'mcptest load --url URL --call TOOL --reporter html -o load.html' },
+    );
+  }
+  const wanted = new Set<ReporterName>();
+  if (asked !== 'human') wanted.add(asked as ReporterName);
+  if (opts.json) wanted.add('json');
+  if (opts.html !== undefined) wanted.add('html');
+  if (wanted.size > 1) {
+    throw new McptestError(
+      'invalid_request',
+      `--json, --html and --reporter ask for different reports (${[...wanted].join(', ')}): give one`,
+      { hint: 'mcptest load --url URL --call TOOL --reporter html -o load.html' },
+    );
+  }
+  if (opts.html !== undefined && opts.output !== undefined && opts.output !== opts.html) {
+    throw new McptestError('invalid_request', '--html FILE and --output FILE name two files: give one', {
+      hint: `mcptest load --url URL --call TOOL --html ${opts.html}`,
+    });
+  }
+  const reporter = [...wanted][0] ?? 'human';
+  const output = opts.html ?? opts.output;
+  return output === undefined ? { reporter } : { reporter, output };
+}
+
+function writeReport(io: CliIo, file: string, text: string): void {
+  const target = path.resolve(io.cwd, file);
+  try {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, text);
+  } catch (err) {
+    throw new McptestError(
+      'invalid_request',
+      `cannot write the report to ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { hint: 'mcptest load --url URL --call TOOL --reporter html -o ./load.html' },
+    );
+  }
+}
 
 /** Connections per HTTP run at most: workers beyond share them (requests interleave on each). */
 const MAX_CONNECTIONS = 16;
@@ -90,6 +143,7 @@ export async function runLoadCommand(opts: LoadFlags, io: CliIo): Promise<number
   const target = targetFromOptions(opts);
   const plan = loadPlan(opts, io.cwd, Boolean(target.command), target.timeoutMs);
   const limits = thresholds(opts);
+  const out = loadOutput(opts);
   const { connectToServer } = await import('../mcp/connect.js');
   // Nobody approves a wider scope in the middle of a load run.
   const connectIo = cliConnectIo(io, { interactive: false });
@@ -107,8 +161,17 @@ export async function runLoadCommand(opts: LoadFlags, io: CliIo): Promise<number
   if (live) io.stderr('\r\x1b[2K');
   const where = target.url ?? `stdio server \`${targetFlags(target)}\``;
   const report = buildReport(where, plan, run, limits);
-  if (opts.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
-  else io.stdout(renderHuman(report));
+  const text =
+    out.reporter === 'json'
+      ? `${JSON.stringify(report, null, 2)}\n`
+      : out.reporter === 'html'
+        ? (await import('./html.js')).renderLoadHtml(report)
+        : renderHuman(report);
+  if (out.output !== undefined) {
+    writeReport(io, out.output, text);
+    // The file holds the report; the console still gets the human summary.
+    io.stderr(`${out.output}: written\n${renderHuman(report)}`);
+  } else io.stdout(text);
   if (run.interrupted) return 130;
   return report.passed ? 0 : 1;
 }
