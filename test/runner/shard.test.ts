@@ -177,6 +177,13 @@ describe('mcptest run --shard and merge-reports', () => {
     assert.match(xml, /<testsuites name="mcptest" tests="14" failures="2" errors="0" skipped="0"/);
     assert.equal(xml.match(/<testcase /g)?.length, 14);
     assert.match(junit.stderr, /out\/merged\.xml: 3 shards merged: 12 passed, 2 failed/);
+
+    const html = await cli(['merge-reports', ...shardFiles, '--reporter', 'html', '-o', 'out/merged.html']);
+    assert.equal(html.code, 1, html.stderr);
+    const page = fs.readFileSync(path.join(dir, 'out/merged.html'), 'utf8');
+    assert.match(page, /^<!doctype html>/i);
+    assert.match(page, /echo three fails/);
+    assert.doesNotMatch(page, /<script[^>]+src=|<link[^>]+href="http/i, 'self-contained');
   });
 
   it('shards across several suites: round-robin over both, merged per suite; --min-coverage on the union', async () => {

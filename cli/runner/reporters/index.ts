@@ -23,6 +23,10 @@ export const REPORT_RENDERERS: Record<string, () => Promise<RenderReports>> = {
     const { renderJunit } = await import('./junit.js');
     return (reports) => renderJunit(reports);
   },
+  html: async () => {
+    const { renderHtml } = await import('./html.js');
+    return (reports) => renderHtml(reports);
+  },
 };
 
 /** The reporter names, in the order help lists them. */
