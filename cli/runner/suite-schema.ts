@@ -383,14 +383,15 @@ export const TestSpec = z
       "This test's snapshot sanitizers (after the suite's and the server's).",
     ),
     snapshot: SnapshotSpec.optional(),
+    serial: z
+      .boolean()
+      .optional()
+      .describe('Run this test alone: no other test runs while it does (whatever --jobs says).'),
   })
-  .refine(
-    (t) => t.snapshot === undefined || [t.tool, t.prompt, t.resource].every((k) => k === undefined),
-    {
-      message:
-        'snapshot: beside tool, prompt or resource: a snapshot of the result goes under expect (expect: { snapshot: FILE.json }); snapshot: on its own is a surface snapshot test (mcptest snapshot)',
-    },
-  )
+  .refine((t) => t.snapshot === undefined || [t.tool, t.prompt, t.resource].every((k) => k === undefined), {
+    message:
+      'snapshot: beside tool, prompt or resource: a snapshot of the result goes under expect (expect: { snapshot: FILE.json }); snapshot: on its own is a surface snapshot test (mcptest snapshot)',
+  })
   .refine(
     (t) =>
       [t.tool, t.tool_present, t.tool_absent, t.prompt, t.resource, t.list, t.snapshot].filter(Boolean)
@@ -473,6 +474,10 @@ export const Suite = z
       "Whether every tool result is checked against the tool's outputSchema: error (default), warn or off.",
     ),
     sanitize: Sanitizers.optional().describe('Snapshot sanitizers of every test.'),
+    serial: z
+      .boolean()
+      .optional()
+      .describe('Run every test of the suite one after another (as --jobs 1 would).'),
     servers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), ServerSpec),
     tests: z.array(TestSpec).min(1),
   })
