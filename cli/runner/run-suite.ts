@@ -115,6 +115,8 @@ export async function runSuite(
   deps: RunDeps,
 ): Promise<SuiteReport> {
   const started = Date.now();
+  /** The clock of every test's `startMs`: from the report's `startedAt`. */
+  const t0 = performance.now();
   const { suite } = loaded;
   const serverNames = Object.keys(suite.servers);
   const runs = planRuns(suite, suite.tests, options.protocol, testFilter(options.filter));
@@ -156,7 +158,6 @@ export async function runSuite(
     }
   };
   const gate = serialGate();
-  const t0 = performance.now();
   let next = 0;
   let bailed = false;
   const worker = async () => {
