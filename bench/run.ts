@@ -311,6 +311,40 @@ try {
     'throughput ratio, mcptest load / SDK script',
     `${(oursLoad.throughput_per_s / sdkRate).toFixed(2)}x`,
   );
+  // 6. A suite of 40 tests whose tool sleeps 200 ms: one at a time (--jobs 1) vs --jobs 10, each
+  // run right after the cached login expired, counting the run's token requests at the IdP.
+  const suiteFile = path.join(home, 'jobs-bench.yaml');
+  fs.writeFileSync(
+    suiteFile,
+    `servers:\n  api: { url: ${mcp.url} }\ntests:\n${Array.from(
+      { length: 40 },
+      (_, i) => `  - { name: slow ${i}, tool: slow, arguments: { ms: 200 } }\n`,
+    ).join('')}`,
+  );
+  process.stdout.write('\nmcptest run: 40 tests of a 200 ms tool, --jobs 1 vs --jobs 10:\n');
+  const suiteRun = async (jobs: number) => {
+    await seed(client, 0);
+    const before = idp.requests.filter((r) => r.path === '/token').length;
+    const res = await run(process.execPath, [CLI, 'run', suiteFile, '--jobs', `${jobs}`, '--json'], env);
+    const r = JSON.parse(res.stdout) as { durationMs: number; summary: { passed: number } };
+    const tokens = idp.requests.filter((q) => q.path === '/token').length - before;
+    // `ms`: the process, start-up and connection included; `suiteMs`: the report's own run time.
+    return { ms: res.ms, suiteMs: r.durationMs, passed: r.summary.passed, tokens };
+  };
+  const one = await suiteRun(1);
+  const ten = await suiteRun(10);
+  report(
+    'mcptest run --jobs 1: wall time (suite time), token requests',
+    `${(one.ms / 1000).toFixed(2)} s (${(one.suiteMs / 1000).toFixed(2)} s), ${one.tokens} (${one.passed}/40 passed)`,
+  );
+  report(
+    'mcptest run --jobs 10: wall time (suite time), token requests',
+    `${(ten.ms / 1000).toFixed(2)} s (${(ten.suiteMs / 1000).toFixed(2)} s), ${ten.tokens} (${ten.passed}/40 passed)`,
+  );
+  report(
+    'ratio --jobs 10 / --jobs 1: wall time (suite time)',
+    `${(ten.ms / one.ms).toFixed(2)} (${(ten.suiteMs / one.suiteMs).toFixed(2)})`,
+  );
   await client.shutdown();
   await client.close();
 } finally {

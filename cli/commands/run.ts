@@ -13,7 +13,8 @@ interface RunFlags {
   output?: string;
   filter?: string;
   bail?: boolean;
-  concurrency: string;
+  jobs?: string;
+  concurrency?: string;
   timeout: string;
   protocol?: string;
   json?: boolean;
@@ -22,20 +23,6 @@ interface RunFlags {
   schemaChecks?: string;
   updateSnapshots?: boolean;
   shard?: string;
-}
-
-function wholeNumber(flag: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new McptestError(
-      'invalid_request',
-      `${flag} takes a whole number from ${min} to ${max}, not ${value}`,
-      {
-        hint: `mcptest run suite.yaml ${flag} ${min === 1 ? 4 : 30000}`,
-      },
-    );
-  }
-  return n;
 }
 
 /** `--protocol`'s value, checked against the revisions mcptest speaks. */
@@ -77,7 +64,11 @@ export function registerRun(program: Command, io: CliIo, result: CommandResult):
       'run only tests whose name (or label, `echo [2026-07-28]`) contains PATTERN (case-insensitive), or matches /REGEX/',
     )
     .option('--bail', 'stop starting tests after the first failure (the rest are reported as skipped)')
-    .option('--concurrency <n>', 'tests to run at the same time (connections are shared per server)', '4')
+    .option(
+      '--jobs <n>',
+      'tests to run at the same time, over connections shared per server (default: 2 per CPU core, 4 to 16; a serial: true test or suite runs alone)',
+    )
+    .option('--concurrency <n>', 'the older name of --jobs')
     .option(
       '--protocol <revision>',
       "speak this MCP revision to every server, over the suite's protocol:/protocols: (auto, 2026-07-28, 2025-11-25, 2025-06-18, 2025-03-26)",
@@ -113,7 +104,8 @@ export function registerRun(program: Command, io: CliIo, result: CommandResult):
 Examples:
   mcptest run suite.yaml
   mcptest run suites/*.yaml --reporter junit --output reports/mcp.xml
-  mcptest run suite.yaml --filter '/^weather/' --bail --concurrency 8
+  mcptest run suite.yaml --filter '/^weather/' --bail --jobs 8
+  mcptest run suite.yaml --jobs 1                  # one test at a time, in suite order
   mcptest run suite.yaml --json                    # the JSON report, eras and versions included
   mcptest run suite.yaml --reporter html -o report.html   # one self-contained page: open it anywhere
   mcptest run suite.yaml --protocol 2025-11-25     # every server at the 2025 handshake
@@ -129,6 +121,14 @@ before the first one starts. JUnit gets one <testsuite> per suite; JSON gets the
 single suite, or { version, suites: [...], summary, exitCode } for several. HTML is one
 self-contained page (inline CSS, SVG and script, nothing loaded at view time): the summary, the
 servers with the era each spoke, every test with its failures and diffs and a duration chart.
+
+Jobs: --jobs N tests run at once (default 2 per core, at least 4, at most 16), sharing each
+server's connection and the daemon's tokens (one mint or refresh per credential, whatever N is).
+A test with serial: true runs alone; a suite with serial: true runs its tests one after another.
+Reports list tests in suite order whatever order they end in; each test's time is its own
+(its calls and checks, not the wait for its turn or a connection).
+On a terminal (stderr a TTY, CI unset, no NO_COLOR) a live line shows done/total, failures so far
+and the tests running; in CI or a pipe the output stays plain.
 
 Eras: each server speaks \`protocol:\` (auto by default: 2026-07-28 when the server offers it,
 else the 2025 initialize handshake); \`protocols: [2026-07-28, 2025-11-25]\` runs every test once
@@ -188,7 +188,8 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
         );
       }
       const reporter = flags.reporter as ReporterName;
-      const concurrency = wholeNumber('--concurrency', flags.concurrency, 1, 256);
+      const { jobsFrom } = await import('../runner/jobs.js');
+      const concurrency = jobsFrom(flags, first);
       const timeoutSeconds = Number(flags.timeout);
       if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 3600) {
         throw new McptestError(
@@ -265,7 +266,12 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
       const colour = !flags.output && reporter === 'human' && human.wantsColour(io.stdoutIsTTY, io.env);
       const palette = colour ? human.COLOURS : human.PLAIN;
       const errPalette = human.wantsColour(io.stderrIsTTY, io.env) ? human.COLOURS : human.PLAIN;
-      const live = reporter === 'human' && !flags.output ? human.humanLive(io.stdout, palette) : undefined;
+      const { liveProgress, wantsProgress } = await import('../runner/reporters/progress.js');
+      // The live line on stderr: stdout and stderr writes go around it, so that it stays last.
+      const progress = wantsProgress(io.stderrIsTTY, io.env) ? liveProgress(io.stderr) : undefined;
+      const out = progress ? progress.around(io.stdout) : io.stdout;
+      const err = progress ? progress.around(io.stderr) : io.stderr;
+      const live = reporter === 'human' && !flags.output ? human.humanLive(out, palette) : undefined;
 
       const reports = [];
       /** Suites --bail kept from running, after a failure in an earlier one. */
@@ -291,7 +297,7 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
             connect: (target, connectIo) =>
               connectToServer(target, {
                 ...connectIo,
-                stderr: stepUpIo.stderr,
+                stderr: progress && stepUpIo.stderr ? progress.around(stepUpIo.stderr) : stepUpIo.stderr,
                 stderrIsTTY: stepUpIo.stderrIsTTY,
                 interactive: stepUpIo.interactive,
                 approveInBrowser: stepUpIo.approveInBrowser,
@@ -300,13 +306,14 @@ Format: docs/suite-format.md; editor schema: mcptest schema --output suite.schem
             vars: io.vars,
             signal: io.signal,
             onEvent: (e) => {
+              progress?.onEvent(e);
               if (live) live(e);
               // Machine reports still tell the human at the console which server refused us.
               else if (e.type === 'server' && e.server.error)
-                io.stderr(human.humanServerFailure(e.server, errPalette));
+                err(human.humanServerFailure(e.server, errPalette));
             },
           },
-        );
+        ).finally(() => progress?.stop());
         reports.push(report);
         if (live) {
           io.stdout(

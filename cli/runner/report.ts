@@ -42,7 +42,10 @@ export interface TestResult {
   /** The protocol version the connection negotiated; null when unknown. */
   protocolVersion: string | null;
   status: TestStatus;
+  /** The test's own time: its calls and checks, not the wait for a connection or its turn. */
   durationMs: number;
+  /** When the test's turn came, in ms after the run started (absent for a test not run). */
+  startMs?: number;
   /** Failed assertions (empty when passed or when `error` explains the failure). */
   failures: AssertionFailure[];
   /** A failure to run the test at all: connection, auth, protocol error, timeout. */
@@ -103,7 +106,12 @@ export interface ShardReport {
 export type RunEvent =
   | { type: 'start'; total: number; suite: LoadedSuite }
   | { type: 'server'; server: ServerResult }
-  | { type: 'test'; result: TestResult; index: number };
+  /** A test's result, in plan order (after the results of every test planned before it). */
+  | { type: 'test'; result: TestResult; index: number }
+  /** A test got its turn and starts (tests run side by side under --jobs). */
+  | { type: 'running'; index: number; label: string }
+  /** A test ended, as it happens (any order under --jobs; `test` follows in plan order). */
+  | { type: 'finished'; result: TestResult; index: number };
 
 /** A failure as report data: an McptestError's fields, or a classified SDK or network error. */
 export function errorInfo(err: unknown): ErrorInfo {

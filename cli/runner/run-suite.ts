@@ -1,8 +1,10 @@
 /**
  * Runs a loaded suite: every test once per revision of its server (the protocol matrix,
- * protocol-matrix.ts), across a worker pool of `concurrency`, on connections opened on first use
- * and shared (connection-pool.ts), results in plan order. Reporters turn the {@link SuiteReport}
- * (and the live events) into text.
+ * protocol-matrix.ts), across a worker pool of `concurrency` (`--jobs`; 1 for a `serial: true`
+ * suite), a `serial: true` test alone (serial-gate.ts), on connections opened on first use and
+ * shared (connection-pool.ts). Results, and the `test` events, come in plan order whatever order
+ * the tests end in; `running` and `finished` events tell progress as it happens. Reporters turn
+ * the {@link SuiteReport} (and the live events) into text.
  */
 import { ExitCode, McptestError } from '../../shared/errors.js';
 import type { ProtocolChoice } from '../mcp/target.js';
@@ -14,6 +16,7 @@ import type { ShardReport, SuiteReport, TestResult } from './report.js';
 import { type ResultSchemas, runTest, testTarget } from './run-test.js';
 import type { SchemaCheckMode } from './schema-checks.js';
 import type { ShardSelection } from './shard.js';
+import { serialGate } from './serial-gate.js';
 
 export type {
   Connector,
@@ -38,6 +41,7 @@ export interface RunOptions {
   /** Substring of test names (case-insensitive), or `/regex/flags`. */
   filter?: string;
   bail?: boolean;
+  /** `--jobs`: tests at the same time (a `serial: true` suite runs one at a time whatever this says). */
   concurrency: number;
   /** Per-test (and per-connect) timeout in ms. */
   timeoutMs: number;
@@ -115,6 +119,8 @@ export async function runSuite(
   deps: RunDeps,
 ): Promise<SuiteReport> {
   const started = Date.now();
+  /** The clock of every test's `startMs`: from the report's `startedAt`. */
+  const t0 = performance.now();
   const { suite } = loaded;
   const serverNames = Object.keys(suite.servers);
   const planned = planRuns(suite, suite.tests, options.protocol, testFilter(options.filter));
@@ -155,20 +161,45 @@ export async function runSuite(
   };
 
   const results: Array<TestResult | undefined> = new Array(runs.length);
+  // `test` events go out in plan order: a result waits for those before it to be told.
+  const told: Array<TestResult | null | undefined> = new Array(runs.length);
+  let nextTold = 0;
+  const tell = (index: number, result: TestResult | null) => {
+    told[index] = result;
+    while (nextTold < runs.length && told[nextTold] !== undefined) {
+      const r = told[nextTold];
+      if (r) deps.onEvent?.({ type: 'test', result: r, index: nextTold });
+      nextTold += 1;
+    }
+  };
+  const gate = serialGate();
   let next = 0;
   let bailed = false;
   const worker = async () => {
     while (next < runs.length && !bailed && !deps.signal?.aborted) {
       const index = next++;
-      const result = await runTest(runs[index], ctx);
-      results[index] = result;
-      deps.onEvent?.({ type: 'test', result, index });
-      if (result.status === 'failed' && options.bail) bailed = true;
+      const run = runs[index];
+      const leave = await gate.enter(run.test.serial === true);
+      try {
+        if (bailed || deps.signal?.aborted) {
+          tell(index, null);
+          continue;
+        }
+        const startMs = Math.floor(performance.now() - t0);
+        deps.onEvent?.({ type: 'running', index, label: run.label });
+        const result: TestResult = { ...(await runTest(run, ctx)), startMs };
+        results[index] = result;
+        deps.onEvent?.({ type: 'finished', result, index });
+        tell(index, result);
+        if (result.status === 'failed' && options.bail) bailed = true;
+      } finally {
+        leave();
+      }
     }
   };
   let coverage: CoverageReport | undefined;
   try {
-    const n = Math.max(1, Math.min(options.concurrency, runs.length));
+    const n = suite.serial ? 1 : Math.max(1, Math.min(options.concurrency, runs.length));
     await Promise.all(Array.from({ length: n }, worker));
     if ((options.coverage || options.minCoverage) && !deps.signal?.aborted) {
       const done = runs.map((_, i) => results[i]).filter((r): r is TestResult => r !== undefined);

@@ -424,6 +424,10 @@ export const TestSpec = z
     ),
     snapshot: SnapshotSpec.optional(),
     load: LoadSpec.optional(),
+    serial: z
+      .boolean()
+      .optional()
+      .describe('Run this test alone: no other test runs while it does (whatever --jobs says).'),
   })
   .refine((t) => t.snapshot === undefined || [t.tool, t.prompt, t.resource].every((k) => k === undefined), {
     message:
@@ -516,6 +520,10 @@ export const Suite = z
       "Whether every tool result is checked against the tool's outputSchema: error (default), warn or off.",
     ),
     sanitize: Sanitizers.optional().describe('Snapshot sanitizers of every test.'),
+    serial: z
+      .boolean()
+      .optional()
+      .describe('Run every test of the suite one after another (as --jobs 1 would).'),
     servers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), ServerSpec),
     tests: z.array(TestSpec).min(1),
   })

@@ -118,12 +118,12 @@ function header(file: string, total: number, c: Palette): string {
   return `${c.bold(`mcptest run ${file}`)} ${c.dim(`(${total} test${total === 1 ? '' : 's'})`)}\n`;
 }
 
-/** Live rendering: call with each event, writes as the run goes. */
+/** Live rendering: call with each event, writes as the run goes (test lines in plan order). */
 export function humanLive(write: (s: string) => void, c: Palette): (e: RunEvent) => void {
   return (e) => {
     if (e.type === 'start') write(header(e.suite.file, e.total, c));
     else if (e.type === 'server') write(humanServerFailure(e.server, c) + humanServerEra(e.server, c));
-    else write(humanTestLine(e.result, c));
+    else if (e.type === 'test') write(humanTestLine(e.result, c));
   };
 }
 
