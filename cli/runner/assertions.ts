@@ -6,19 +6,11 @@ import { evaluateJsonPath } from './json-path.js';
 import { schemaMismatch } from './result-schema.js';
 import { checkOutputSchema } from './schema-checks.js';
 import { type ContentMatch, type Expect, JSON_OPS, type JsonOps } from './suite-schema.js';
+import type { AssertionFailure, ToolResult } from './result-types.js';
+
+export type { AssertionFailure, ToolResult } from './result-types.js';
 
 /** The parts of an MCP `CallToolResult` the assertions look at. */
-export interface ToolResult {
-  content?: Array<{ type: string; text?: string; [k: string]: unknown }>;
-  structuredContent?: Record<string, unknown>;
-  isError?: boolean;
-}
-
-export interface AssertionFailure {
-  /** The assertion key, e.g. `text_contains` or `json $.sum`. */
-  assertion: string;
-  message: string;
-}
 
 export interface AssertionInput {
   result: ToolResult;

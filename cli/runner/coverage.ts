@@ -14,51 +14,25 @@ import { effectiveAnswers } from './answers.js';
 import type { ConnectionPool } from './connection-pool.js';
 import type { LoadedSuite } from './load-suite.js';
 import type { PlannedRun } from './protocol-matrix.js';
-import { errorInfo, type TestResult } from './report.js';
+import {
+  COVERAGE_KINDS,
+  type CoverageKind,
+  type CoverageReport,
+  errorInfo,
+  type KindCoverage,
+  type ServerCoverage,
+  type TestResult,
+} from './report.js';
 import { fetchList, type ResultSchemas } from './run-test.js';
 import type { ListKind } from './suite-schema.js';
 
-/** The kinds coverage counts, in report order. */
-export const COVERAGE_KINDS = ['tools', 'prompts', 'resources', 'resource_templates'] as const;
-export type CoverageKind = (typeof COVERAGE_KINDS)[number];
-
-/** One kind of one server: what it offers and what the suite exercised. */
-export interface KindCoverage {
-  /** How many the server lists. */
-  offered: number;
-  /** How many of them the suite exercised. */
-  tested: number;
-  /** tested / offered × 100, or null when the server offers none (never counted as failing). */
-  percent: number | null;
-  /** Names (URIs of resources, URI templates of templates) the suite exercised, as listed. */
-  exercised: string[];
-  /** Names the suite did not exercise, as listed. */
-  untested: string[];
-}
-
-export interface ServerCoverage {
-  server: string;
-  /**
-   * The protocol version of the connection the lists were fetched on (its revision when the
-   * version is unknown); null when no revision of the server connected.
-   */
-  listedAt: string | null;
-  /** Each kind the server offers; absent when it does not (no capability, or -32601). */
-  kinds: Partial<Record<CoverageKind, KindCoverage>>;
-  /** Why the server (or one of its lists) could not be measured. */
-  error: string | null;
-}
-
-/** The `coverage` object of a report (`run --coverage`). */
-export interface CoverageReport {
-  servers: ServerCoverage[];
-  /** `--min-coverage`, per kind, in percent; null without it. */
-  thresholds: Partial<Record<CoverageKind, number>> | null;
-  /** False when a kind of a server is below its threshold. */
-  passed: boolean;
-  /** One line per kind below its threshold: `server "api": tools 12/15 (80%) is below 90%`. */
-  shortfalls: string[];
-}
+export {
+  COVERAGE_KINDS,
+  type CoverageKind,
+  type CoverageReport,
+  type KindCoverage,
+  type ServerCoverage,
+} from './report.js';
 
 /** Parses `--min-coverage`: `80` (every kind) or `tools=80,prompts=50`. */
 export function parseThresholds(spec: string, first: string): Partial<Record<CoverageKind, number>> {

@@ -6,14 +6,12 @@
  * the server's `schema_checks:`, else the suite's, else `error`; `expect.output_schema: true`
  * makes it an error (and requires an outputSchema), `false` skips it for one test.
  */
-import type { AssertionFailure, ToolResult } from './assertions.js';
+import type { AssertionFailure, ToolResult } from './result-types.js';
 import type { ToolInfo } from './connection-pool.js';
 import { compileSchema } from './result-schema.js';
-import type { Expect, ServerSpec, Suite } from './suite-schema.js';
+import type { Expect, SchemaCheckMode, ServerSpec, Suite } from './suite-schema.js';
 
-/** How the automatic schema checks of tool results count (`schema_checks:`, `--schema-checks`). */
-export const SCHEMA_CHECK_MODES = ['error', 'warn', 'off'] as const;
-export type SchemaCheckMode = (typeof SCHEMA_CHECK_MODES)[number];
+export { SCHEMA_CHECK_MODES, type SchemaCheckMode } from './suite-schema.js';
 
 /** The mode of one test's check. */
 export function schemaCheckMode(

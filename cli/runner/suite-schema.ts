@@ -6,7 +6,10 @@
  */
 import { z } from 'zod';
 import { PROTOCOL_CHOICES } from '../mcp/target-options.js';
-import { SCHEMA_CHECK_MODES } from './schema-checks.js';
+
+/** How the automatic schema checks of tool results count (`schema_checks:`, `--schema-checks`; schema-checks.ts). */
+export const SCHEMA_CHECK_MODES = ['error', 'warn', 'off'] as const;
+export type SchemaCheckMode = (typeof SCHEMA_CHECK_MODES)[number];
 
 const EnvName = z
   .string()
