@@ -40,6 +40,9 @@ export interface EnsureDaemonOptions {
   startTimeoutMs?: number;
 }
 
+/** The longest a client waits for a daemon start that is still under way, in ms. */
+const START_CEILING_MS = 120_000;
+
 const CLI_ENTRY = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 function unreachableHint(paths: McptestPaths, systemd: boolean): string {
@@ -228,16 +231,42 @@ async function startAndWait(
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
 ) {
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  // A start still under way when `timeoutMs` is up (our child alive, or another client's, or a
+  // daemon that holds its socket and is not stopped) is waited for up to this ceiling: on a
+  // loaded machine tens of daemons may be loading at once, and giving up on a live one helps
+  // nobody.
+  const ceiling = started + Math.max(timeoutMs, START_CEILING_MS);
   let lock: HeldLock | null = null;
   let spawned: SpawnedDaemon | null = null;
   let delay = 20;
+  let told = false;
   // The spawn lock is a file in the socket's private folder (which the daemon would make too).
   ensurePrivateDir(paths.socketDir);
   checkSocketPlace(paths.socketPath);
-  const { tryFileLock } = await import('../shared/file-lock.js');
+  const { tryFileLock, readLockHolder, processState } = await import('../shared/file-lock.js');
+  // Another process, running: not this one (which holds the spawn lock while it waits).
+  const live = (pid: number | undefined) => {
+    const state = pid === undefined || pid === process.pid ? null : processState(pid);
+    return state !== null && state !== 'T' && state !== 't' && state !== 'Z';
+  };
+  const underWay = () =>
+    spawned?.alive() === true ||
+    live(readLockHolder(paths.spawnLock)?.pid) ||
+    live(readLockHolder(paths.socketLock)?.pid);
   try {
-    while (Date.now() < deadline) {
+    for (;;) {
+      const now = Date.now();
+      if (now >= deadline) {
+        if (now >= ceiling || !underWay()) break;
+        if (!told) {
+          told = true;
+          process.stderr.write(
+            `mcptest: the auth daemon is still starting after ${Math.round((now - started) / 1000)}s (a busy machine?); waiting up to ${Math.round((ceiling - started) / 1000)}s\n`,
+          );
+        }
+      }
       const health = await healthOrNull(client, 1_000);
       if (health && compatible(health)) {
         client.assertVerified(); // a compatible daemon must have proven itself
@@ -260,14 +289,15 @@ async function startAndWait(
     spawned?.release();
     await lock?.release();
   }
-  throw await notStarted(paths, timeoutMs);
+  throw await notStarted(paths, told ? Date.now() - started : timeoutMs);
 }
 
 /**
  * Why no daemon answered in time. When a daemon holds the socket's lock (so no other may
  * start) but does not answer, that daemon is named: stopped by SIGSTOP or a debugger, or busy.
  */
-async function notStarted(paths: McptestPaths, timeoutMs: number): Promise<McptestError> {
+async function notStarted(paths: McptestPaths, waitedMs: number): Promise<McptestError> {
+  const waited = `${Math.round(waitedMs / 1000)}s`;
   const { describeHolder, processState, readLockHolder } = await import('../shared/file-lock.js');
   const holder = readLockHolder(paths.socketLock);
   if (holder) {
@@ -275,7 +305,7 @@ async function notStarted(paths: McptestPaths, timeoutMs: number): Promise<Mcpte
     const stopped = state === 'T' || state === 't';
     return new McptestError(
       'daemon_unreachable',
-      `the auth daemon on ${paths.socketPath}, ${describeHolder(holder)}, holds the socket but did not answer within ${timeoutMs / 1000}s`,
+      `the auth daemon on ${paths.socketPath}, ${describeHolder(holder)}, holds the socket but did not answer within ${waited}`,
       {
         hint: stopped
           ? `let it go on: kill -CONT ${holder.pid}   (or stop it: kill ${holder.pid})`
@@ -284,12 +314,14 @@ async function notStarted(paths: McptestPaths, timeoutMs: number): Promise<Mcpte
       },
     );
   }
-  return new McptestError('daemon_unreachable', `the auth daemon did not start within ${timeoutMs / 1000}s`, {
+  return new McptestError('daemon_unreachable', `the auth daemon did not start within ${waited}`, {
     hint: unreachableHint(paths, false),
   });
 }
 
 interface SpawnedDaemon {
+  /** True while the child runs (it has neither exited nor failed to spawn). */
+  alive(): boolean;
   /** The error the child printed, once it has exited non-zero (or could not be spawned). */
   failure(): McptestError | null;
   /** A JSON error the child wrote to its start log, whether or not it has exited yet. */
@@ -326,6 +358,7 @@ function spawnDaemon(paths: McptestPaths, env: NodeJS.ProcessEnv): SpawnedDaemon
     if (code !== 0) failure = startupError(readErrFile(errFile), code, paths);
   });
   return {
+    alive: () => failure === null && child.exitCode === null && child.signalCode === null,
     failure: () => failure,
     writtenError: () => jsonError(readErrFile(errFile)),
     release: () => {

@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { type Idp, startIdp, clientCredentialsClient } from '../../examples/oauth-server/idp.js';
+import { ensureDaemon } from '../../client/ensure-daemon.js';
 import { IPC_API_VERSION, VERSION } from '../../shared/version.js';
 import { isolatedEnv, runCli } from '../helpers/cli.js';
 import { parseMetrics } from './prometheus-text.js';
@@ -121,6 +122,43 @@ test('a daemon that is slow to load still reports why it refused to start', asyn
     assert.match(r.stderr, /tokens\.db/);
     assert.match(r.stderr, /is damaged \(SQLITE_NOTADB\); it was left untouched/);
     assert.doesNotMatch(r.stderr, /did not start within/);
+  });
+});
+
+test('a client does not give up on a daemon that is still loading when its start limit is up', async () => {
+  // On a loaded machine (tens of clients each starting their own daemon) loading can outlast
+  // the start limit; a live child that is still loading is waited for, with one line saying so.
+  await withEnv(async (env) => {
+    const slow = path.join(env.HOME as string, 'slow-daemon.cjs');
+    fs.writeFileSync(
+      slow,
+      "if (process.argv.includes('daemon') && process.argv.includes('run'))\n" +
+        '  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2500);\n',
+    );
+    const said: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => {
+      said.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    let client: Awaited<ReturnType<typeof ensureDaemon>> | undefined;
+    try {
+      client = await ensureDaemon({
+        env: { ...env, cleanup: undefined, MCPTEST_DAEMON_NODE_OPTIONS: `--require ${slow}` },
+        startTimeoutMs: 500,
+      });
+    } finally {
+      process.stderr.write = write;
+    }
+    try {
+      const health = await client.health();
+      assert.equal(health.version, VERSION);
+      assert.ok(client.isVerified);
+      assert.match(said.join(''), /the auth daemon is still starting after \d+s .*; waiting up to 120s/);
+      await client.shutdown();
+    } finally {
+      await client.close();
+    }
   });
 });
 
