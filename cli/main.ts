@@ -1,16 +1,21 @@
 #!/usr/bin/env node
 /**
- * The CLI entry point: reads .env (into a map of its own, see env-file.ts), builds the command
- * tree, runs it, maps the outcome to an exit code. The only place in mcptest that calls process.exit.
+ * The CLI entry point: the fast path first (`--version`, `auth token`, `auth headers`; see
+ * fast-path.ts), then the full CLI: reads .env (into a map of its own, see env-file.ts), builds
+ * the command tree, runs it, maps the outcome to an exit code. The only place in mcptest that
+ * calls process.exit (besides a closed stdout, which ends a process quietly).
  */
 import { setMaxListeners } from 'node:events';
-import { CommanderError } from 'commander';
-import { ExitCode } from '../shared/errors.js';
-import { namedVariables, readEnvFile } from './env-file.js';
-import { type CommandResult, processIo, reportError } from './io.js';
-import { buildProgram } from './program.js';
+import { fastPath } from './fast-path.js';
 
 async function main(): Promise<number> {
+  const [{ CommanderError }, { ExitCode }, envFile, io_, { buildProgram }] = await Promise.all([
+    import('commander'),
+    import('../shared/errors.js'),
+    import('./env-file.js'),
+    import('./io.js'),
+    import('./program.js'),
+  ]);
   const controller = new AbortController();
   // Every request of a run (token fetches, MCP calls, retries after a step-up) listens on this one
   // signal while in flight and lets go when done; up to 256 tests run at once.
@@ -33,9 +38,9 @@ async function main(): Promise<number> {
   // .env in the working directory fills in only the variables a suite or flag names; it never
   // enters process.env, so the daemon and every other process spawned never inherit from it.
   const warn = (text: string) => process.stderr.write(text);
-  const vars = namedVariables(process.env, readEnvFile(process.cwd(), warn), warn);
-  const io = processIo(controller.signal, vars);
-  const result: CommandResult = { exitCode: ExitCode.ok };
+  const vars = envFile.namedVariables(process.env, envFile.readEnvFile(process.cwd(), warn), warn);
+  const io = io_.processIo(controller.signal, vars);
+  const result: { exitCode: number } = { exitCode: ExitCode.ok };
   const argv = process.argv;
   try {
     await (await buildProgram(io, result, argv)).parseAsync(argv);
@@ -44,13 +49,13 @@ async function main(): Promise<number> {
       // help and --version exit 0; unknown options and missing arguments are usage errors.
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
-    return reportError(io, err, argv.includes('--json'));
+    return io_.reportError(io, err, argv.includes('--json'));
   } finally {
     process.off('SIGINT', onSigint);
   }
   return controller.signal.aborted && result.exitCode === ExitCode.ok ? ExitCode.ok : result.exitCode;
 }
 
-const code = await main();
+const code = (await fastPath(process.argv)) ?? (await main());
 await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
 process.exit(code);

@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { z } from 'zod';
 import {
   CHALLENGE_HEADER,
+  CLIENT_VERSION_HEADER,
   checkSocketPlace,
   HOME_HEADER,
   newChallenge,
@@ -29,6 +30,7 @@ import type {
   TokenResponse,
 } from '../shared/ipc-schemas.js';
 import { parseWith } from '../shared/validate.js';
+import { versionTag } from '../shared/version.js';
 
 /** The zod schemas, loaded on first use: the health and token answers, on every CLI process's path, do without them. */
 const schemas = () => import('../shared/ipc-schemas.js');
@@ -235,8 +237,10 @@ export class DaemonClient {
 
   /** An access token for a server (from a login, or minted from client credentials). */
   async getToken(req: TokenRequest, options: { signal?: AbortSignal } = {}): Promise<TokenResponse> {
+    // The daemon refuses a token request of another version (see daemon/routes/handle-token.ts).
+    const headers = { [CLIENT_VERSION_HEADER]: versionTag() };
     return readTokenResponse(
-      await this.answer('POST', '/v1/token', req, options),
+      await this.answer('POST', '/v1/token', req, { ...options, headers }),
       'daemon answer to POST /v1/token',
     );
   }

@@ -278,7 +278,7 @@ async function startAndWait(
       }
       const failure = spawned?.failure();
       if (failure) throw failure;
-      await new Promise((r) => setTimeout(r, delay));
+      await socketChange(paths.socketDir, delay);
       delay = Math.min(delay * 1.5, 200);
     }
     // Out of time: a daemon that is still loading on a slow machine may have written its
@@ -290,6 +290,28 @@ async function startAndWait(
     await lock?.release();
   }
   throw await notStarted(paths, told ? Date.now() - started : timeoutMs);
+}
+
+/**
+ * Resolves when something changes in the socket's folder (the daemon binds its socket there) or
+ * after `ms`: a waiting client tries again the moment the socket appears, not at its next poll.
+ */
+function socketChange(dir: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    let watcher: fs.FSWatcher | null = null;
+    const done = () => {
+      clearTimeout(timer);
+      watcher?.close();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    try {
+      watcher = fs.watch(dir, { persistent: false }, done);
+      watcher.on('error', done);
+    } catch {
+      // no watching here (a full inotify table): the timeout alone
+    }
+  });
 }
 
 /**

@@ -23,6 +23,14 @@ export const CHALLENGE_HEADER = 'x-mcptest-challenge';
 export const PROOF_HEADER = 'x-mcptest-proof';
 /** Request header: the client's `MCPTEST_HOME`, so a daemon of another store refuses it. */
 export const HOME_HEADER = 'x-mcptest-home';
+/**
+ * Request header of `POST /v1/token`: the client's `versionTag()`. A daemon of another version
+ * refuses the request (`daemon_version_mismatch`), so a client that asks for a token in one
+ * round trip, without the health handshake first, never takes one from an outdated daemon.
+ */
+export const CLIENT_VERSION_HEADER = 'x-mcptest-client';
+/** Response header of `POST /v1/token`: the daemon's `versionTag()`. */
+export const DAEMON_VERSION_HEADER = 'x-mcptest-daemon';
 
 const KEY_BYTES = 32;
 

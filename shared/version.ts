@@ -9,3 +9,8 @@ export const VERSION: string = pkg.version;
 /** The IPC contract version. Bump it whenever a /v1 request or response changes incompatibly. */
 // 2: the health route answers a challenge (shared/daemon-identity.ts); clients refuse daemons that cannot.
 export const IPC_API_VERSION = 2;
+
+/** `<version> ipc/<api>`: what a client and the daemon compare in the one-round-trip token request. */
+export function versionTag(): string {
+  return `${VERSION} ipc/${IPC_API_VERSION}`;
+}

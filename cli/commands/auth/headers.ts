@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode, toMcptestError } from '../../../shared/errors.js';
+import type { TokenResponse } from '../../../shared/ipc-schemas.js';
 import { canonicalServerUrl } from '../../../shared/server-url.js';
 import { printable } from '../../format.js';
 import type { CliIo, CommandResult } from '../../io.js';
@@ -8,9 +9,9 @@ import { serverUrlArgument } from './server-url-argument.js';
 /** Claude Code names the server a `headersHelper` runs for in this variable. */
 export const HOST_SERVER_URL_VAR = 'CLAUDE_CODE_MCP_SERVER_URL';
 /** Hosts kill a headers helper after 10 s; answer (or fail in one line) well before. */
-const DEADLINE_MS = 8000;
+export const DEADLINE_MS = 8000;
 /** A token handed to a host is used for a while; ask for one that lasts at least this long. */
-const MIN_TTL_SECONDS = 60;
+export const MIN_TTL_SECONDS = 60;
 
 export interface AuthHeadersOptions {
   serverUrl: string;
@@ -64,6 +65,11 @@ export async function authHeadersRun(opts: AuthHeadersOptions, io: CliIo): Promi
   const token = await client
     .getToken({ serverUrl: opts.serverUrl, minTtlSeconds: MIN_TTL_SECONDS }, { signal })
     .finally(() => client.close());
+  printHeaders(token, io);
+}
+
+/** The headers-helper answer: one JSON object of string headers. */
+export function printHeaders(token: Pick<TokenResponse, 'accessToken'>, io: Pick<CliIo, 'stdout'>): void {
   io.stdout(`${JSON.stringify({ Authorization: `Bearer ${token.accessToken}` })}\n`);
 }
 
@@ -71,7 +77,11 @@ export async function authHeadersRun(opts: AuthHeadersOptions, io: CliIo): Promi
  * One stderr line for a host's log: the message, then the command that fixes it. A missing
  * login names `mcptest login`, or its device form where no browser can open here.
  */
-function reportInOneLine(io: CliIo, err: unknown, serverUrl: string | undefined): number {
+export function reportInOneLine(
+  io: Pick<CliIo, 'stderr' | 'env' | 'stderrIsTTY'>,
+  err: unknown,
+  serverUrl: string | undefined,
+): number {
   const e = toMcptestError(err);
   const needsHuman = e.exitCode === ExitCode.auth && e.code !== 'env_var_missing' && serverUrl !== undefined;
   const fix = needsHuman

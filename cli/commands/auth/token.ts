@@ -93,6 +93,15 @@ export async function authTokenRun(opts: AuthTokenOptions, io: CliIo): Promise<v
   const token = await client
     .getToken({ serverUrl: opts.serverUrl, minTtlSeconds: opts.minTtlSeconds }, { signal: io.signal })
     .finally(() => client.close());
+  printToken(token, opts, io);
+}
+
+/** Prints `token` as `auth token` does: the asked format, and a note when it lives too short. */
+export function printToken(
+  token: TokenResponse,
+  opts: Pick<AuthTokenOptions, 'format' | 'envVar' | 'serverUrl' | 'minTtlSeconds'>,
+  io: Pick<CliIo, 'stdout' | 'stderr'>,
+): void {
   io.stdout(formatToken(token, opts));
   const left = token.expiresAt === null ? null : token.expiresAt - Date.now();
   if (left !== null && left < opts.minTtlSeconds * 1000) {
