@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { DaemonClient } from '../../client/daemon-client.js';
 import { buildDaemon, type Daemon } from '../../daemon/build-daemon.js';
 import { TokenStore } from '../../daemon/store/token-store.js';
@@ -36,6 +36,8 @@ export async function startInProcessDaemon(
     env?: NodeJS.ProcessEnv;
     clock?: FakeClock;
     idpTimeoutMs?: number;
+    /** Where the daemon logs; silent by default. */
+    logger?: Logger;
   } = {},
 ): Promise<InProcessDaemon> {
   const ownHome = options.env ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'mt-ip-'));
@@ -52,7 +54,7 @@ export async function startInProcessDaemon(
     clock,
     fetch: globalThis.fetch,
     paths,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     idpTimeoutMs: options.idpTimeoutMs,
   });
   await app.listen({ path: paths.socketPath });
