@@ -4,8 +4,9 @@ import Database from 'better-sqlite3';
 import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
 import { McptestError } from '../../shared/errors.js';
 import { fingerprint } from '../../shared/fingerprint.js';
-import { runCli } from '../helpers/cli.js';
+import { isolatedEnv, runCli } from '../helpers/cli.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { startInProcessDaemon } from '../helpers/in-process-daemon.js';
 import { refreshRequests, seedLogin } from '../helpers/seed.js';
 
 let idp: Idp;
@@ -101,14 +102,15 @@ test('a reported 401 refreshes once per token generation, never a storm', async 
 });
 
 test('IdP answering 500: backoff, the old token is served until it expires, then a clear error', async () => {
-  await withDaemon(async (d) => {
+  const d = await startInProcessDaemon();
+  try {
     const serverUrl = 'http://127.0.0.1:1/idp-down';
-    // 6 s of life: the proactive refresh fires ~3 s in, fails, and backs off.
+    // 6 s of life: the proactive refresh fires 2.4–3 s in, fails, and backs off.
     const seeded = await seedLogin(idp, d.client, serverUrl, { expiresIn: 6 });
     idp.setFault({ status: 500 }, { path: '/token' });
     try {
       const before = idp.requests.filter((r) => r.path === '/token').length;
-      await new Promise((r) => setTimeout(r, 3500));
+      assert.ok((await d.elapse(3500)) >= 1, 'the proactive refresh fired');
       for (let i = 0; i < 10; i++) {
         const again = await d.client.getToken({ serverUrl });
         assert.equal(again.fingerprint, fingerprint(seeded.access_token), 'the old token is still served');
@@ -116,15 +118,12 @@ test('IdP answering 500: backoff, the old token is served until it expires, then
       const [summary] = await d.client.listCredentials();
       assert.equal(summary.state, 'refresh_failing');
       assert.match(summary.lastError ?? '', /HTTP 500/);
-      await new Promise((r) => setTimeout(r, 3000));
+      await d.elapse(3000);
       await assert.rejects(
         () => d.client.getToken({ serverUrl }),
         (err: unknown) =>
           err instanceof McptestError && err.code === 'idp_unavailable' && /500/.test(err.message),
       );
-      const cli = await runCli(['auth', 'token', '--url', serverUrl], { env: d.env });
-      assert.equal(cli.code, 1);
-      assert.match(cli.stderr, /error: .*token refresh failed.*HTTP 500/);
       const requestsWhileDown = idp.requests.filter((r) => r.path === '/token').length - before;
       assert.ok(
         requestsWhileDown >= 1 && requestsWhileDown <= 5,
@@ -134,54 +133,102 @@ test('IdP answering 500: backoff, the old token is served until it expires, then
       idp.setFault(null);
     }
     // Once the IdP is back and the backoff has passed, the next request refreshes.
-    await new Promise((r) => setTimeout(r, 5000));
+    await d.elapse(5000);
     const recovered = await d.client.getToken({ serverUrl });
     assert.equal(recovered.source, 'import');
+    assert.notEqual(recovered.fingerprint, fingerprint(seeded.access_token), 'a new token');
     const [summary] = await d.client.listCredentials();
     assert.equal(summary.state, 'valid');
+  } finally {
+    await d.cleanup();
+  }
+});
+
+test('IdP answering 500 for an expired token: `mcptest auth token` prints the refresh failure', async () => {
+  await withDaemon(async (d) => {
+    const serverUrl = 'http://127.0.0.1:1/idp-down-cli';
+    // Expired on arrival: the CLI's request refreshes at once, and the IdP refuses.
+    await seedLogin(idp, d.client, serverUrl, { expiresIn: 0 });
+    idp.setFault({ status: 500 }, { path: '/token' });
+    try {
+      const cli = await runCli(['auth', 'token', '--url', serverUrl], { env: d.env });
+      assert.equal(cli.code, 1);
+      assert.match(cli.stderr, /error: .*token refresh failed.*HTTP 500/);
+    } finally {
+      idp.setFault(null);
+    }
   });
 });
 
 test('revoked grant: "needs login" with the login hint, and no further IdP calls', async () => {
-  await withDaemon(async (d) => {
+  const env = isolatedEnv();
+  try {
     const serverUrl = 'http://127.0.0.1:1/revoked';
     const before = refreshRequests(idp);
-    await seedLogin(idp, d.client, serverUrl, { expiresIn: 1 });
-    idp.revokeGrants();
-    await new Promise((r) => setTimeout(r, 1100));
-    for (let i = 0; i < 5; i++) {
-      await assert.rejects(
-        () => d.client.getToken({ serverUrl }),
-        (err: unknown) =>
-          err instanceof McptestError &&
-          err.code === 'needs_login' &&
-          err.hint === `mcptest login ${serverUrl}`,
-      );
+    const d = await startInProcessDaemon({ env });
+    try {
+      await seedLogin(idp, d.client, serverUrl, { expiresIn: 1 });
+      idp.revokeGrants();
+      assert.equal(await d.elapse(1100), 1, 'the refresh timer fired');
+      for (let i = 0; i < 5; i++) {
+        await assert.rejects(
+          () => d.client.getToken({ serverUrl }),
+          (err: unknown) =>
+            err instanceof McptestError &&
+            err.code === 'needs_login' &&
+            err.hint === `mcptest login ${serverUrl}`,
+        );
+      }
+      // Nothing left to retry: no timer, however long the daemon runs.
+      assert.equal(await d.elapse(3_600_000), 0, 'no timer armed');
+      assert.equal(refreshRequests(idp) - before, 1, 'one refusal, then no retry loop');
+    } finally {
+      await d.close();
     }
-    assert.equal(refreshRequests(idp) - before, 1, 'one refusal, then no retry loop');
-    const cli = await runCli(['auth', 'token', '--url', serverUrl], { env: d.env });
-    assert.equal(cli.code, 3, 'auth exit code');
-    assert.match(cli.stderr, new RegExp(`hint: mcptest login ${serverUrl}`));
-    const status = await runCli(['auth', 'status', '--json'], { env: d.env });
-    const parsed = JSON.parse(status.stdout);
-    assert.equal(parsed.credentials[0].state, 'needs_login');
-    assert.equal(parsed.credentials[0].refreshable, false);
-  });
+    // The real daemon process takes over the store: the CLI is told the same, still without IdP calls.
+    const real = await startTestDaemon({ env });
+    try {
+      const cli = await runCli(['auth', 'token', '--url', serverUrl], { env });
+      assert.equal(cli.code, 3, 'auth exit code');
+      assert.match(cli.stderr, new RegExp(`hint: mcptest login ${serverUrl}`));
+      const status = await runCli(['auth', 'status', '--json'], { env });
+      const parsed = JSON.parse(status.stdout);
+      assert.equal(parsed.credentials[0].state, 'needs_login');
+      assert.equal(parsed.credentials[0].refreshable, false);
+      assert.equal(refreshRequests(idp) - before, 1, 'no IdP call from the real daemon either');
+    } finally {
+      await real.client.close();
+      await real.stop();
+    }
+  } finally {
+    await env.cleanup();
+  }
 });
 
 test('the refresh timer renews a token ahead of expiry without any caller', async () => {
-  await withDaemon(async (d) => {
+  const d = await startInProcessDaemon();
+  try {
     const serverUrl = 'http://127.0.0.1:1/proactive';
     // 31 s of life: the margin (at least 30 s, at most half the life) puts the timer ~15 s out.
     const seeded = await seedLogin(idp, d.client, serverUrl, { expiresIn: 31 });
     const status = await d.client.status();
     assert.equal(status.refreshes.length, 1);
-    const inMs = (status.nextRefreshAt ?? 0) - Date.now();
+    const inMs = (status.nextRefreshAt ?? 0) - d.clock.now();
     assert.ok(inMs > 10_000 && inMs <= 16_000, `refresh scheduled ${inMs} ms out`);
     const [summary] = await d.client.listCredentials();
     assert.equal(summary.fingerprint, fingerprint(seeded.access_token));
     assert.equal(summary.refreshable, true);
-  });
+    // Time passes with no caller: the timer alone renews the token, before it expires.
+    const before = refreshRequests(idp);
+    assert.equal(await d.elapse(inMs), 1, 'the timer fired once');
+    assert.equal(refreshRequests(idp) - before, 1, 'one refresh');
+    const [renewed] = await d.client.listCredentials();
+    assert.notEqual(renewed.fingerprint, fingerprint(seeded.access_token), 'renewed');
+    assert.equal(renewed.state, 'valid');
+    assert.ok((renewed.expiresAt ?? 0) > d.clock.now() + 30_000, 'with its new life ahead');
+  } finally {
+    await d.cleanup();
+  }
 });
 
 test("auth token --min-ttl beyond a fresh token's life: no refresh per call, the token, and a note saying so", async () => {

@@ -69,18 +69,21 @@ test('kill -9 of the daemon while `mcptest auth token` waits on a refresh: a new
   try {
     const before = refreshRequests(idp);
     const seen = idp.requests.length;
-    // The IdP holds the first refresh (the daemon starts it as soon as it stores a token that
-    // expires in a second), so the CLI's request waits on it when the daemon dies.
+    // The IdP holds the first refresh: a token expired on arrival, asked for once, is refreshed at
+    // once; the CLI's request below then waits on that refresh when the daemon dies.
     await seedLogin(idp, d.client, mcp.url, {
-      expiresIn: 1,
+      expiresIn: 0,
       beforeImport: () => idp.setFault({ delayMs: 5_000 }, { path: '/token', times: 1 }),
     });
-    await new Promise((r) => setTimeout(r, 1_100)); // the cached access token has expired
     const held = () => idp.requests.slice(seen).some((r) => r.path === '/token' && r.status === 0);
-    // On a loaded machine the daemon's refresh timer may fire a little late: wait for it.
-    for (let i = 0; i < 100 && !held(); i++) await new Promise((r) => setTimeout(r, 100));
+    const first = d.client.getToken({ serverUrl: mcp.url }).catch(() => undefined);
+    for (let i = 0; i < 200 && !held(); i++) await new Promise((r) => setTimeout(r, 50));
     assert.ok(held(), 'the refresh reached the IdP and is held there');
     await d.client.close(); // from here on, every connection to the daemon is the CLI's
+    await first;
+    for (let i = 0; i < 200 && connectionsTo(d.env.MCPTEST_SOCKET as string) > 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const run = runCli(['auth', 'token', '--url', mcp.url], { env: d.env });
     const deadline = Date.now() + 20_000;
     while (connectionsTo(d.env.MCPTEST_SOCKET as string) === 0 && Date.now() < deadline) {

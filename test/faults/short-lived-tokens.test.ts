@@ -1,22 +1,23 @@
 /**
  * An IdP that hands out tokens with almost no life (expires_in 1) or none (expires_in 0): the
- * real daemon keeps its token requests spaced, whatever the number of callers, instead of
- * refreshing on every call or in a tight timer loop.
+ * daemon keeps its token requests spaced, whatever the number of callers, instead of refreshing
+ * on every call or in a tight timer loop. The daemon is built in-process with a FakeClock (its
+ * seconds pass by moving the clock, its timers fire at their times); the IdP is real.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { clientCredentialsClient, type Idp, startIdp } from '../../examples/oauth-server/idp.js';
-import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { type InProcessDaemon, startInProcessDaemon } from '../helpers/in-process-daemon.js';
 
 const SECRET = 'short-lived-secret-value';
 let idp: Idp;
-let d: TestDaemon;
+let d: InProcessDaemon;
 before(async () => {
   idp = await startIdp({
     accessTokenTtl: 1,
     clients: [clientCredentialsClient('brief', SECRET, 'mcp:read')],
   });
-  d = await startTestDaemon();
+  d = await startInProcessDaemon();
 });
 after(async () => {
   await d.cleanup();
@@ -24,13 +25,12 @@ after(async () => {
 });
 
 const mints = () => idp.requests.filter((r) => r.path === '/token').length;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * 10 callers every 100 ms for `ms`: what a busy parallel suite does. Returns calls served,
- * `token_expired` answers, and seconds taken. A one-second token can arrive dead when the IdP
- * takes a second to answer on a loaded machine: the daemon then says so (it never hands out an
- * expired token), which counts apart; any other failure fails the test.
+ * 10 callers every 100 ms of the daemon's time for `ms`: what a busy parallel suite does. Returns
+ * calls served, `token_expired` answers, and the daemon's seconds taken. A token that arrives dead
+ * would be said so (the daemon never hands out an expired token), which counts apart; any other
+ * failure fails the test.
  */
 async function hammer(
   serverUrl: string,
@@ -39,8 +39,8 @@ async function hammer(
   const spec = { clientId: 'brief', clientSecret: SECRET, tokenUrl: idp.tokenEndpoint, scope: 'mcp:read' };
   let served = 0;
   let expired = 0;
-  const started = Date.now();
-  while (Date.now() < started + ms) {
+  const started = d.clock.now();
+  while (d.clock.now() < started + ms) {
     const got = await Promise.all(
       Array.from({ length: 10 }, () =>
         d.client.getToken({ serverUrl, clientCredentials: spec }).then(
@@ -54,9 +54,9 @@ async function hammer(
     );
     served += got.filter((g) => g === 'token').length;
     expired += got.filter((g) => g === 'expired').length;
-    await sleep(100);
+    await d.elapse(100);
   }
-  return { served, expired, seconds: (Date.now() - started) / 1000 };
+  return { served, expired, seconds: (d.clock.now() - started) / 1000 };
 }
 
 test('tokens that live one second: token requests stay spaced, not one per call', async (t) => {

@@ -5,6 +5,8 @@
  * (through a real daemon login start), and a corpus of malformed WWW-Authenticate headers
  * (through the real CLI, `mcptest tools --url`). Each must end in a clear McptestError with a
  * catalogue code (never `internal`, never a crash or a stack trace) and leave the daemon healthy.
+ * The refresh refused for a `mac` token runs on the daemon built in-process with a FakeClock, so
+ * that time can pass beyond the first backoff step without sleeping.
  */
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -13,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { ERROR_CATALOGUE, McptestError } from '../../shared/errors.js';
 import { isolatedEnv, runCli } from '../helpers/cli.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { startInProcessDaemon } from '../helpers/in-process-daemon.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -192,35 +195,45 @@ describe('a token of a type mcptest cannot present', () => {
       refresh_token: 'hostile-rotated-refresh-value',
       expires_in: 60,
     });
-    await d.client.importCredential({
-      serverUrl,
-      accessToken: 'hostile-expired-access-value',
-      refreshToken: 'hostile-refresh-value',
-      expiresIn: 0,
-      tokenEndpoint: `${peer.origin}${tokenPath}`,
-      issuer: peer.origin,
-      clientId: 'client-mac',
-      authMethod: 'none',
-      resource: serverUrl,
-    });
-    const refreshes = () => peer.log.filter((r) => r.path === tokenPath).length;
-    const first = await d.client.getToken({ serverUrl }).then(
-      () => assert.fail('a mac token was handed out'),
-      (e: unknown) => assertClearError(e, 'refresh mac'),
-    );
-    assert.equal(first.code, 'needs_login', first.message);
-    assert.match(first.message, /"mac"/);
-    assert.match(first.message, /not presented again/);
-    assert.equal(refreshes(), 1);
-    // Past the first backoff step (1 s): a transient failure would be retried by now.
-    await new Promise((r) => setTimeout(r, 1_600));
-    const second = await d.client.getToken({ serverUrl }).then(
-      () => assert.fail('a token was handed out'),
-      (e: unknown) => assertClearError(e, 'refresh mac again'),
-    );
-    assert.equal(second.code, 'needs_login');
-    assert.match(second.hint ?? '', /mcptest login/);
-    assert.equal(refreshes(), 1, 'the refresh token was presented once');
+    // The daemon built in-process on a FakeClock: time passes without sleeping.
+    const ip = await startInProcessDaemon({ idpTimeoutMs: 3000 });
+    try {
+      await ip.client.importCredential({
+        serverUrl,
+        accessToken: 'hostile-expired-access-value',
+        refreshToken: 'hostile-refresh-value',
+        expiresIn: 0,
+        tokenEndpoint: `${peer.origin}${tokenPath}`,
+        issuer: peer.origin,
+        clientId: 'client-mac',
+        authMethod: 'none',
+        resource: serverUrl,
+      });
+      const refreshes = () => peer.log.filter((r) => r.path === tokenPath).length;
+      // As on a real clock, a moment passes between the import and the first call.
+      await ip.elapse(10);
+      const first = await ip.client.getToken({ serverUrl }).then(
+        () => assert.fail('a mac token was handed out'),
+        (e: unknown) => assertClearError(e, 'refresh mac'),
+      );
+      assert.equal(first.code, 'needs_login', first.message);
+      assert.match(first.message, /"mac"/);
+      assert.match(first.message, /not presented again/);
+      assert.equal(refreshes(), 1);
+      // Past the first backoff step (1 s): a transient failure would be retried by now.
+      await ip.elapse(1_600);
+      const second = await ip.client.getToken({ serverUrl }).then(
+        () => assert.fail('a token was handed out'),
+        (e: unknown) => assertClearError(e, 'refresh mac again'),
+      );
+      assert.equal(second.code, 'needs_login');
+      assert.match(second.hint ?? '', /mcptest login/);
+      assert.equal(refreshes(), 1, 'the refresh token was presented once');
+      assert.equal(await ip.elapse(3_600_000), 0, 'and no timer presents it later');
+      assert.equal(refreshes(), 1);
+    } finally {
+      await ip.cleanup();
+    }
   });
 });
 

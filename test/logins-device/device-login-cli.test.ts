@@ -1,6 +1,7 @@
 /**
  * `mcptest login --device` end to end: the real CLI, the real daemon it starts, the real IdP and
- * MCP server from examples/oauth-server, with real (1 s) polling intervals.
+ * MCP server from examples/oauth-server, with real (1 s) polling intervals. The poll rate itself
+ * is counted on the daemon built in-process with a FakeClock.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -10,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
 import { CLI, isolatedEnv, runCli } from '../helpers/cli.js';
+import { startInProcessDaemon } from '../helpers/in-process-daemon.js';
 
 type Env = ReturnType<typeof isolatedEnv>;
 
@@ -225,22 +227,44 @@ describe('mcptest login --device: expiry and unsupported servers', () => {
     const e = isolatedEnv();
     envs.push(e);
     try {
-      const started = await runCli(['login', '--device', '--url', mcp.url, '--no-wait', '--json'], {
-        env: e,
-      });
-      assert.equal(started.code, 0, started.stderr);
-      const t0 = Date.now();
-      await new Promise((r) => setTimeout(r, 3_000));
-      const polls = idp.requests.filter(
-        (r) => r.grantType === 'urn:ietf:params:oauth:grant-type:device_code',
-      );
-      const seconds = (Date.now() - t0) / 1000;
-      assert.ok(polls.length >= 1, 'the daemon polls');
-      assert.ok(polls.length <= Math.ceil(seconds) + 1, `${polls.length} polls in ${seconds.toFixed(1)} s`);
-      const { login } = JSON.parse(started.stdout);
-      assert.equal(login.intervalSeconds, 1);
+      // The CLI, on the real daemon it starts: the interval it reports.
+      try {
+        const started = await runCli(['login', '--device', '--url', mcp.url, '--no-wait', '--json'], {
+          env: e,
+        });
+        assert.equal(started.code, 0, started.stderr);
+        const { login } = JSON.parse(started.stdout);
+        assert.equal(login.intervalSeconds, 1);
+      } finally {
+        await runCli(['daemon', 'stop'], { env: e });
+      }
+      // The polling, on the daemon built in-process with a FakeClock: 3 s of its time pass
+      // without sleeping, each poll timer firing at its time and its answer awaited.
+      const d = await startInProcessDaemon();
+      try {
+        const seen = idp.requests.length;
+        const login = await d.client.startLogin({ serverUrl: mcp.url, kind: 'device' });
+        assert.equal(login.intervalSeconds, 1);
+        const pollArmedAgain = async () => {
+          // The login's expiry timer and the next poll's.
+          const deadline = Date.now() + 30_000;
+          while (d.clock.pending().length < 2 && Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 5));
+          }
+        };
+        const t0 = d.clock.now();
+        await d.clock.elapse(3_000, pollArmedAgain);
+        const polls = idp.requests
+          .slice(seen)
+          .filter((r) => r.grantType === 'urn:ietf:params:oauth:grant-type:device_code');
+        const seconds = (d.clock.now() - t0) / 1000;
+        assert.ok(polls.length >= 1, 'the daemon polls');
+        assert.ok(polls.length <= Math.ceil(seconds) + 1, `${polls.length} polls in ${seconds.toFixed(1)} s`);
+        assert.equal(polls.length, 3, 'one poll a second, at each second');
+      } finally {
+        await d.cleanup();
+      }
     } finally {
-      await runCli(['daemon', 'stop'], { env: e });
       await mcp.close();
       await idp.close();
     }
