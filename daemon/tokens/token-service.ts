@@ -3,7 +3,6 @@
  * that for any credential exactly one refresh is in flight at a time (single-flight), whatever
  * the number of callers. A rotated token set is committed to the store before any caller sees it.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../../shared/clock.js';
 import { McptestError } from '../../shared/errors.js';
@@ -27,15 +26,11 @@ import {
 } from '../oauth/token-endpoint.js';
 import type { JournaledSet } from '../store/pending-journal.js';
 import type { CredentialRow, NewCredential, TokenStore } from '../store/token-store.js';
+import { type AuthServerEndpoints, ClientCredentials } from './client-credentials.js';
+import { FailurePolicy, needsLoginError } from './failure-policy.js';
+import { MIN_REFRESH_GAP_MS, RefreshSchedule } from './refresh-schedule.js';
 
-/** Where to send token requests for a server, found by discovery. */
-export interface AuthServerEndpoints {
-  issuer: string;
-  tokenEndpoint: string;
-  revocationEndpoint?: string | null;
-  /** The scope the MCP scope selection picks (401 challenge `scope`, else PRM `scopes_supported`). */
-  scope?: string;
-}
+export type { AuthServerEndpoints } from './client-credentials.js';
 
 export interface TokenServiceDeps {
   store: TokenStore;
@@ -56,15 +51,6 @@ export interface TokenServiceDeps {
 
 /** Tokens are handed out only with at least this much life left, unless the caller asks otherwise. */
 export const DEFAULT_MIN_TTL_MS = 10_000;
-const BACKOFF_BASE_MS = 1_000;
-const BACKOFF_MAX_MS = 60_000;
-
-interface Backoff {
-  failures: number;
-  retryAt: number;
-  error: McptestError;
-}
-
 /**
  * How far the wall clock may stand behind the time a stored token was received before that
  * token's age counts as unknown (the clock was set back, or a daemon started with a clock behind)
@@ -85,68 +71,11 @@ interface WonSet {
   wonMono: number | null;
 }
 
-/**
- * A salted hash of what a client authenticates with (secret or private key, and the method):
- * stored with a client-credentials token so that only a caller presenting the same secret gets
- * it, also after a restart, when the secret itself is no longer in memory. Never the secret.
- */
-function secretDigest(spec: ClientCredentialsSpec, salt: Buffer): string {
-  const material = JSON.stringify([
-    spec.authMethod ?? null,
-    spec.clientSecret ?? null,
-    spec.privateKey ?? null,
-  ]);
-  const mac = createHmac('sha256', salt).update(material).digest('base64url');
-  return `v1.${salt.toString('base64url')}.${mac}`;
-}
-
-function secretMatches(stored: string | null, spec: ClientCredentialsSpec): boolean {
-  const [version, salt] = stored?.split('.') ?? [];
-  if (!stored || version !== 'v1' || !salt) return false;
-  const presented = Buffer.from(secretDigest(spec, Buffer.from(salt, 'base64url')));
-  const kept = Buffer.from(stored);
-  return presented.length === kept.length && timingSafeEqual(presented, kept);
-}
-
-export function clientCredentialsKey(serverUrl: string, clientId: string, scope: string | undefined): string {
-  return `${serverUrl}#client_credentials:${clientId}:${scope ?? ''}`;
-}
-
-/**
- * The least time between two token requests for one credential, however short-lived the IdP's
- * tokens: a token living a second is replaced about once a second, never once per caller.
- */
-export const MIN_REFRESH_GAP_MS = 1_000;
-
-/** When to refresh a token proactively: ahead of expiry by a tenth of its life (30 s to 5 min). */
-export function refreshDelay(
-  row: Pick<CredentialRow, 'expiresAt' | 'updatedAt'>,
-  now: number,
-  random: number,
-): number | null {
-  if (row.expiresAt === null) return null;
-  const lifetime = Math.max(0, row.expiresAt - row.updatedAt);
-  const margin = Math.min(Math.max(lifetime * 0.1, 30_000), 300_000, lifetime / 2);
-  const jitter = random * margin * 0.2;
-  return Math.max(0, row.expiresAt - margin - jitter - now, row.updatedAt + MIN_REFRESH_GAP_MS - now);
-}
-
 export class TokenService {
   private readonly inflight = new Map<string, Promise<CredentialRow>>();
-  private readonly timers = new Map<string, { handle: unknown; at: number }>();
-  private readonly backoff = new Map<string, Backoff>();
-  /** Client-credentials inputs, secrets included: memory only, never the store. */
-  private readonly clientCredentials = new Map<
-    string,
-    ClientCredentialsSpec & { tokenEndpoint: string; issuer: string | null }
-  >();
-  /**
-   * The scope used for client-credentials requests that configure none, per server and client:
-   * chosen by the MCP scope selection before the first mint, or the wider one a step-up won.
-   */
-  private readonly chosenScopes = new Map<string, string | undefined>();
-  /** One scope selection per server and client in flight, however many callers wait. */
-  private readonly choosing = new Map<string, Promise<string | undefined>>();
+  private readonly refreshSchedule: RefreshSchedule;
+  private readonly failures: FailurePolicy;
+  private readonly clientCredentials: ClientCredentials;
   /**
    * Token sets won from the IdP that the store could not commit (locked, full): the IdP may have
    * rotated the refresh token already, so the next attempt commits this set instead of asking
@@ -162,15 +91,33 @@ export class TokenService {
    * process received: a wall clock set back does not make them look younger than they are.
    */
   private readonly deadlines = new Map<string, { generation: number; at: number }>();
-  /** Credentials whose last refresh was cut off by a crash of the previous daemon. */
-  private readonly crashInterrupted = new Set<string>();
   /** Generation of each credential for which a 401 report already caused a refresh. */
   private readonly rejectionRefreshed = new Map<string, number>();
   private readonly random: () => number;
-  private closed = false;
 
   constructor(private readonly deps: TokenServiceDeps) {
     this.random = deps.random ?? Math.random;
+    this.clientCredentials = new ClientCredentials({
+      store: deps.store,
+      logger: deps.logger,
+      discoverEndpoints: deps.discoverEndpoints,
+    });
+    this.failures = new FailurePolicy({
+      store: deps.store,
+      clock: deps.clock,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      random: this.random,
+    });
+    this.refreshSchedule = new RefreshSchedule({
+      clock: deps.clock,
+      random: this.random,
+      onDue: (key, serverUrl) => {
+        this.refresh(key, serverUrl, 'scheduled').catch(() => {
+          // refreshFailed already logged it and armed a retry where one makes sense.
+        });
+      },
+    });
   }
 
   /**
@@ -214,7 +161,7 @@ export class TokenService {
         // The previous daemon sent a refresh and died before committing the answer. If the IdP
         // rotated the refresh token, the new one is lost; the old one may still be accepted
         // (IdPs with a reuse grace period, or one whose answer never left): try it once, now.
-        this.crashInterrupted.add(row.key);
+        this.failures.noteCrashInterrupted(row.key);
         logger.warn(
           { key: row.key, serverUrl: row.serverUrl },
           'a refresh was interrupted by a daemon crash; retrying it',
@@ -234,9 +181,7 @@ export class TokenService {
    * daemon does not stop yet: it says why and keeps trying for a while.
    */
   async close(): Promise<unknown> {
-    this.closed = true;
-    for (const t of this.timers.values()) this.deps.clock.clearTimeout(t.handle);
-    this.timers.clear();
+    this.refreshSchedule.close();
     const settled = await Promise.allSettled([...this.inflight.values()]);
     await this.settleUncommitted();
     return settled;
@@ -371,7 +316,7 @@ export class TokenService {
    */
   get scheduledLoginRefreshes(): number {
     let n = 0;
-    for (const key of this.timers.keys()) if (!this.clientCredentials.has(key)) n++;
+    for (const key of this.refreshSchedule.keys()) if (!this.clientCredentials.has(key)) n++;
     return n;
   }
 
@@ -457,77 +402,21 @@ export class TokenService {
     minTtl: number,
     rejected: string | undefined,
   ): Promise<CredentialRow> {
-    const scopeKey = `${serverUrl}#${asked.clientId}`;
-    const { rememberScope, ...spec } =
-      asked.scope === undefined ? { ...asked, scope: await this.chooseScope(serverUrl, asked) } : asked;
-    const row = await this.clientCredentialsRowFor(serverUrl, spec, minTtl, rejected);
-    if (rememberScope) this.chosenScopes.set(scopeKey, spec.scope);
-    return row;
-  }
-
-  /**
-   * The scope of a client-credentials request that names none: the one remembered for this
-   * server and client, else the MCP scope selection (the 401 challenge's `scope`, else the
-   * protected-resource metadata's `scopes_supported`), else none. A server without metadata
-   * gets a request without scope, as before.
-   * @see MCP authorization spec 2025-11-25 §"Scope Selection Strategy"
-   */
-  private async chooseScope(serverUrl: string, spec: ClientCredentialsSpec): Promise<string | undefined> {
-    const key = `${serverUrl}#${spec.clientId}`;
-    if (this.chosenScopes.has(key)) return this.chosenScopes.get(key);
-    const running = this.choosing.get(key);
-    if (running) return running;
-    const discover = this.deps.discoverEndpoints;
-    const flight = (async () => {
-      if (!discover) return undefined;
-      try {
-        const scope = (await discover(serverUrl)).scope;
-        this.chosenScopes.set(key, scope);
-        return scope;
-      } catch (err) {
-        // With a token URL given, discovery is only a hint; without, minting reports the failure.
-        if (!spec.tokenUrl) throw err;
-        this.deps.logger.info({ serverUrl, err: (err as Error).message }, 'no scope discovered');
-        return undefined;
-      }
-    })().finally(() => this.choosing.delete(key));
-    this.choosing.set(key, flight);
-    return flight;
-  }
-
-  private async clientCredentialsRowFor(
-    serverUrl: string,
-    spec: ClientCredentialsSpec,
-    minTtl: number,
-    rejected: string | undefined,
-  ): Promise<CredentialRow> {
-    const key = clientCredentialsKey(serverUrl, spec.clientId, spec.scope);
-    const known = this.clientCredentials.get(key);
-    let changed =
-      known !== undefined &&
-      (known.clientSecret !== spec.clientSecret ||
-        known.privateKey !== spec.privateKey ||
-        known.authMethod !== spec.authMethod);
-    if (!known || changed || (spec.tokenUrl && spec.tokenUrl !== known.tokenEndpoint)) {
-      const endpoints = spec.tokenUrl
-        ? { tokenEndpoint: spec.tokenUrl, issuer: null as string | null }
-        : await this.discover(serverUrl);
-      this.clientCredentials.set(key, {
-        ...spec,
-        tokenEndpoint: endpoints.tokenEndpoint,
-        issuer: endpoints.issuer,
-      });
-    }
-    const row = this.deps.store.getCredential(key);
-    if (!spec.tokenUrl && row) await this.checkClientIssuer(key, row, rejected);
-    // A token minted at another token endpoint than the one now configured is not handed out.
-    if (row && row.tokenEndpoint !== this.clientCredentials.get(key)?.tokenEndpoint) changed = true;
-    // A token goes only to a caller presenting the secret it was minted with: after a restart the
-    // secret is no longer in memory, so the salted hash stored with the token decides.
-    if (!known && row && !secretMatches(row.secretHash, spec)) changed = true;
-    if (!row || changed)
-      return this.refresh(key, serverUrl, changed ? 'client or token endpoint changed' : 'first use');
-    return this.freshEnough(row, minTtl, rejected);
+    const { spec, rememberScope } = await this.clientCredentials.withScope(serverUrl, asked);
+    const { key, row, changed } = await this.clientCredentials.lookup(serverUrl, spec, (found) =>
+      // A rejected token makes the server's metadata worth reading afresh, once per generation.
+      rejected !== undefined &&
+      rejected === fingerprint(found.accessToken) &&
+      this.rejectionRefreshed.get(found.key) !== found.generation
+        ? this.movedTo(found)
+        : Promise.resolve(null),
+    );
+    const got =
+      !row || changed
+        ? await this.refresh(key, serverUrl, changed ? 'client or token endpoint changed' : 'first use')
+        : await this.freshEnough(row, minTtl, rejected);
+    if (rememberScope) this.clientCredentials.rememberScope(serverUrl, asked.clientId, spec.scope);
+    return got;
   }
 
   /**
@@ -548,77 +437,20 @@ export class TokenService {
     return named.some((issuer) => same(issuer, row.issuer as string)) ? null : named[0];
   }
 
-  /**
-   * A client's credentials belong to the authorization server that registered them: when the
-   * server's metadata names another one than the client's token was minted at (seen at once, or
-   * asked afresh when the server rejects that token), its secret is not sent to the new one.
-   * @see MCP authorization spec 2026-07-28 §"Authorization Server Binding"
-   */
-  private async checkClientIssuer(
-    key: string,
-    row: CredentialRow,
-    rejected: string | undefined,
-  ): Promise<void> {
-    const entry = this.clientCredentials.get(key);
-    let current = entry?.issuer ?? null;
-    if (
-      current === row.issuer &&
-      rejected !== undefined &&
-      rejected === fingerprint(row.accessToken) &&
-      this.rejectionRefreshed.get(key) !== row.generation
-    ) {
-      current = (await this.movedTo(row)) ?? current;
-    }
-    if (!row.issuer || !current || current === row.issuer) return;
-    // The next request discovers again (and meets the same refusal) instead of the old endpoint.
-    this.clientCredentials.delete(key);
-    this.deps.logger.warn(
-      { key, serverUrl: row.serverUrl, issuer: row.issuer, currentIssuer: current },
-      'authorization server changed; client credentials not sent to the new one',
-    );
-    throw new McptestError(
-      'issuer_mismatch',
-      `${row.serverUrl} now names the authorization server ${current}, but client ${row.clientId} was registered with ${row.issuer}; its secret is not sent to another authorization server`,
-      {
-        hint: `use a client registered at ${current} (--client-id, --client-secret-env), or name the token endpoint yourself: --token-url <url>`,
-        details: {
-          serverUrl: row.serverUrl,
-          issuer: row.issuer,
-          currentIssuer: current,
-          clientId: row.clientId,
-        },
-      },
-    );
-  }
-
-  private async discover(serverUrl: string): Promise<{ tokenEndpoint: string; issuer: string | null }> {
-    if (!this.deps.discoverEndpoints) {
-      throw new McptestError(
-        'discovery_failed',
-        `no token URL given for ${serverUrl} and discovery is unavailable`,
-        {
-          hint: 'set auth.oauth.token_url in the suite, or --token-url on the command line',
-        },
-      );
-    }
-    const found = await this.deps.discoverEndpoints(serverUrl);
-    return { tokenEndpoint: found.tokenEndpoint, issuer: found.issuer };
-  }
-
   private async freshEnough(
     row: CredentialRow,
     minTtl: number,
     rejected: string | undefined,
   ): Promise<CredentialRow> {
     if (row.state === 'needs_login')
-      throw this.needsLogin(row, row.lastError ?? 'the refresh token was refused');
+      throw needsLoginError(row.serverUrl, row.lastError ?? 'the refresh token was refused');
     const now = this.deps.clock.now();
     if (rejected !== undefined && rejected === fingerprint(row.accessToken)) {
       // The server refused this very token: refresh once for this generation, never a storm.
       if (this.rejectionRefreshed.get(row.key) !== row.generation || this.inflight.has(row.key)) {
         this.rejectionRefreshed.set(row.key, row.generation);
         // Skip the backoff gate only when the IdP is not known to be failing (no storm).
-        const force = !this.backoff.has(row.key);
+        const force = !this.failures.failing(row.key);
         return this.refresh(row.key, row.serverUrl, 'rejected by server', force).catch((err: unknown) => {
           // The refresh never reached a new token (IdP down or slow): the next report may try
           // again, instead of being told the refreshed token was rejected too.
@@ -672,14 +504,8 @@ export class TokenService {
     force: boolean,
   ): Promise<CredentialRow> {
     const { store, clock, logger, metrics } = this.deps;
-    const gate = this.backoff.get(key);
-    if (gate && !force && gate.retryAt > clock.now()) {
-      const wait = Math.ceil((gate.retryAt - clock.now()) / 1000);
-      throw new McptestError(gate.error.code, `${gate.error.message} (next attempt in ${wait}s)`, {
-        hint: gate.error.hint,
-        details: gate.error.details,
-      });
-    }
+    const backingOff = force ? null : this.failures.backingOff(key);
+    if (backingOff) throw backingOff;
     const row = store.getCredential(key);
     const started = clock.now();
     // The moment the IdP's answer arrived (its headers), to measure the answer-to-commit window.
@@ -705,7 +531,7 @@ export class TokenService {
         );
         const wonAt = clock.now();
         const wonMono = this.mono();
-        saved = store.putCredential(this.clientCredentialsRow(key, serverUrl, cc, tokens), wonAt);
+        saved = store.putCredential(this.clientCredentials.credential(key, serverUrl, cc, tokens), wonAt);
         this.noteDeadline(saved, wonAt, wonMono);
       } else {
         if (!row) throw new McptestError('not_found', `credential for ${serverUrl} was removed`);
@@ -716,7 +542,7 @@ export class TokenService {
         }
         if (!row.refreshToken || !row.tokenEndpoint) {
           store.markNeedsLogin(key, 'no refresh token', clock.now());
-          throw this.needsLogin(row, 'the token expired and no refresh token was issued');
+          throw needsLoginError(row.serverUrl, 'the token expired and no refresh token was issued');
         }
         const waiting = this.uncommitted.get(key);
         let won: WonSet;
@@ -747,7 +573,6 @@ export class TokenService {
         }
         this.noteDeadline(saved, won.wonAt, won.wonMono);
         if (this.uncommitted.delete(key)) this.persistUncommitted();
-        this.crashInterrupted.delete(key);
       }
       if (answeredMono !== null) {
         const commitMs = (this.mono() ?? answeredMono) - answeredMono;
@@ -758,7 +583,7 @@ export class TokenService {
         );
         logger.debug({ key, commitMs: Math.round(commitMs * 1000) / 1000 }, 'token set committed');
       }
-      this.backoff.delete(key);
+      this.failures.succeeded(key);
       metrics.inc('mcptest_refreshes_total', 'Token refreshes and client-credentials mints by outcome', {
         outcome: 'ok',
       });
@@ -805,211 +630,60 @@ export class TokenService {
     }
   }
 
+  /** Applies the failure policy's verdict on a failed refresh: timers, and the error to answer. */
   private refreshFailed(
     key: string,
     serverUrl: string,
     row: CredentialRow | undefined,
     err: unknown,
   ): McptestError {
-    const { store, clock, logger, metrics } = this.deps;
-    const e =
-      err instanceof McptestError
-        ? err
-        : new McptestError('internal', String((err as Error)?.message ?? err), { cause: err });
-    const now = clock.now();
-    if (row && row.source !== 'client_credentials' && !this.uncommitted.has(key)) {
-      // The refresh this process sent has an outcome (no token set): no crash to tell of.
-      try {
-        store.clearRefreshStarted(key);
-      } catch {
-        // the store refuses writes; the marker stays, and says at most one thing too many
-      }
-    }
-    if (e.details?.transient) {
-      const failures = (this.backoff.get(key)?.failures ?? 0) + 1;
-      const delay =
-        Math.min(BACKOFF_BASE_MS * 2 ** (failures - 1), BACKOFF_MAX_MS) * (0.8 + 0.4 * this.random());
-      this.backoff.set(key, { failures, retryAt: now + delay, error: e });
-      metrics.inc('mcptest_refreshes_total', 'Token refreshes and client-credentials mints by outcome', {
-        outcome: 'transient_error',
-      });
-      logger.warn(
-        { key, serverUrl, failures, retryInMs: Math.round(delay), err: e.message },
-        'token refresh failed; backing off',
-      );
-      if (row) {
-        store.setLastError(key, e.message, now);
-        // Retry in the background only while the old token is still worth saving.
-        if (row.expiresAt !== null && row.expiresAt > now + delay) this.arm(key, serverUrl, now + delay);
-      }
-      return e;
-    }
-    const oauthError = e.details?.oauthError;
-    if (row && row.source !== 'client_credentials' && (oauthError || e.code === 'needs_login')) {
-      // invalid_grant (revoked, expired or rotated-out refresh token) and other refusals: a
-      // human must log in again. Stop retrying.
-      if (this.crashInterrupted.delete(key) && oauthError) {
-        const message = `a refresh was interrupted by a daemon crash (the IdP's answer never reached the store) and the IdP did not accept the previous refresh token again: ${e.message}`;
-        store.markNeedsLogin(key, message, now);
-        this.cancel(key);
-        metrics.inc('mcptest_refreshes_total', 'Token refreshes and client-credentials mints by outcome', {
-          outcome: 'needs_login',
-        });
-        logger.warn(
-          { key, serverUrl, oauthError, err: e.message },
-          'refresh after a crash refused; credential needs login',
-        );
-        return new McptestError(
-          'needs_login',
-          `the login for ${serverUrl} can no longer be refreshed: ${message}`,
-          {
-            hint: `mcptest login ${serverUrl}`,
-            details: { serverUrl, oauthError },
-          },
-        );
-      }
-      store.markNeedsLogin(key, e.message, now);
-      this.cancel(key);
-      metrics.inc('mcptest_refreshes_total', 'Token refreshes and client-credentials mints by outcome', {
-        outcome: 'needs_login',
-      });
-      logger.warn({ key, serverUrl, oauthError, err: e.message }, 'refresh refused; credential needs login');
-      if (e.code === 'needs_login') return e;
-      const hint =
-        oauthError === 'invalid_client' ? `mcptest login ${serverUrl} --force` : `mcptest login ${serverUrl}`;
-      return new McptestError(
-        'needs_login',
-        `the login for ${serverUrl} can no longer be refreshed: ${e.message}`,
-        {
-          hint,
-          details: { serverUrl, oauthError },
-        },
-      );
-    }
-    metrics.inc('mcptest_refreshes_total', 'Token refreshes and client-credentials mints by outcome', {
-      outcome: 'error',
-    });
-    // `error` is the IdP's OAuth error code (RFC 6749 §5.2), `code` mcptest's own.
-    logger.warn(
-      { key, serverUrl, code: e.code, error: oauthError ?? null, err: e.message },
-      'token request failed',
-    );
-    // A store that just refused a write would only block for its busy timeout again.
-    if (row && !e.code.startsWith('store_')) store.setLastError(key, e.message, now);
-    const cc = this.clientCredentials.get(key);
-    return cc ? this.explainClientCredentials(e, serverUrl, cc) : e;
-  }
-
-  /** Names the client id and the secret's env var in client-credentials refusals. */
-  private explainClientCredentials(
-    e: McptestError,
-    serverUrl: string,
-    cc: ClientCredentialsSpec,
-  ): McptestError {
-    const secret = cc.secretEnv ? `the secret in env var \`${cc.secretEnv}\`` : 'its secret';
-    const doctor = `mcptest doctor --url ${serverUrl} --client-id ${cc.clientId}${cc.secretEnv ? ` --client-secret-env ${cc.secretEnv}` : ''}`;
-    if (e.code === 'invalid_client') {
-      return new McptestError(
-        'invalid_client',
-        `the authorization server refused client \`${cc.clientId}\` with ${secret} (${e.message})`,
-        { hint: `check the client id and ${secret}; diagnose with: ${doctor}`, details: e.details },
-      );
-    }
-    if (e.code === 'invalid_scope') {
-      return new McptestError(
-        'invalid_scope',
-        `the authorization server refused scope "${cc.scope ?? ''}" for client \`${cc.clientId}\` (${e.message})`,
-        {
-          hint: `ask for a scope the client is allowed (--scope / auth.oauth.scope); diagnose with: ${doctor}`,
-          details: e.details,
-        },
-      );
-    }
-    return e;
-  }
-
-  private needsLogin(row: CredentialRow, why: string): McptestError {
-    return new McptestError('needs_login', `the login for ${row.serverUrl} needs renewing: ${why}`, {
-      hint: `mcptest login ${row.serverUrl}`,
-      details: { serverUrl: row.serverUrl },
-    });
-  }
-
-  private clientCredentialsRow(
-    key: string,
-    serverUrl: string,
-    cc: ClientCredentialsSpec & { tokenEndpoint: string; issuer: string | null },
-    tokens: IssuedTokens,
-  ): NewCredential {
-    return {
+    const outcome = this.failures.failed({
       key,
       serverUrl,
-      secretHash: secretDigest(cc, randomBytes(16)),
-      source: 'client_credentials',
-      accessToken: tokens.accessToken,
-      refreshToken: null,
-      tokenType: tokens.tokenType,
-      scope: tokens.scope ?? cc.scope ?? null,
-      expiresAt: tokens.expiresAt,
-      issuer: cc.issuer,
-      tokenEndpoint: cc.tokenEndpoint,
-      revocationEndpoint: null,
-      clientId: cc.clientId,
-      clientSecret: null,
-      authMethod: cc.authMethod,
-      resource: cc.resource ?? serverUrl,
-    };
+      row,
+      err,
+      uncommitted: this.uncommitted.has(key),
+    });
+    if (outcome.kind === 'needs_login') this.cancel(key);
+    if (outcome.retryAt !== null) this.refreshSchedule.arm(key, serverUrl, outcome.retryAt);
+    const cc = outcome.kind === 'error' ? this.clientCredentials.get(key) : undefined;
+    return cc ? this.clientCredentials.explain(outcome.error, serverUrl, cc) : outcome.error;
+  }
+
+  /** Whether a credential can be refreshed (or re-minted) without a human. */
+  private refreshable(row: CredentialRow): boolean {
+    return (
+      row.state === 'valid' &&
+      (row.source === 'client_credentials' ? this.clientCredentials.has(row.key) : row.refreshToken !== null)
+    );
   }
 
   /** Arms the proactive refresh timer of a credential (replacing any earlier one). */
   schedule(row: CredentialRow): void {
-    if (this.closed) return;
-    const refreshable =
-      row.state === 'valid' &&
-      (row.source === 'client_credentials' ? this.clientCredentials.has(row.key) : row.refreshToken !== null);
-    const delay = refreshable ? refreshDelay(row, this.deps.clock.now(), this.random()) : null;
-    if (delay === null) {
-      this.cancel(row.key);
-      return;
-    }
-    this.arm(row.key, row.serverUrl, this.deps.clock.now() + delay);
-  }
-
-  private arm(key: string, serverUrl: string, at: number): void {
-    if (this.closed) return;
-    this.cancel(key);
-    const handle = this.deps.clock.setTimeout(() => {
-      this.timers.delete(key);
-      this.refresh(key, serverUrl, 'scheduled').catch(() => {
-        // refreshFailed already logged it and armed a retry where one makes sense.
-      });
-    }, at - this.deps.clock.now());
-    this.timers.set(key, { handle, at });
+    this.refreshSchedule.schedule(row, this.refreshable(row));
   }
 
   cancel(key: string): void {
-    const t = this.timers.get(key);
-    if (t) this.deps.clock.clearTimeout(t.handle);
-    this.timers.delete(key);
+    this.refreshSchedule.cancel(key);
   }
 
   nextRefreshes(): Array<{ key: string; serverUrl: string; at: number }> {
     const rows = new Map(this.deps.store.listCredentials().map((r) => [r.key, r]));
-    return [...this.timers.entries()]
-      .map(([key, t]) => ({ key, serverUrl: rows.get(key)?.serverUrl ?? key, at: t.at }))
-      .sort((a, b) => a.at - b.at);
+    return this.refreshSchedule
+      .armed()
+      .map(({ key, at }) => ({ key, serverUrl: rows.get(key)?.serverUrl ?? key, at }));
   }
 
   summaries(): CredentialSummary[] {
     const now = this.deps.clock.now();
     return this.deps.store.listCredentials().map((row) => {
-      const b = this.backoff.get(row.key);
+      const failing = this.failures.failing(row.key);
       const state =
         row.state === 'needs_login'
           ? 'needs_login'
           : (this.lifeLeft(row, now) ?? 1) <= 0
             ? 'expired'
-            : b
+            : failing
               ? 'refresh_failing'
               : 'valid';
       return {
@@ -1020,14 +694,10 @@ export class TokenService {
         issuer: row.issuer,
         scope: row.scope,
         expiresAt: row.expiresAt,
-        refreshable:
-          row.state === 'valid' &&
-          (row.source === 'client_credentials'
-            ? this.clientCredentials.has(row.key)
-            : row.refreshToken !== null),
+        refreshable: this.refreshable(row),
         state,
         lastError: row.lastError,
-        nextRefreshAt: this.timers.get(row.key)?.at ?? null,
+        nextRefreshAt: this.refreshSchedule.nextAt(row.key),
         fingerprint: fingerprint(row.accessToken),
         updatedAt: row.updatedAt,
       };
@@ -1059,7 +729,7 @@ export class TokenService {
     );
     this.noteDeadline(saved, now, this.mono());
     if (this.uncommitted.delete(serverUrl)) this.persistUncommitted();
-    this.backoff.delete(serverUrl);
+    this.failures.clear(serverUrl);
     this.rejectionRefreshed.delete(serverUrl);
     this.schedule(saved);
     this.deps.logger.info(
@@ -1078,7 +748,7 @@ export class TokenService {
       void this.revokeReplaced(replaced);
     this.noteDeadline(saved, now, this.mono());
     if (this.uncommitted.delete(row.key)) this.persistUncommitted();
-    this.backoff.delete(row.key);
+    this.failures.clear(row.key);
     this.rejectionRefreshed.delete(row.key);
     this.schedule(saved);
     this.deps.logger.info(
@@ -1148,10 +818,10 @@ export class TokenService {
       await this.inflight.get(row.key)?.catch(() => undefined);
       this.cancel(row.key);
       this.deps.store.deleteCredential(row.key);
-      this.clientCredentials.delete(row.key);
+      this.clientCredentials.forget(row.key);
       if (this.uncommitted.delete(row.key)) this.persistUncommitted();
       this.deadlines.delete(row.key);
-      this.backoff.delete(row.key);
+      this.failures.clear(row.key);
       this.deps.logger.info({ key: row.key, revoked, revokeError }, 'credential removed');
       removed.push({ serverUrl: row.serverUrl, key: row.key, revoked, revokeError });
     }
