@@ -19,16 +19,16 @@ import type { Metrics } from '../metrics.js';
 import {
   clientCredentialsGrant,
   type FetchLike,
-  type IssuedTokens,
   type OAuthContext,
   refreshGrant,
   revokeToken,
 } from '../oauth/token-endpoint.js';
-import type { JournaledSet } from '../store/pending-journal.js';
 import type { CredentialRow, NewCredential, TokenStore } from '../store/token-store.js';
 import { type AuthServerEndpoints, ClientCredentials } from './client-credentials.js';
 import { FailurePolicy, needsLoginError } from './failure-policy.js';
 import { MIN_REFRESH_GAP_MS, RefreshSchedule } from './refresh-schedule.js';
+import { TokenLifetimes } from './token-lifetimes.js';
+import { UncommittedSets, type WonSet } from './uncommitted-sets.js';
 
 export type { AuthServerEndpoints } from './client-credentials.js';
 
@@ -57,46 +57,27 @@ export const DEFAULT_MIN_TTL_MS = 10_000;
  * and the token is replaced rather than served.
  */
 const CLOCK_BEHIND_TOLERANCE_MS = 60_000;
-/** At a graceful stop, how long to keep trying to save token sets neither committed nor journaled. */
-const STOP_RETRY_MS = 500;
-const STOP_RETRIES = 20;
-
-/** A token set won from the IdP that the store has not committed yet. */
-interface WonSet {
-  generation: number;
-  tokens: IssuedTokens;
-  /** Wall time of the IdP's answer. */
-  wonAt: number;
-  /** Monotonic time of the IdP's answer, when won by this process. */
-  wonMono: number | null;
-}
-
 export class TokenService {
   private readonly inflight = new Map<string, Promise<CredentialRow>>();
   private readonly refreshSchedule: RefreshSchedule;
   private readonly failures: FailurePolicy;
   private readonly clientCredentials: ClientCredentials;
-  /**
-   * Token sets won from the IdP that the store could not commit (locked, full): the IdP may have
-   * rotated the refresh token already, so the next attempt commits this set instead of asking
-   * again with a refresh token that is now rotated out (which would cost the whole grant).
-   */
-  private readonly uncommitted = new Map<string, WonSet>();
-  /** Whether every set in `uncommitted` is also in the pending journal (fsync'ed). */
-  private journaled = true;
-  /** Whether the pending journal holds sets (so that it needs clearing). */
-  private journalHolds = false;
-  /**
-   * When each token's IdP lifetime (`expires_in`) ends on the monotonic clock, for tokens this
-   * process received: a wall clock set back does not make them look younger than they are.
-   */
-  private readonly deadlines = new Map<string, { generation: number; at: number }>();
+  /** Token sets won from the IdP that the store could not commit yet, and their pending journal. */
+  private readonly uncommitted: UncommittedSets;
+  private readonly lifetimes: TokenLifetimes;
   /** Generation of each credential for which a 401 report already caused a refresh. */
   private readonly rejectionRefreshed = new Map<string, number>();
   private readonly random: () => number;
 
   constructor(private readonly deps: TokenServiceDeps) {
     this.random = deps.random ?? Math.random;
+    this.lifetimes = new TokenLifetimes(deps.clock);
+    this.uncommitted = new UncommittedSets({
+      store: deps.store,
+      clock: deps.clock,
+      logger: deps.logger,
+      lifetimes: this.lifetimes,
+    });
     this.clientCredentials = new ClientCredentials({
       store: deps.store,
       logger: deps.logger,
@@ -127,30 +108,7 @@ export class TokenService {
    */
   start(): void {
     const { store, logger } = this.deps;
-    if (store.journal.unavailable) {
-      logger.warn(
-        { reason: store.journal.unavailable },
-        'no pending journal: a won token set the store refuses is kept in memory only',
-      );
-    }
-    const found = store.journal.pending();
-    if (found.length > 0) {
-      for (const set of found) {
-        this.uncommitted.set(set.key, {
-          generation: set.generation,
-          tokens: set.tokens,
-          wonAt: set.wonAt,
-          wonMono: null,
-        });
-      }
-      this.journaled = true;
-      this.journalHolds = true;
-      const committed = this.commitUncommitted();
-      logger.info(
-        { keys: found.map((s) => s.key), committed, left: this.uncommitted.size },
-        'replayed the pending journal into the store',
-      );
-    }
+    this.uncommitted.replayJournal();
     for (const row of store.listCredentials()) {
       if (
         row.refreshStartedAt !== null &&
@@ -183,126 +141,8 @@ export class TokenService {
   async close(): Promise<unknown> {
     this.refreshSchedule.close();
     const settled = await Promise.allSettled([...this.inflight.values()]);
-    await this.settleUncommitted();
+    await this.uncommitted.settle();
     return settled;
-  }
-
-  private async settleUncommitted(): Promise<void> {
-    const { store, logger } = this.deps;
-    for (let attempt = 0; ; attempt++) {
-      const waiting = this.uncommitted.size;
-      const committed = this.commitUncommitted();
-      if (committed > 0)
-        logger.info({ committed, waiting }, 'committed token sets kept from earlier refreshes');
-      if (this.uncommitted.size === 0) return;
-      if (!this.journaled) this.persistUncommitted();
-      const keys = [...this.uncommitted.keys()];
-      if (this.journaled) {
-        logger.warn(
-          { keys, journal: store.journal.file },
-          `stopping with ${keys.length} token set(s) the store could not commit; they are kept in the pending journal and the next start commits them`,
-        );
-        return;
-      }
-      if (attempt === 0) {
-        logger.error(
-          { keys, dbPath: store.dbPath },
-          `not stopping yet: ${keys.length} token set(s) won from the IdP could be written neither to the store nor to the pending journal, and the login(s) would be lost with them; retrying for ${(STOP_RETRIES * STOP_RETRY_MS) / 1000}s (free space: df -h ${store.dbPath})`,
-        );
-      }
-      if (attempt >= STOP_RETRIES) {
-        logger.error(
-          { keys },
-          `stopping without ${keys.length} token set(s) won from the IdP: the login(s) will need mcptest login`,
-        );
-        return;
-      }
-      // A real, ref'd timer: the daemon must not run out of things to wait for and exit here.
-      await new Promise((resolve) => setTimeout(resolve, STOP_RETRY_MS));
-    }
-  }
-
-  /** Commits what it can of the uncommitted sets; returns how many it committed. */
-  private commitUncommitted(): number {
-    const { store, clock } = this.deps;
-    let committed = 0;
-    let changed = false;
-    for (const [key, won] of [...this.uncommitted]) {
-      try {
-        const row = store.getCredential(key);
-        if (!row || row.generation !== won.generation) {
-          // Committed already (before a crash that kept the journal), replaced, or logged out.
-          this.uncommitted.delete(key);
-          changed = true;
-          continue;
-        }
-        const saved = store.saveRefreshed(key, won.generation, won.tokens, clock.now());
-        this.uncommitted.delete(key);
-        changed = true;
-        committed++;
-        this.noteDeadline(saved, won.wonAt, won.wonMono);
-      } catch {
-        // Still refused: kept (and journaled) for the next attempt.
-      }
-    }
-    if (changed) this.persistUncommitted();
-    return committed;
-  }
-
-  /** Writes the uncommitted sets to the pending journal (an empty list clears it). */
-  private persistUncommitted(): void {
-    const { store, logger } = this.deps;
-    const sets: JournaledSet[] = [...this.uncommitted].map(([key, won]) => ({
-      key,
-      generation: won.generation,
-      tokens: won.tokens,
-      wonAt: won.wonAt,
-    }));
-    if (sets.length === 0 && !this.journalHolds) {
-      this.journaled = true;
-      return;
-    }
-    try {
-      store.journal.write(sets);
-      this.journaled = true;
-      this.journalHolds = sets.length > 0;
-    } catch (err) {
-      this.journaled = sets.length === 0;
-      logger.error(
-        { keys: sets.map((s) => s.key), journal: store.journal.file, err: (err as Error).message },
-        'the pending journal could not be written: a won token set is held in memory only',
-      );
-    }
-  }
-
-  private mono(): number | null {
-    return this.deps.clock.monotonic?.() ?? null;
-  }
-
-  /** Records when a token this process just received ends, on the monotonic clock. */
-  private noteDeadline(row: CredentialRow, receivedAt: number, receivedMono: number | null): void {
-    if (row.expiresAt === null || receivedMono === null) {
-      this.deadlines.delete(row.key);
-      return;
-    }
-    this.deadlines.set(row.key, {
-      generation: row.generation,
-      at: receivedMono + (row.expiresAt - receivedAt),
-    });
-  }
-
-  /**
-   * Milliseconds of life a token has left (null: no expiry given): by the wall clock, and for a
-   * token this process received, by the monotonic clock too; the smaller wins.
-   */
-  private lifeLeft(row: CredentialRow, now: number): number | null {
-    if (row.expiresAt === null) return null;
-    let left = row.expiresAt - now;
-    const deadline = this.deadlines.get(row.key);
-    const mono = this.mono();
-    if (deadline && deadline.generation === row.generation && mono !== null)
-      left = Math.min(left, deadline.at - mono);
-    return left;
   }
 
   get inflightCount(): number {
@@ -326,7 +166,7 @@ export class TokenService {
     const row = req.clientCredentials
       ? await this.clientCredentialsToken(serverUrl, req.clientCredentials, minTtl, req.rejectedFingerprint)
       : await this.loginToken(serverUrl, minTtl, req.rejectedFingerprint);
-    const left = this.lifeLeft(row, this.deps.clock.now());
+    const left = this.lifetimes.left(row, this.deps.clock.now());
     if (left !== null && left <= 0) {
       // Whatever path led here, a token past its expiry is never handed out.
       throw new McptestError(
@@ -467,7 +307,7 @@ export class TokenService {
     // A caller may ask for more life than a fresh token has; cap the wish at half the token's
     // full life so that a just-refreshed token always satisfies it (no refresh per call).
     const life = row.expiresAt === null ? 0 : row.expiresAt - row.updatedAt;
-    const left = this.lifeLeft(row, now);
+    const left = this.lifetimes.left(row, now);
     // Received "in the future" of the wall clock: the clock was set back (or this daemon started
     // with one behind), and how old the token really is cannot be told from it.
     const clockBehind = row.updatedAt - now > CLOCK_BEHIND_TOLERANCE_MS;
@@ -514,7 +354,7 @@ export class TokenService {
       ...this.deps.oauth,
       fetch: (async (...args: Parameters<FetchLike>) => {
         const res = await this.deps.oauth.fetch(...args);
-        answeredMono = this.mono();
+        answeredMono = this.lifetimes.mono();
         return res;
       }) as FetchLike,
     };
@@ -530,9 +370,9 @@ export class TokenService {
           oauth,
         );
         const wonAt = clock.now();
-        const wonMono = this.mono();
+        const wonMono = this.lifetimes.mono();
         saved = store.putCredential(this.clientCredentials.credential(key, serverUrl, cc, tokens), wonAt);
-        this.noteDeadline(saved, wonAt, wonMono);
+        this.lifetimes.note(saved, wonAt, wonMono);
       } else {
         if (!row) throw new McptestError('not_found', `credential for ${serverUrl} was removed`);
         if (row.source === 'client_credentials') {
@@ -558,7 +398,7 @@ export class TokenService {
             { resource: row.resource },
             oauth,
           );
-          won = { generation: row.generation, tokens, wonAt: clock.now(), wonMono: this.mono() };
+          won = { generation: row.generation, tokens, wonAt: clock.now(), wonMono: this.lifetimes.mono() };
         }
         // Commit first, before anything else is done with the answer: until then a crash loses
         // a refresh token the IdP may already have rotated.
@@ -566,16 +406,15 @@ export class TokenService {
           saved = store.saveRefreshed(key, row.generation, won.tokens, clock.now());
         } catch (err) {
           if (err instanceof McptestError && err.code.startsWith('store_')) {
-            this.uncommitted.set(key, won);
-            this.persistUncommitted();
+            this.uncommitted.keep(key, won);
           }
           throw err;
         }
-        this.noteDeadline(saved, won.wonAt, won.wonMono);
-        if (this.uncommitted.delete(key)) this.persistUncommitted();
+        this.lifetimes.note(saved, won.wonAt, won.wonMono);
+        this.uncommitted.drop(key);
       }
       if (answeredMono !== null) {
-        const commitMs = (this.mono() ?? answeredMono) - answeredMono;
+        const commitMs = (this.lifetimes.mono() ?? answeredMono) - answeredMono;
         metrics.observe(
           'mcptest_refresh_commit_seconds',
           'Time from the token endpoint answer to its commit in the store',
@@ -603,7 +442,7 @@ export class TokenService {
         },
         reused ? 'token set kept from an earlier refresh committed' : 'token refreshed',
       );
-      const left = this.lifeLeft(saved, clock.now());
+      const left = this.lifetimes.left(saved, clock.now());
       if (reused && left !== null && left <= 0) {
         // The set kept while the store refused it has expired meanwhile: its refresh token is
         // the current one, so refresh again rather than hand out an expired token.
@@ -681,7 +520,7 @@ export class TokenService {
       const state =
         row.state === 'needs_login'
           ? 'needs_login'
-          : (this.lifeLeft(row, now) ?? 1) <= 0
+          : (this.lifetimes.left(row, now) ?? 1) <= 0
             ? 'expired'
             : failing
               ? 'refresh_failing'
@@ -727,8 +566,8 @@ export class TokenService {
       },
       now,
     );
-    this.noteDeadline(saved, now, this.mono());
-    if (this.uncommitted.delete(serverUrl)) this.persistUncommitted();
+    this.lifetimes.note(saved, now, this.lifetimes.mono());
+    this.uncommitted.drop(serverUrl);
     this.failures.clear(serverUrl);
     this.rejectionRefreshed.delete(serverUrl);
     this.schedule(saved);
@@ -746,8 +585,8 @@ export class TokenService {
     const saved = this.deps.store.putCredential(row, now);
     if (replaced?.refreshToken && replaced.refreshToken !== row.refreshToken)
       void this.revokeReplaced(replaced);
-    this.noteDeadline(saved, now, this.mono());
-    if (this.uncommitted.delete(row.key)) this.persistUncommitted();
+    this.lifetimes.note(saved, now, this.lifetimes.mono());
+    this.uncommitted.drop(row.key);
     this.failures.clear(row.key);
     this.rejectionRefreshed.delete(row.key);
     this.schedule(saved);
@@ -819,8 +658,8 @@ export class TokenService {
       this.cancel(row.key);
       this.deps.store.deleteCredential(row.key);
       this.clientCredentials.forget(row.key);
-      if (this.uncommitted.delete(row.key)) this.persistUncommitted();
-      this.deadlines.delete(row.key);
+      this.uncommitted.drop(row.key);
+      this.lifetimes.forget(row.key);
       this.failures.clear(row.key);
       this.deps.logger.info({ key: row.key, revoked, revokeError }, 'credential removed');
       removed.push({ serverUrl: row.serverUrl, key: row.key, revoked, revokeError });
