@@ -2,6 +2,12 @@
  * The token service: hands out access tokens, refreshes them before they expire, and makes sure
  * that for any credential exactly one refresh is in flight at a time (single-flight), whatever
  * the number of callers. A rotated token set is committed to the store before any caller sees it.
+ * It owns serving (which token may go to a caller, the refresh once per rejected generation, the
+ * issuer binding of logins) and the single-flight refresh itself; it delegates the timers to
+ * refresh-schedule.ts, backoff and needs_login to failure-policy.ts, the clients held in memory to
+ * client-credentials.ts, sets the store refused to uncommitted-sets.ts, monotonic expiry to
+ * token-lifetimes.ts and revocation to logout.ts. The token endpoint (oauth4webapi, jose) is
+ * loaded on the first refresh or mint, not to serve a cached token.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../../shared/clock.js';
@@ -16,16 +22,11 @@ import type {
 } from '../../shared/ipc-schemas.js';
 import { canonicalServerUrl } from '../../shared/server-url.js';
 import type { Metrics } from '../metrics.js';
-import {
-  clientCredentialsGrant,
-  type FetchLike,
-  type OAuthContext,
-  refreshGrant,
-  revokeToken,
-} from '../oauth/token-endpoint.js';
+import type { FetchLike, OAuthContext } from '../oauth/token-endpoint.js';
 import type { CredentialRow, NewCredential, TokenStore } from '../store/token-store.js';
 import { type AuthServerEndpoints, ClientCredentials } from './client-credentials.js';
 import { FailurePolicy, needsLoginError } from './failure-policy.js';
+import { removeCredentials, revokeReplaced } from './logout.js';
 import { MIN_REFRESH_GAP_MS, RefreshSchedule } from './refresh-schedule.js';
 import { TokenLifetimes } from './token-lifetimes.js';
 import { UncommittedSets, type WonSet } from './uncommitted-sets.js';
@@ -57,6 +58,7 @@ export const DEFAULT_MIN_TTL_MS = 10_000;
  * and the token is replaced rather than served.
  */
 const CLOCK_BEHIND_TOLERANCE_MS = 60_000;
+
 export class TokenService {
   private readonly inflight = new Map<string, Promise<CredentialRow>>();
   private readonly refreshSchedule: RefreshSchedule;
@@ -346,6 +348,8 @@ export class TokenService {
     const { store, clock, logger, metrics } = this.deps;
     const backingOff = force ? null : this.failures.backingOff(key);
     if (backingOff) throw backingOff;
+    // Loaded on the first refresh or mint: serving a cached token needs none of oauth4webapi.
+    const { clientCredentialsGrant, refreshGrant } = await import('../oauth/token-endpoint.js');
     const row = store.getCredential(key);
     const started = clock.now();
     // The moment the IdP's answer arrived (its headers), to measure the answer-to-commit window.
@@ -584,7 +588,7 @@ export class TokenService {
     const replaced = this.deps.store.getCredential(row.key);
     const saved = this.deps.store.putCredential(row, now);
     if (replaced?.refreshToken && replaced.refreshToken !== row.refreshToken)
-      void this.revokeReplaced(replaced);
+      void revokeReplaced(this.deps, replaced);
     this.lifetimes.note(saved, now, this.lifetimes.mono());
     this.uncommitted.drop(row.key);
     this.failures.clear(row.key);
@@ -598,72 +602,25 @@ export class TokenService {
   }
 
   /**
-   * A new login replaced this credential: its refresh token would otherwise stay valid at the
-   * IdP, unused, for its whole life. Revoked in the background; a failure is only logged.
-   * @see RFC 7009 §2
-   */
-  private async revokeReplaced(row: CredentialRow): Promise<void> {
-    if (!row.revocationEndpoint || !row.refreshToken) return;
-    try {
-      await revokeToken(
-        row.revocationEndpoint,
-        { tokenEndpoint: row.tokenEndpoint ?? row.revocationEndpoint, issuer: row.issuer },
-        { clientId: row.clientId ?? '', clientSecret: row.clientSecret, authMethod: row.authMethod },
-        row.refreshToken,
-        'refresh_token',
-        this.deps.oauth,
-      );
-      this.deps.logger.info({ key: row.key }, 'replaced refresh token revoked');
-    } catch (err) {
-      this.deps.logger.warn(
-        { key: row.key, err: (err as Error).message },
-        'replaced refresh token not revoked',
-      );
-    }
-  }
-
-  /**
    * Removes the credentials of one server (or all), revoking them first where the authorization
    * server has a revocation endpoint (RFC 7009). A failed revocation is reported, and the local
    * copy is removed all the same: the user asked to forget it.
    */
   async logout(target: { serverUrl: string } | { all: true }, revoke: boolean) {
+    const all = this.deps.store.listCredentials();
     const rows =
-      'all' in target
-        ? this.deps.store.listCredentials()
-        : this.deps.store
-            .listCredentials()
-            .filter((r) => r.serverUrl === canonicalServerUrl(target.serverUrl));
-    const removed = [];
-    for (const row of rows) {
-      let revoked = false;
-      let revokeError: string | null = null;
-      if (revoke && row.revocationEndpoint) {
-        try {
-          const token = row.refreshToken ?? row.accessToken;
-          await revokeToken(
-            row.revocationEndpoint,
-            { tokenEndpoint: row.tokenEndpoint ?? row.revocationEndpoint, issuer: row.issuer },
-            { clientId: row.clientId ?? '', clientSecret: row.clientSecret, authMethod: row.authMethod },
-            token,
-            row.refreshToken ? 'refresh_token' : 'access_token',
-            this.deps.oauth,
-          );
-          revoked = true;
-        } catch (err) {
-          revokeError = (err as Error).message;
-        }
-      }
-      await this.inflight.get(row.key)?.catch(() => undefined);
-      this.cancel(row.key);
-      this.deps.store.deleteCredential(row.key);
-      this.clientCredentials.forget(row.key);
-      this.uncommitted.drop(row.key);
-      this.lifetimes.forget(row.key);
-      this.failures.clear(row.key);
-      this.deps.logger.info({ key: row.key, revoked, revokeError }, 'credential removed');
-      removed.push({ serverUrl: row.serverUrl, key: row.key, revoked, revokeError });
-    }
-    return { removed };
+      'all' in target ? all : all.filter((r) => r.serverUrl === canonicalServerUrl(target.serverUrl));
+    return removeCredentials(this.deps, rows, revoke, {
+      settle: async (key) => {
+        await this.inflight.get(key)?.catch(() => undefined);
+        this.cancel(key);
+      },
+      forget: (key) => {
+        this.clientCredentials.forget(key);
+        this.uncommitted.drop(key);
+        this.lifetimes.forget(key);
+        this.failures.clear(key);
+      },
+    });
   }
 }
