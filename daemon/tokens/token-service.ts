@@ -2,8 +2,13 @@
  * The token service: hands out access tokens, refreshes them before they expire, and makes sure
  * that for any credential exactly one refresh is in flight at a time (single-flight), whatever
  * the number of callers. A rotated token set is committed to the store before any caller sees it.
+ * It owns serving (which token may go to a caller, the refresh once per rejected generation, the
+ * issuer binding of logins) and the single-flight refresh itself; it delegates the timers to
+ * refresh-schedule.ts, backoff and needs_login to failure-policy.ts, the clients held in memory to
+ * client-credentials.ts, sets the store refused to uncommitted-sets.ts, monotonic expiry to
+ * token-lifetimes.ts and revocation to logout.ts. The token endpoint (oauth4webapi, jose) is
+ * loaded on the first refresh or mint, not to serve a cached token.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../../shared/clock.js';
 import { McptestError } from '../../shared/errors.js';
@@ -17,25 +22,16 @@ import type {
 } from '../../shared/ipc-schemas.js';
 import { canonicalServerUrl } from '../../shared/server-url.js';
 import type { Metrics } from '../metrics.js';
-import {
-  clientCredentialsGrant,
-  type FetchLike,
-  type IssuedTokens,
-  type OAuthContext,
-  refreshGrant,
-  revokeToken,
-} from '../oauth/token-endpoint.js';
-import type { JournaledSet } from '../store/pending-journal.js';
+import type { FetchLike, OAuthContext } from '../oauth/token-endpoint.js';
 import type { CredentialRow, NewCredential, TokenStore } from '../store/token-store.js';
+import { type AuthServerEndpoints, ClientCredentials } from './client-credentials.js';
+import { FailurePolicy, needsLoginError } from './failure-policy.js';
+import { removeCredentials, revokeReplaced } from './logout.js';
+import { MIN_REFRESH_GAP_MS, RefreshSchedule } from './refresh-schedule.js';
+import { TokenLifetimes } from './token-lifetimes.js';
+import { UncommittedSets, type WonSet } from './uncommitted-sets.js';
 
-/** Where to send token requests for a server, found by discovery. */
-export interface AuthServerEndpoints {
-  issuer: string;
-  tokenEndpoint: string;
-  revocationEndpoint?: string | null;
-  /** The scope the MCP scope selection picks (401 challenge `scope`, else PRM `scopes_supported`). */
-  scope?: string;
-}
+export type { AuthServerEndpoints } from './client-credentials.js';
 
 export interface TokenServiceDeps {
   store: TokenStore;
@@ -56,121 +52,55 @@ export interface TokenServiceDeps {
 
 /** Tokens are handed out only with at least this much life left, unless the caller asks otherwise. */
 export const DEFAULT_MIN_TTL_MS = 10_000;
-const BACKOFF_BASE_MS = 1_000;
-const BACKOFF_MAX_MS = 60_000;
-
-interface Backoff {
-  failures: number;
-  retryAt: number;
-  error: McptestError;
-}
-
 /**
  * How far the wall clock may stand behind the time a stored token was received before that
  * token's age counts as unknown (the clock was set back, or a daemon started with a clock behind)
  * and the token is replaced rather than served.
  */
 const CLOCK_BEHIND_TOLERANCE_MS = 60_000;
-/** At a graceful stop, how long to keep trying to save token sets neither committed nor journaled. */
-const STOP_RETRY_MS = 500;
-const STOP_RETRIES = 20;
-
-/** A token set won from the IdP that the store has not committed yet. */
-interface WonSet {
-  generation: number;
-  tokens: IssuedTokens;
-  /** Wall time of the IdP's answer. */
-  wonAt: number;
-  /** Monotonic time of the IdP's answer, when won by this process. */
-  wonMono: number | null;
-}
-
-/**
- * A salted hash of what a client authenticates with (secret or private key, and the method):
- * stored with a client-credentials token so that only a caller presenting the same secret gets
- * it, also after a restart, when the secret itself is no longer in memory. Never the secret.
- */
-function secretDigest(spec: ClientCredentialsSpec, salt: Buffer): string {
-  const material = JSON.stringify([
-    spec.authMethod ?? null,
-    spec.clientSecret ?? null,
-    spec.privateKey ?? null,
-  ]);
-  const mac = createHmac('sha256', salt).update(material).digest('base64url');
-  return `v1.${salt.toString('base64url')}.${mac}`;
-}
-
-function secretMatches(stored: string | null, spec: ClientCredentialsSpec): boolean {
-  const [version, salt] = stored?.split('.') ?? [];
-  if (!stored || version !== 'v1' || !salt) return false;
-  const presented = Buffer.from(secretDigest(spec, Buffer.from(salt, 'base64url')));
-  const kept = Buffer.from(stored);
-  return presented.length === kept.length && timingSafeEqual(presented, kept);
-}
-
-export function clientCredentialsKey(serverUrl: string, clientId: string, scope: string | undefined): string {
-  return `${serverUrl}#client_credentials:${clientId}:${scope ?? ''}`;
-}
-
-/**
- * The least time between two token requests for one credential, however short-lived the IdP's
- * tokens: a token living a second is replaced about once a second, never once per caller.
- */
-export const MIN_REFRESH_GAP_MS = 1_000;
-
-/** When to refresh a token proactively: ahead of expiry by a tenth of its life (30 s to 5 min). */
-export function refreshDelay(
-  row: Pick<CredentialRow, 'expiresAt' | 'updatedAt'>,
-  now: number,
-  random: number,
-): number | null {
-  if (row.expiresAt === null) return null;
-  const lifetime = Math.max(0, row.expiresAt - row.updatedAt);
-  const margin = Math.min(Math.max(lifetime * 0.1, 30_000), 300_000, lifetime / 2);
-  const jitter = random * margin * 0.2;
-  return Math.max(0, row.expiresAt - margin - jitter - now, row.updatedAt + MIN_REFRESH_GAP_MS - now);
-}
 
 export class TokenService {
   private readonly inflight = new Map<string, Promise<CredentialRow>>();
-  private readonly timers = new Map<string, { handle: unknown; at: number }>();
-  private readonly backoff = new Map<string, Backoff>();
-  /** Client-credentials inputs, secrets included: memory only, never the store. */
-  private readonly clientCredentials = new Map<
-    string,
-    ClientCredentialsSpec & { tokenEndpoint: string; issuer: string | null }
-  >();
-  /**
-   * The scope used for client-credentials requests that configure none, per server and client:
-   * chosen by the MCP scope selection before the first mint, or the wider one a step-up won.
-   */
-  private readonly chosenScopes = new Map<string, string | undefined>();
-  /** One scope selection per server and client in flight, however many callers wait. */
-  private readonly choosing = new Map<string, Promise<string | undefined>>();
-  /**
-   * Token sets won from the IdP that the store could not commit (locked, full): the IdP may have
-   * rotated the refresh token already, so the next attempt commits this set instead of asking
-   * again with a refresh token that is now rotated out (which would cost the whole grant).
-   */
-  private readonly uncommitted = new Map<string, WonSet>();
-  /** Whether every set in `uncommitted` is also in the pending journal (fsync'ed). */
-  private journaled = true;
-  /** Whether the pending journal holds sets (so that it needs clearing). */
-  private journalHolds = false;
-  /**
-   * When each token's IdP lifetime (`expires_in`) ends on the monotonic clock, for tokens this
-   * process received: a wall clock set back does not make them look younger than they are.
-   */
-  private readonly deadlines = new Map<string, { generation: number; at: number }>();
-  /** Credentials whose last refresh was cut off by a crash of the previous daemon. */
-  private readonly crashInterrupted = new Set<string>();
+  private readonly refreshSchedule: RefreshSchedule;
+  private readonly failures: FailurePolicy;
+  private readonly clientCredentials: ClientCredentials;
+  /** Token sets won from the IdP that the store could not commit yet, and their pending journal. */
+  private readonly uncommitted: UncommittedSets;
+  private readonly lifetimes: TokenLifetimes;
   /** Generation of each credential for which a 401 report already caused a refresh. */
   private readonly rejectionRefreshed = new Map<string, number>();
   private readonly random: () => number;
-  private closed = false;
 
   constructor(private readonly deps: TokenServiceDeps) {
     this.random = deps.random ?? Math.random;
+    this.lifetimes = new TokenLifetimes(deps.clock);
+    this.uncommitted = new UncommittedSets({
+      store: deps.store,
+      clock: deps.clock,
+      logger: deps.logger,
+      lifetimes: this.lifetimes,
+    });
+    this.clientCredentials = new ClientCredentials({
+      store: deps.store,
+      logger: deps.logger,
+      discoverEndpoints: deps.discoverEndpoints,
+    });
+    this.failures = new FailurePolicy({
+      store: deps.store,
+      clock: deps.clock,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      random: this.random,
+    });
+    this.refreshSchedule = new RefreshSchedule({
+      clock: deps.clock,
+      random: this.random,
+      onDue: (key, serverUrl) => {
+        this.refresh(key, serverUrl, 'scheduled').catch(() => {
+          // refreshFailed already logged it and armed a retry where one makes sense.
+        });
+      },
+    });
   }
 
   /**
@@ -180,30 +110,7 @@ export class TokenService {
    */
   start(): void {
     const { store, logger } = this.deps;
-    if (store.journal.unavailable) {
-      logger.warn(
-        { reason: store.journal.unavailable },
-        'no pending journal: a won token set the store refuses is kept in memory only',
-      );
-    }
-    const found = store.journal.pending();
-    if (found.length > 0) {
-      for (const set of found) {
-        this.uncommitted.set(set.key, {
-          generation: set.generation,
-          tokens: set.tokens,
-          wonAt: set.wonAt,
-          wonMono: null,
-        });
-      }
-      this.journaled = true;
-      this.journalHolds = true;
-      const committed = this.commitUncommitted();
-      logger.info(
-        { keys: found.map((s) => s.key), committed, left: this.uncommitted.size },
-        'replayed the pending journal into the store',
-      );
-    }
+    this.uncommitted.replayJournal();
     for (const row of store.listCredentials()) {
       if (
         row.refreshStartedAt !== null &&
@@ -214,7 +121,7 @@ export class TokenService {
         // The previous daemon sent a refresh and died before committing the answer. If the IdP
         // rotated the refresh token, the new one is lost; the old one may still be accepted
         // (IdPs with a reuse grace period, or one whose answer never left): try it once, now.
-        this.crashInterrupted.add(row.key);
+        this.failures.noteCrashInterrupted(row.key);
         logger.warn(
           { key: row.key, serverUrl: row.serverUrl },
           'a refresh was interrupted by a daemon crash; retrying it',
@@ -234,130 +141,10 @@ export class TokenService {
    * daemon does not stop yet: it says why and keeps trying for a while.
    */
   async close(): Promise<unknown> {
-    this.closed = true;
-    for (const t of this.timers.values()) this.deps.clock.clearTimeout(t.handle);
-    this.timers.clear();
+    this.refreshSchedule.close();
     const settled = await Promise.allSettled([...this.inflight.values()]);
-    await this.settleUncommitted();
+    await this.uncommitted.settle();
     return settled;
-  }
-
-  private async settleUncommitted(): Promise<void> {
-    const { store, logger } = this.deps;
-    for (let attempt = 0; ; attempt++) {
-      const waiting = this.uncommitted.size;
-      const committed = this.commitUncommitted();
-      if (committed > 0)
-        logger.info({ committed, waiting }, 'committed token sets kept from earlier refreshes');
-      if (this.uncommitted.size === 0) return;
-      if (!this.journaled) this.persistUncommitted();
-      const keys = [...this.uncommitted.keys()];
-      if (this.journaled) {
-        logger.warn(
-          { keys, journal: store.journal.file },
-          `stopping with ${keys.length} token set(s) the store could not commit; they are kept in the pending journal and the next start commits them`,
-        );
-        return;
-      }
-      if (attempt === 0) {
-        logger.error(
-          { keys, dbPath: store.dbPath },
-          `not stopping yet: ${keys.length} token set(s) won from the IdP could be written neither to the store nor to the pending journal, and the login(s) would be lost with them; retrying for ${(STOP_RETRIES * STOP_RETRY_MS) / 1000}s (free space: df -h ${store.dbPath})`,
-        );
-      }
-      if (attempt >= STOP_RETRIES) {
-        logger.error(
-          { keys },
-          `stopping without ${keys.length} token set(s) won from the IdP: the login(s) will need mcptest login`,
-        );
-        return;
-      }
-      // A real, ref'd timer: the daemon must not run out of things to wait for and exit here.
-      await new Promise((resolve) => setTimeout(resolve, STOP_RETRY_MS));
-    }
-  }
-
-  /** Commits what it can of the uncommitted sets; returns how many it committed. */
-  private commitUncommitted(): number {
-    const { store, clock } = this.deps;
-    let committed = 0;
-    let changed = false;
-    for (const [key, won] of [...this.uncommitted]) {
-      try {
-        const row = store.getCredential(key);
-        if (!row || row.generation !== won.generation) {
-          // Committed already (before a crash that kept the journal), replaced, or logged out.
-          this.uncommitted.delete(key);
-          changed = true;
-          continue;
-        }
-        const saved = store.saveRefreshed(key, won.generation, won.tokens, clock.now());
-        this.uncommitted.delete(key);
-        changed = true;
-        committed++;
-        this.noteDeadline(saved, won.wonAt, won.wonMono);
-      } catch {
-        // Still refused: kept (and journaled) for the next attempt.
-      }
-    }
-    if (changed) this.persistUncommitted();
-    return committed;
-  }
-
-  /** Writes the uncommitted sets to the pending journal (an empty list clears it). */
-  private persistUncommitted(): void {
-    const { store, logger } = this.deps;
-    const sets: JournaledSet[] = [...this.uncommitted].map(([key, won]) => ({
-      key,
-      generation: won.generation,
-      tokens: won.tokens,
-      wonAt: won.wonAt,
-    }));
-    if (sets.length === 0 && !this.journalHolds) {
-      this.journaled = true;
-      return;
-    }
-    try {
-      store.journal.write(sets);
-      this.journaled = true;
-      this.journalHolds = sets.length > 0;
-    } catch (err) {
-      this.journaled = sets.length === 0;
-      logger.error(
-        { keys: sets.map((s) => s.key), journal: store.journal.file, err: (err as Error).message },
-        'the pending journal could not be written: a won token set is held in memory only',
-      );
-    }
-  }
-
-  private mono(): number | null {
-    return this.deps.clock.monotonic?.() ?? null;
-  }
-
-  /** Records when a token this process just received ends, on the monotonic clock. */
-  private noteDeadline(row: CredentialRow, receivedAt: number, receivedMono: number | null): void {
-    if (row.expiresAt === null || receivedMono === null) {
-      this.deadlines.delete(row.key);
-      return;
-    }
-    this.deadlines.set(row.key, {
-      generation: row.generation,
-      at: receivedMono + (row.expiresAt - receivedAt),
-    });
-  }
-
-  /**
-   * Milliseconds of life a token has left (null: no expiry given): by the wall clock, and for a
-   * token this process received, by the monotonic clock too; the smaller wins.
-   */
-  private lifeLeft(row: CredentialRow, now: number): number | null {
-    if (row.expiresAt === null) return null;
-    let left = row.expiresAt - now;
-    const deadline = this.deadlines.get(row.key);
-    const mono = this.mono();
-    if (deadline && deadline.generation === row.generation && mono !== null)
-      left = Math.min(left, deadline.at - mono);
-    return left;
   }
 
   get inflightCount(): number {
@@ -371,7 +158,7 @@ export class TokenService {
    */
   get scheduledLoginRefreshes(): number {
     let n = 0;
-    for (const key of this.timers.keys()) if (!this.clientCredentials.has(key)) n++;
+    for (const key of this.refreshSchedule.keys()) if (!this.clientCredentials.has(key)) n++;
     return n;
   }
 
@@ -381,7 +168,7 @@ export class TokenService {
     const row = req.clientCredentials
       ? await this.clientCredentialsToken(serverUrl, req.clientCredentials, minTtl, req.rejectedFingerprint)
       : await this.loginToken(serverUrl, minTtl, req.rejectedFingerprint);
-    const left = this.lifeLeft(row, this.deps.clock.now());
+    const left = this.lifetimes.left(row, this.deps.clock.now());
     if (left !== null && left <= 0) {
       // Whatever path led here, a token past its expiry is never handed out.
       throw new McptestError(
@@ -457,77 +244,21 @@ export class TokenService {
     minTtl: number,
     rejected: string | undefined,
   ): Promise<CredentialRow> {
-    const scopeKey = `${serverUrl}#${asked.clientId}`;
-    const { rememberScope, ...spec } =
-      asked.scope === undefined ? { ...asked, scope: await this.chooseScope(serverUrl, asked) } : asked;
-    const row = await this.clientCredentialsRowFor(serverUrl, spec, minTtl, rejected);
-    if (rememberScope) this.chosenScopes.set(scopeKey, spec.scope);
-    return row;
-  }
-
-  /**
-   * The scope of a client-credentials request that names none: the one remembered for this
-   * server and client, else the MCP scope selection (the 401 challenge's `scope`, else the
-   * protected-resource metadata's `scopes_supported`), else none. A server without metadata
-   * gets a request without scope, as before.
-   * @see MCP authorization spec 2025-11-25 §"Scope Selection Strategy"
-   */
-  private async chooseScope(serverUrl: string, spec: ClientCredentialsSpec): Promise<string | undefined> {
-    const key = `${serverUrl}#${spec.clientId}`;
-    if (this.chosenScopes.has(key)) return this.chosenScopes.get(key);
-    const running = this.choosing.get(key);
-    if (running) return running;
-    const discover = this.deps.discoverEndpoints;
-    const flight = (async () => {
-      if (!discover) return undefined;
-      try {
-        const scope = (await discover(serverUrl)).scope;
-        this.chosenScopes.set(key, scope);
-        return scope;
-      } catch (err) {
-        // With a token URL given, discovery is only a hint; without, minting reports the failure.
-        if (!spec.tokenUrl) throw err;
-        this.deps.logger.info({ serverUrl, err: (err as Error).message }, 'no scope discovered');
-        return undefined;
-      }
-    })().finally(() => this.choosing.delete(key));
-    this.choosing.set(key, flight);
-    return flight;
-  }
-
-  private async clientCredentialsRowFor(
-    serverUrl: string,
-    spec: ClientCredentialsSpec,
-    minTtl: number,
-    rejected: string | undefined,
-  ): Promise<CredentialRow> {
-    const key = clientCredentialsKey(serverUrl, spec.clientId, spec.scope);
-    const known = this.clientCredentials.get(key);
-    let changed =
-      known !== undefined &&
-      (known.clientSecret !== spec.clientSecret ||
-        known.privateKey !== spec.privateKey ||
-        known.authMethod !== spec.authMethod);
-    if (!known || changed || (spec.tokenUrl && spec.tokenUrl !== known.tokenEndpoint)) {
-      const endpoints = spec.tokenUrl
-        ? { tokenEndpoint: spec.tokenUrl, issuer: null as string | null }
-        : await this.discover(serverUrl);
-      this.clientCredentials.set(key, {
-        ...spec,
-        tokenEndpoint: endpoints.tokenEndpoint,
-        issuer: endpoints.issuer,
-      });
-    }
-    const row = this.deps.store.getCredential(key);
-    if (!spec.tokenUrl && row) await this.checkClientIssuer(key, row, rejected);
-    // A token minted at another token endpoint than the one now configured is not handed out.
-    if (row && row.tokenEndpoint !== this.clientCredentials.get(key)?.tokenEndpoint) changed = true;
-    // A token goes only to a caller presenting the secret it was minted with: after a restart the
-    // secret is no longer in memory, so the salted hash stored with the token decides.
-    if (!known && row && !secretMatches(row.secretHash, spec)) changed = true;
-    if (!row || changed)
-      return this.refresh(key, serverUrl, changed ? 'client or token endpoint changed' : 'first use');
-    return this.freshEnough(row, minTtl, rejected);
+    const { spec, rememberScope } = await this.clientCredentials.withScope(serverUrl, asked);
+    const { key, row, changed } = await this.clientCredentials.lookup(serverUrl, spec, (found) =>
+      // A rejected token makes the server's metadata worth reading afresh, once per generation.
+      rejected !== undefined &&
+      rejected === fingerprint(found.accessToken) &&
+      this.rejectionRefreshed.get(found.key) !== found.generation
+        ? this.movedTo(found)
+        : Promise.resolve(null),
+    );
+    const got =
+      !row || changed
+        ? await this.refresh(key, serverUrl, changed ? 'client or token endpoint changed' : 'first use')
+        : await this.freshEnough(row, minTtl, rejected);
+    if (rememberScope) this.clientCredentials.rememberScope(serverUrl, asked.clientId, spec.scope);
+    return got;
   }
 
   /**
@@ -548,77 +279,20 @@ export class TokenService {
     return named.some((issuer) => same(issuer, row.issuer as string)) ? null : named[0];
   }
 
-  /**
-   * A client's credentials belong to the authorization server that registered them: when the
-   * server's metadata names another one than the client's token was minted at (seen at once, or
-   * asked afresh when the server rejects that token), its secret is not sent to the new one.
-   * @see MCP authorization spec 2026-07-28 §"Authorization Server Binding"
-   */
-  private async checkClientIssuer(
-    key: string,
-    row: CredentialRow,
-    rejected: string | undefined,
-  ): Promise<void> {
-    const entry = this.clientCredentials.get(key);
-    let current = entry?.issuer ?? null;
-    if (
-      current === row.issuer &&
-      rejected !== undefined &&
-      rejected === fingerprint(row.accessToken) &&
-      this.rejectionRefreshed.get(key) !== row.generation
-    ) {
-      current = (await this.movedTo(row)) ?? current;
-    }
-    if (!row.issuer || !current || current === row.issuer) return;
-    // The next request discovers again (and meets the same refusal) instead of the old endpoint.
-    this.clientCredentials.delete(key);
-    this.deps.logger.warn(
-      { key, serverUrl: row.serverUrl, issuer: row.issuer, currentIssuer: current },
-      'authorization server changed; client credentials not sent to the new one',
-    );
-    throw new McptestError(
-      'issuer_mismatch',
-      `${row.serverUrl} now names the authorization server ${current}, but client ${row.clientId} was registered with ${row.issuer}; its secret is not sent to another authorization server`,
-      {
-        hint: `use a client registered at ${current} (--client-id, --client-secret-env), or name the token endpoint yourself: --token-url <url>`,
-        details: {
-          serverUrl: row.serverUrl,
-          issuer: row.issuer,
-          currentIssuer: current,
-          clientId: row.clientId,
-        },
-      },
-    );
-  }
-
-  private async discover(serverUrl: string): Promise<{ tokenEndpoint: string; issuer: string | null }> {
-    if (!this.deps.discoverEndpoints) {
-      throw new McptestError(
-        'discovery_failed',
-        `no token URL given for ${serverUrl} and discovery is unavailable`,
-        {
-          hint: 'set auth.oauth.token_url in the suite, or --token-url on the command line',
-        },
-      );
-    }
-    const found = await this.deps.discoverEndpoints(serverUrl);
-    return { tokenEndpoint: found.tokenEndpoint, issuer: found.issuer };
-  }
-
   private async freshEnough(
     row: CredentialRow,
     minTtl: number,
     rejected: string | undefined,
   ): Promise<CredentialRow> {
     if (row.state === 'needs_login')
-      throw this.needsLogin(row, row.lastError ?? 'the refresh token was refused');
+      throw needsLoginError(row.serverUrl, row.lastError ?? 'the refresh token was refused');
     const now = this.deps.clock.now();
     if (rejected !== undefined && rejected === fingerprint(row.accessToken)) {
       // The server refused this very token: refresh once for this generation, never a storm.
       if (this.rejectionRefreshed.get(row.key) !== row.generation || this.inflight.has(row.key)) {
         this.rejectionRefreshed.set(row.key, row.generation);
         // Skip the backoff gate only when the IdP is not known to be failing (no storm).
-        const force = !this.backoff.has(row.key);
+        const force = !this.failures.failing(row.key);
         return this.refresh(row.key, row.serverUrl, 'rejected by server', force).catch((err: unknown) => {
           // The refresh never reached a new token (IdP down or slow): the next report may try
           // again, instead of being told the refreshed token was rejected too.
@@ -635,7 +309,7 @@ export class TokenService {
     // A caller may ask for more life than a fresh token has; cap the wish at half the token's
     // full life so that a just-refreshed token always satisfies it (no refresh per call).
     const life = row.expiresAt === null ? 0 : row.expiresAt - row.updatedAt;
-    const left = this.lifeLeft(row, now);
+    const left = this.lifetimes.left(row, now);
     // Received "in the future" of the wall clock: the clock was set back (or this daemon started
     // with one behind), and how old the token really is cannot be told from it.
     const clockBehind = row.updatedAt - now > CLOCK_BEHIND_TOLERANCE_MS;
@@ -672,14 +346,10 @@ export class TokenService {
     force: boolean,
   ): Promise<CredentialRow> {
     const { store, clock, logger, metrics } = this.deps;
-    const gate = this.backoff.get(key);
-    if (gate && !force && gate.retryAt > clock.now()) {
-      const wait = Math.ceil((gate.retryAt - clock.now()) / 1000);
-      throw new McptestError(gate.error.code, `${gate.error.message} (next attempt in ${wait}s)`, {
-        hint: gate.error.hint,
-        details: gate.error.details,
-      });
-    }
+    const backingOff = force ? null : this.failures.backingOff(key);
+    if (backingOff) throw backingOff;
+    // Loaded on the first refresh or mint: serving a cached token needs none of oauth4webapi.
+    const { clientCredentialsGrant, refreshGrant } = await import('../oauth/token-endpoint.js');
     const row = store.getCredential(key);
     const started = clock.now();
     // The moment the IdP's answer arrived (its headers), to measure the answer-to-commit window.
@@ -688,7 +358,7 @@ export class TokenService {
       ...this.deps.oauth,
       fetch: (async (...args: Parameters<FetchLike>) => {
         const res = await this.deps.oauth.fetch(...args);
-        answeredMono = this.mono();
+        answeredMono = this.lifetimes.mono();
         return res;
       }) as FetchLike,
     };
@@ -704,9 +374,9 @@ export class TokenService {
           oauth,
         );
         const wonAt = clock.now();
-        const wonMono = this.mono();
-        saved = store.putCredential(this.clientCredentialsRow(key, serverUrl, cc, tokens), wonAt);
-        this.noteDeadline(saved, wonAt, wonMono);
+        const wonMono = this.lifetimes.mono();
+        saved = store.putCredential(this.clientCredentials.credential(key, serverUrl, cc, tokens), wonAt);
+        this.lifetimes.note(saved, wonAt, wonMono);
       } else {
         if (!row) throw new McptestError('not_found', `credential for ${serverUrl} was removed`);
         if (row.source === 'client_credentials') {
@@ -716,7 +386,7 @@ export class TokenService {
         }
         if (!row.refreshToken || !row.tokenEndpoint) {
           store.markNeedsLogin(key, 'no refresh token', clock.now());
-          throw this.needsLogin(row, 'the token expired and no refresh token was issued');
+          throw needsLoginError(row.serverUrl, 'the token expired and no refresh token was issued');
         }
         const waiting = this.uncommitted.get(key);
         let won: WonSet;
@@ -732,7 +402,7 @@ export class TokenService {
             { resource: row.resource },
             oauth,
           );
-          won = { generation: row.generation, tokens, wonAt: clock.now(), wonMono: this.mono() };
+          won = { generation: row.generation, tokens, wonAt: clock.now(), wonMono: this.lifetimes.mono() };
         }
         // Commit first, before anything else is done with the answer: until then a crash loses
         // a refresh token the IdP may already have rotated.
@@ -740,17 +410,15 @@ export class TokenService {
           saved = store.saveRefreshed(key, row.generation, won.tokens, clock.now());
         } catch (err) {
           if (err instanceof McptestError && err.code.startsWith('store_')) {
-            this.uncommitted.set(key, won);
-            this.persistUncommitted();
+            this.uncommitted.keep(key, won);
           }
           throw err;
         }
-        this.noteDeadline(saved, won.wonAt, won.wonMono);
-        if (this.uncommitted.delete(key)) this.persistUncommitted();
-        this.crashInterrupted.delete(key);
+        this.lifetimes.note(saved, won.wonAt, won.wonMono);
+        this.uncommitted.drop(key);
       }
       if (answeredMono !== null) {
-        const commitMs = (this.mono() ?? answeredMono) - answeredMono;
+        const commitMs = (this.lifetimes.mono() ?? answeredMono) - answeredMono;
         metrics.observe(
           'mcptest_refresh_commit_seconds',
           'Time from the token endpoint answer to its commit in the store',
@@ -758,7 +426,7 @@ export class TokenService {
         );
         logger.debug({ key, commitMs: Math.round(commitMs * 1000) / 1000 }, 'token set committed');
       }
-      this.backoff.delete(key);
+      this.failures.succeeded(key);
       metrics.inc('mcptest_refreshes_total', 'Token refreshes and client-credentials mints by outcome', {
         outcome: 'ok',
       });
@@ -778,7 +446,7 @@ export class TokenService {
         },
         reused ? 'token set kept from an earlier refresh committed' : 'token refreshed',
       );
-      const left = this.lifeLeft(saved, clock.now());
+      const left = this.lifetimes.left(saved, clock.now());
       if (reused && left !== null && left <= 0) {
         // The set kept while the store refused it has expired meanwhile: its refresh token is
         // the current one, so refresh again rather than hand out an expired token.
@@ -805,211 +473,60 @@ export class TokenService {
     }
   }
 
+  /** Applies the failure policy's verdict on a failed refresh: timers, and the error to answer. */
   private refreshFailed(
     key: string,
     serverUrl: string,
     row: CredentialRow | undefined,
     err: unknown,
   ): McptestError {
-    const { store, clock, logger, metrics } = this.deps;
-    const e =
-      err instanceof McptestError
-        ? err
-        : new McptestError('internal', String((err as Error)?.message ?? err), { cause: err });
-    const now = clock.now();
-    if (row && row.source !== 'client_credentials' && !this.uncommitted.has(key)) {
-      // The refresh this process sent has an outcome (no token set): no crash to tell of.
-      try {
-        store.clearRefreshStarted(key);
-      } catch {
-        // the store refuses writes; the marker stays, and says at most one thing too many
-      }
-    }
-    if (e.details?.transient) {
-      const failures = (this.backoff.get(key)?.failures ?? 0) + 1;
-      const delay =
-        Math.min(BACKOFF_BASE_MS * 2 ** (failures - 1), BACKOFF_MAX_MS) * (0.8 + 0.4 * this.random());
-      this.backoff.set(key, { failures, retryAt: now + delay, error: e });
-      metrics.inc('mcptest_refreshes_total', 'Token refreshes and client-credentials mints by outcome', {
-        outcome: 'transient_error',
-      });
-      logger.warn(
-        { key, serverUrl, failures, retryInMs: Math.round(delay), err: e.message },
-        'token refresh failed; backing off',
-      );
-      if (row) {
-        store.setLastError(key, e.message, now);
-        // Retry in the background only while the old token is still worth saving.
-        if (row.expiresAt !== null && row.expiresAt > now + delay) this.arm(key, serverUrl, now + delay);
-      }
-      return e;
-    }
-    const oauthError = e.details?.oauthError;
-    if (row && row.source !== 'client_credentials' && (oauthError || e.code === 'needs_login')) {
-      // invalid_grant (revoked, expired or rotated-out refresh token) and other refusals: a
-      // human must log in again. Stop retrying.
-      if (this.crashInterrupted.delete(key) && oauthError) {
-        const message = `a refresh was interrupted by a daemon crash (the IdP's answer never reached the store) and the IdP did not accept the previous refresh token again: ${e.message}`;
-        store.markNeedsLogin(key, message, now);
-        this.cancel(key);
-        metrics.inc('mcptest_refreshes_total', 'Token refreshes and client-credentials mints by outcome', {
-          outcome: 'needs_login',
-        });
-        logger.warn(
-          { key, serverUrl, oauthError, err: e.message },
-          'refresh after a crash refused; credential needs login',
-        );
-        return new McptestError(
-          'needs_login',
-          `the login for ${serverUrl} can no longer be refreshed: ${message}`,
-          {
-            hint: `mcptest login ${serverUrl}`,
-            details: { serverUrl, oauthError },
-          },
-        );
-      }
-      store.markNeedsLogin(key, e.message, now);
-      this.cancel(key);
-      metrics.inc('mcptest_refreshes_total', 'Token refreshes and client-credentials mints by outcome', {
-        outcome: 'needs_login',
-      });
-      logger.warn({ key, serverUrl, oauthError, err: e.message }, 'refresh refused; credential needs login');
-      if (e.code === 'needs_login') return e;
-      const hint =
-        oauthError === 'invalid_client' ? `mcptest login ${serverUrl} --force` : `mcptest login ${serverUrl}`;
-      return new McptestError(
-        'needs_login',
-        `the login for ${serverUrl} can no longer be refreshed: ${e.message}`,
-        {
-          hint,
-          details: { serverUrl, oauthError },
-        },
-      );
-    }
-    metrics.inc('mcptest_refreshes_total', 'Token refreshes and client-credentials mints by outcome', {
-      outcome: 'error',
-    });
-    // `error` is the IdP's OAuth error code (RFC 6749 §5.2), `code` mcptest's own.
-    logger.warn(
-      { key, serverUrl, code: e.code, error: oauthError ?? null, err: e.message },
-      'token request failed',
-    );
-    // A store that just refused a write would only block for its busy timeout again.
-    if (row && !e.code.startsWith('store_')) store.setLastError(key, e.message, now);
-    const cc = this.clientCredentials.get(key);
-    return cc ? this.explainClientCredentials(e, serverUrl, cc) : e;
-  }
-
-  /** Names the client id and the secret's env var in client-credentials refusals. */
-  private explainClientCredentials(
-    e: McptestError,
-    serverUrl: string,
-    cc: ClientCredentialsSpec,
-  ): McptestError {
-    const secret = cc.secretEnv ? `the secret in env var \`${cc.secretEnv}\`` : 'its secret';
-    const doctor = `mcptest doctor --url ${serverUrl} --client-id ${cc.clientId}${cc.secretEnv ? ` --client-secret-env ${cc.secretEnv}` : ''}`;
-    if (e.code === 'invalid_client') {
-      return new McptestError(
-        'invalid_client',
-        `the authorization server refused client \`${cc.clientId}\` with ${secret} (${e.message})`,
-        { hint: `check the client id and ${secret}; diagnose with: ${doctor}`, details: e.details },
-      );
-    }
-    if (e.code === 'invalid_scope') {
-      return new McptestError(
-        'invalid_scope',
-        `the authorization server refused scope "${cc.scope ?? ''}" for client \`${cc.clientId}\` (${e.message})`,
-        {
-          hint: `ask for a scope the client is allowed (--scope / auth.oauth.scope); diagnose with: ${doctor}`,
-          details: e.details,
-        },
-      );
-    }
-    return e;
-  }
-
-  private needsLogin(row: CredentialRow, why: string): McptestError {
-    return new McptestError('needs_login', `the login for ${row.serverUrl} needs renewing: ${why}`, {
-      hint: `mcptest login ${row.serverUrl}`,
-      details: { serverUrl: row.serverUrl },
-    });
-  }
-
-  private clientCredentialsRow(
-    key: string,
-    serverUrl: string,
-    cc: ClientCredentialsSpec & { tokenEndpoint: string; issuer: string | null },
-    tokens: IssuedTokens,
-  ): NewCredential {
-    return {
+    const outcome = this.failures.failed({
       key,
       serverUrl,
-      secretHash: secretDigest(cc, randomBytes(16)),
-      source: 'client_credentials',
-      accessToken: tokens.accessToken,
-      refreshToken: null,
-      tokenType: tokens.tokenType,
-      scope: tokens.scope ?? cc.scope ?? null,
-      expiresAt: tokens.expiresAt,
-      issuer: cc.issuer,
-      tokenEndpoint: cc.tokenEndpoint,
-      revocationEndpoint: null,
-      clientId: cc.clientId,
-      clientSecret: null,
-      authMethod: cc.authMethod,
-      resource: cc.resource ?? serverUrl,
-    };
+      row,
+      err,
+      uncommitted: this.uncommitted.has(key),
+    });
+    if (outcome.kind === 'needs_login') this.cancel(key);
+    if (outcome.retryAt !== null) this.refreshSchedule.arm(key, serverUrl, outcome.retryAt);
+    const cc = outcome.kind === 'error' ? this.clientCredentials.get(key) : undefined;
+    return cc ? this.clientCredentials.explain(outcome.error, serverUrl, cc) : outcome.error;
+  }
+
+  /** Whether a credential can be refreshed (or re-minted) without a human. */
+  private refreshable(row: CredentialRow): boolean {
+    return (
+      row.state === 'valid' &&
+      (row.source === 'client_credentials' ? this.clientCredentials.has(row.key) : row.refreshToken !== null)
+    );
   }
 
   /** Arms the proactive refresh timer of a credential (replacing any earlier one). */
   schedule(row: CredentialRow): void {
-    if (this.closed) return;
-    const refreshable =
-      row.state === 'valid' &&
-      (row.source === 'client_credentials' ? this.clientCredentials.has(row.key) : row.refreshToken !== null);
-    const delay = refreshable ? refreshDelay(row, this.deps.clock.now(), this.random()) : null;
-    if (delay === null) {
-      this.cancel(row.key);
-      return;
-    }
-    this.arm(row.key, row.serverUrl, this.deps.clock.now() + delay);
-  }
-
-  private arm(key: string, serverUrl: string, at: number): void {
-    if (this.closed) return;
-    this.cancel(key);
-    const handle = this.deps.clock.setTimeout(() => {
-      this.timers.delete(key);
-      this.refresh(key, serverUrl, 'scheduled').catch(() => {
-        // refreshFailed already logged it and armed a retry where one makes sense.
-      });
-    }, at - this.deps.clock.now());
-    this.timers.set(key, { handle, at });
+    this.refreshSchedule.schedule(row, this.refreshable(row));
   }
 
   cancel(key: string): void {
-    const t = this.timers.get(key);
-    if (t) this.deps.clock.clearTimeout(t.handle);
-    this.timers.delete(key);
+    this.refreshSchedule.cancel(key);
   }
 
   nextRefreshes(): Array<{ key: string; serverUrl: string; at: number }> {
     const rows = new Map(this.deps.store.listCredentials().map((r) => [r.key, r]));
-    return [...this.timers.entries()]
-      .map(([key, t]) => ({ key, serverUrl: rows.get(key)?.serverUrl ?? key, at: t.at }))
-      .sort((a, b) => a.at - b.at);
+    return this.refreshSchedule
+      .armed()
+      .map(({ key, at }) => ({ key, serverUrl: rows.get(key)?.serverUrl ?? key, at }));
   }
 
   summaries(): CredentialSummary[] {
     const now = this.deps.clock.now();
     return this.deps.store.listCredentials().map((row) => {
-      const b = this.backoff.get(row.key);
+      const failing = this.failures.failing(row.key);
       const state =
         row.state === 'needs_login'
           ? 'needs_login'
-          : (this.lifeLeft(row, now) ?? 1) <= 0
+          : (this.lifetimes.left(row, now) ?? 1) <= 0
             ? 'expired'
-            : b
+            : failing
               ? 'refresh_failing'
               : 'valid';
       return {
@@ -1020,14 +537,10 @@ export class TokenService {
         issuer: row.issuer,
         scope: row.scope,
         expiresAt: row.expiresAt,
-        refreshable:
-          row.state === 'valid' &&
-          (row.source === 'client_credentials'
-            ? this.clientCredentials.has(row.key)
-            : row.refreshToken !== null),
+        refreshable: this.refreshable(row),
         state,
         lastError: row.lastError,
-        nextRefreshAt: this.timers.get(row.key)?.at ?? null,
+        nextRefreshAt: this.refreshSchedule.nextAt(row.key),
         fingerprint: fingerprint(row.accessToken),
         updatedAt: row.updatedAt,
       };
@@ -1057,9 +570,9 @@ export class TokenService {
       },
       now,
     );
-    this.noteDeadline(saved, now, this.mono());
-    if (this.uncommitted.delete(serverUrl)) this.persistUncommitted();
-    this.backoff.delete(serverUrl);
+    this.lifetimes.note(saved, now, this.lifetimes.mono());
+    this.uncommitted.drop(serverUrl);
+    this.failures.clear(serverUrl);
     this.rejectionRefreshed.delete(serverUrl);
     this.schedule(saved);
     this.deps.logger.info(
@@ -1075,10 +588,10 @@ export class TokenService {
     const replaced = this.deps.store.getCredential(row.key);
     const saved = this.deps.store.putCredential(row, now);
     if (replaced?.refreshToken && replaced.refreshToken !== row.refreshToken)
-      void this.revokeReplaced(replaced);
-    this.noteDeadline(saved, now, this.mono());
-    if (this.uncommitted.delete(row.key)) this.persistUncommitted();
-    this.backoff.delete(row.key);
+      void revokeReplaced(this.deps, replaced);
+    this.lifetimes.note(saved, now, this.lifetimes.mono());
+    this.uncommitted.drop(row.key);
+    this.failures.clear(row.key);
     this.rejectionRefreshed.delete(row.key);
     this.schedule(saved);
     this.deps.logger.info(
@@ -1089,72 +602,25 @@ export class TokenService {
   }
 
   /**
-   * A new login replaced this credential: its refresh token would otherwise stay valid at the
-   * IdP, unused, for its whole life. Revoked in the background; a failure is only logged.
-   * @see RFC 7009 §2
-   */
-  private async revokeReplaced(row: CredentialRow): Promise<void> {
-    if (!row.revocationEndpoint || !row.refreshToken) return;
-    try {
-      await revokeToken(
-        row.revocationEndpoint,
-        { tokenEndpoint: row.tokenEndpoint ?? row.revocationEndpoint, issuer: row.issuer },
-        { clientId: row.clientId ?? '', clientSecret: row.clientSecret, authMethod: row.authMethod },
-        row.refreshToken,
-        'refresh_token',
-        this.deps.oauth,
-      );
-      this.deps.logger.info({ key: row.key }, 'replaced refresh token revoked');
-    } catch (err) {
-      this.deps.logger.warn(
-        { key: row.key, err: (err as Error).message },
-        'replaced refresh token not revoked',
-      );
-    }
-  }
-
-  /**
    * Removes the credentials of one server (or all), revoking them first where the authorization
    * server has a revocation endpoint (RFC 7009). A failed revocation is reported, and the local
    * copy is removed all the same: the user asked to forget it.
    */
   async logout(target: { serverUrl: string } | { all: true }, revoke: boolean) {
+    const all = this.deps.store.listCredentials();
     const rows =
-      'all' in target
-        ? this.deps.store.listCredentials()
-        : this.deps.store
-            .listCredentials()
-            .filter((r) => r.serverUrl === canonicalServerUrl(target.serverUrl));
-    const removed = [];
-    for (const row of rows) {
-      let revoked = false;
-      let revokeError: string | null = null;
-      if (revoke && row.revocationEndpoint) {
-        try {
-          const token = row.refreshToken ?? row.accessToken;
-          await revokeToken(
-            row.revocationEndpoint,
-            { tokenEndpoint: row.tokenEndpoint ?? row.revocationEndpoint, issuer: row.issuer },
-            { clientId: row.clientId ?? '', clientSecret: row.clientSecret, authMethod: row.authMethod },
-            token,
-            row.refreshToken ? 'refresh_token' : 'access_token',
-            this.deps.oauth,
-          );
-          revoked = true;
-        } catch (err) {
-          revokeError = (err as Error).message;
-        }
-      }
-      await this.inflight.get(row.key)?.catch(() => undefined);
-      this.cancel(row.key);
-      this.deps.store.deleteCredential(row.key);
-      this.clientCredentials.delete(row.key);
-      if (this.uncommitted.delete(row.key)) this.persistUncommitted();
-      this.deadlines.delete(row.key);
-      this.backoff.delete(row.key);
-      this.deps.logger.info({ key: row.key, revoked, revokeError }, 'credential removed');
-      removed.push({ serverUrl: row.serverUrl, key: row.key, revoked, revokeError });
-    }
-    return { removed };
+      'all' in target ? all : all.filter((r) => r.serverUrl === canonicalServerUrl(target.serverUrl));
+    return removeCredentials(this.deps, rows, revoke, {
+      settle: async (key) => {
+        await this.inflight.get(key)?.catch(() => undefined);
+        this.cancel(key);
+      },
+      forget: (key) => {
+        this.clientCredentials.forget(key);
+        this.uncommitted.drop(key);
+        this.lifetimes.forget(key);
+        this.failures.clear(key);
+      },
+    });
   }
 }
