@@ -2,7 +2,7 @@
  * How much the daemon loads before it answers, and how soon it answers:
  * `node dist/bench/daemon-start.js [--runs N]`.
  *
- * 1. Modules: runs `mcptest daemon run` under `module-count-preload.ts`, which logs every module
+ * 1. Modules: runs `mcptest daemon run` under `test/helpers/module-log-preload.ts`, which logs every module
  *    the ESM loader loads and the CommonJS ones in `require.cache`; counts the files loaded
  *    before the socket listened, and again after a health request and a token request for a
  *    cached (imported) token, and names the daemon's own modules that were loaded.
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 10;
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-const PRELOAD = fileURLToPath(new URL('./module-count-preload.js', import.meta.url));
+const PRELOAD = fileURLToPath(new URL('../test/helpers/module-log-preload.js', import.meta.url));
 const DIST = path.dirname(path.dirname(CLI));
 
 function freshHome(): { home: string; env: NodeJS.ProcessEnv; socket: string } {
@@ -93,7 +93,7 @@ async function modules(): Promise<void> {
   const log = path.join(os.tmpdir(), `mt-modules-${process.pid}.log`);
   fs.rmSync(log, { force: true });
   const child = spawn(process.execPath, ['--import', PRELOAD, CLI, 'daemon', 'run', '--idle-exit', '0'], {
-    env: { ...env, MCPTEST_BENCH_MODULES: log },
+    env: { ...env, MCPTEST_MODULE_LOG: log },
     stdio: 'ignore',
   });
   await firstHealth(socket, child);

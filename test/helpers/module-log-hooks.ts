@@ -1,7 +1,7 @@
 /**
- * Module loader hooks for `bench/daemon-start.ts`: every module the ESM loader loads is written
- * (URL and format, one line each, synchronously) to the file named by `data.file`, before the
- * module runs. Registered by `module-count-preload.ts`.
+ * Module loader hooks: every module the ESM loader loads is written (format and URL, one line
+ * each, synchronously) to the file named by `data.file`, before the module runs. Registered by
+ * `module-log-preload.ts`; used by test/daemon/lazy-logins.test.ts and bench/daemon-start.ts.
  */
 import fs from 'node:fs';
 
