@@ -7,8 +7,8 @@ import { HOME_HEADER } from '../shared/daemon-identity.js';
 import { McptestError } from '../shared/errors.js';
 import type { McptestPaths } from '../shared/paths.js';
 import type { DaemonContext } from './context.js';
+import { LoginRegistry } from './logins/login-registry.js';
 import { Metrics } from './metrics.js';
-import { discoverAuthorization, discoverTokenEndpoints } from './oauth/discovery.js';
 import type { FetchLike } from './oauth/token-endpoint.js';
 import { ROUTES } from './routes/index.js';
 import type { TokenStore } from './store/token-store.js';
@@ -53,8 +53,19 @@ function homeMatcher(ownHome: string): (home: string) => boolean {
 }
 
 /**
- * Builds the daemon: a fastify instance with every /v1 route, not listening. Only the entry
- * point (daemon/main.ts) listens, handles signals and exits.
+ * Discovery is only needed once a token must be minted or a login checked: loaded on first use,
+ * so a daemon that serves cached tokens never loads it (nor the peer URL policy).
+ */
+function discovery(): Promise<typeof import('./oauth/discovery.js')> {
+  return import('./oauth/discovery.js');
+}
+
+/**
+ * Builds the daemon: a fastify instance with every /v1 route, not listening, and its context,
+ * whole (the login registry included; routes only read it). Only the entry point
+ * (daemon/main.ts) listens, handles signals and exits. What only logins need (their flows, the
+ * loopback listener, registration, discovery) is imported on first use, and logins an earlier
+ * daemon left pending resume just after the daemon is ready, off the path of its first answer.
  */
 export function buildDaemon(deps: DaemonDeps): Daemon {
   const metrics = new Metrics();
@@ -68,10 +79,11 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     metrics,
     discoverEndpoints:
       deps.discoverEndpoints ??
-      ((serverUrl) => discoverTokenEndpoints({ ...oauth, store: deps.store }, serverUrl)),
+      (async (serverUrl) =>
+        (await discovery()).discoverTokenEndpoints({ ...oauth, store: deps.store }, serverUrl)),
     // Asked only after a rejection, before the refresh: bounded tighter than a login's discovery.
     authorizationServers: async (serverUrl) => {
-      const found = await discoverAuthorization(
+      const found = await (await discovery()).discoverAuthorization(
         { ...oauth, timeoutMs: Math.min(oauth.timeoutMs, 5_000), store: deps.store },
         serverUrl,
         { refresh: true },
@@ -80,6 +92,10 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
       return Array.isArray(named) ? named.filter((s): s is string => typeof s === 'string') : null;
     },
   });
+  const logins = new LoginRegistry(
+    { store: deps.store, clock: deps.clock, logger: deps.logger, metrics },
+    async () => (await import('./logins/login-flows.js')).loginFlows(ctx),
+  );
   const ctx: DaemonContext = {
     store: deps.store,
     tokens,
@@ -95,7 +111,8 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
     lastActivity: deps.clock.now(),
     requestShutdown: deps.requestShutdown ?? (() => {}),
     onClose: [],
-    pendingLogins: () => 0,
+    logins,
+    pendingLogins: () => logins.pendingCount(),
   };
   metrics.gauge('mcptest_credentials', 'Credentials in the store', () => deps.store.listCredentials().length);
   metrics.gauge('mcptest_pending_logins', 'Logins waiting for a human', () => ctx.pendingLogins());
@@ -180,7 +197,21 @@ export function buildDaemon(deps: DaemonDeps): Daemon {
 
   for (const register of ROUTES) register(app, ctx);
 
+  // Logins an earlier daemon left in the store resume (device polling re-arms) once the daemon
+  // is ready, after the current turn: its first answers do not wait for the login modules.
+  app.addHook('onReady', async () => {
+    if (!logins.hasStoredLogins()) return;
+    setImmediate(() => {
+      logins
+        .ready()
+        .catch((err) =>
+          deps.logger.error({ err: (err as Error).message }, 'stored logins could not be resumed'),
+        );
+    });
+  });
+
   app.addHook('onClose', async () => {
+    await logins.close();
     for (const hook of ctx.onClose) await hook();
     await tokens.close();
   });

@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../shared/clock.js';
 import type { McptestPaths } from '../shared/paths.js';
+import type { LoginRegistry } from './logins/login-registry.js';
 import type { Metrics } from './metrics.js';
 import type { OAuthContext } from './oauth/token-endpoint.js';
 import type { TokenStore } from './store/token-store.js';
 import type { TokenService } from './tokens/token-service.js';
 
-/** What every route handler of the daemon may use. Built once by buildDaemon. */
+/** What every route handler of the daemon may use. Built once, whole, by buildDaemon; routes only read it. */
 export interface DaemonContext {
   store: TokenStore;
   tokens: TokenService;
@@ -27,6 +28,8 @@ export interface DaemonContext {
   requestShutdown: (reason: string) => void;
   /** Hooks run on close (login listeners, pollers). */
   onClose: Array<() => Promise<unknown> | unknown>;
+  /** The logins that wait for a human (their flows load on first use). */
+  logins: LoginRegistry;
   /** Number of logins waiting for a human; the idle exit waits for them. */
   pendingLogins: () => number;
 }

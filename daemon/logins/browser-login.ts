@@ -2,7 +2,8 @@
  * Browser login: OAuth 2.1 authorization code with PKCE S256 and a loopback redirect (RFC 8252).
  * The daemon discovers the authorization server, resolves the client, builds the authorization
  * URL (`state`, `resource`, `scope`), listens on 127.0.0.1 for exactly one valid callback, checks
- * `state` and `iss`, redeems the code (with `resource`) and stores the credential. A human on
+ * `state` and `iss`, redeems the code (with `resource`, daemon/oauth/code-exchange.ts) and stores
+ * the credential. A human on
  * another machine can paste the final redirected URL instead (`completeBrowserLogin`).
  *
  * Step-up: a start request carrying the WWW-Authenticate of a 403 `insufficient_scope` asks for
@@ -20,14 +21,15 @@ import {
 } from '../../shared/loopback-redirect.js';
 import { bearerChallengeParams } from '../../shared/www-authenticate.js';
 import type { DaemonContext } from '../context.js';
-import { type DiscoveredAuth, discoverAuthorization, oauthRequestOptions } from '../oauth/discovery.js';
 import {
-  LOOPBACK_REDIRECT_URI,
-  type ResolvedClient,
-  resolveClient,
-  staleClientError,
-} from '../oauth/registration.js';
-import { clientAuthentication, oauthFailure, toIssuedTokens } from '../oauth/token-endpoint.js';
+  authorizationCodeRequest,
+  type CodeLogin,
+  codeTokenEndpoint,
+  processAuthorizationCodeResponse,
+  validateAuthorizationResponse,
+} from '../oauth/code-exchange.js';
+import { type DiscoveredAuth, discoverAuthorization } from '../oauth/discovery.js';
+import { LOOPBACK_REDIRECT_URI, type ResolvedClient, resolveClient } from '../oauth/registration.js';
 import type { LoginFlow, LoginRecord, LoginRegistry, ParsedLoginStartRequest } from './login-registry.js';
 import { type CallbackOutcome, type LoopbackListener, startLoopbackListener } from './loopback-listener.js';
 
@@ -35,18 +37,8 @@ import { type CallbackOutcome, type LoopbackListener, startLoopbackListener } fr
 export const BROWSER_LOGIN_TTL_MS = 10 * 60 * 1000;
 
 /** A browser login's secret state: kept in the pending login's data, never logged or returned. */
-interface BrowserLoginData {
-  serverUrl: string;
-  state: string;
-  codeVerifier: string;
-  redirectUri: string;
-  resource: string;
+interface BrowserLoginData extends CodeLogin {
   scope: string | null;
-  issuer: string;
-  as: oauth.AuthorizationServer;
-  clientId: string;
-  clientSecret: string | null;
-  authMethod: string;
 }
 
 /** Space-separated union of scope strings, order kept, duplicates dropped. */
@@ -127,9 +119,9 @@ export function authorizationUrl(
 }
 
 /**
- * Checks a callback's parameters and redeems the code. Throws `state_mismatch` for a foreign
- * state (the caller decides whether to ignore it), `issuer_mismatch` for a wrong `iss`,
- * `login_denied` for an `error=access_denied` answer.
+ * Checks a callback's parameters, redeems the code (daemon/oauth/code-exchange.ts) and stores the
+ * credential. Throws `state_mismatch` for a foreign state (the caller decides whether to ignore
+ * it), `issuer_mismatch` for a wrong `iss`, `login_denied` for an `error=access_denied` answer.
  * @see RFC 6749 §4.1.2, RFC 9207 (iss), RFC 7636 §4.5, RFC 8707 §2.2
  */
 export async function redeemCallback(
@@ -137,68 +129,10 @@ export async function redeemCallback(
   data: BrowserLoginData,
   params: URLSearchParams,
 ): Promise<void> {
-  if (params.get('state') !== data.state) {
-    throw new McptestError(
-      'state_mismatch',
-      `the login callback for ${data.serverUrl} carried the wrong state`,
-      {
-        hint: `use the URL of the latest login, or start again: mcptest login ${data.serverUrl}`,
-      },
-    );
-  }
-  const client: oauth.Client = { client_id: data.clientId };
-  let validated: URLSearchParams;
-  try {
-    validated = oauth.validateAuthResponse(data.as, client, params, data.state);
-  } catch (err) {
-    if (err instanceof oauth.AuthorizationResponseError) {
-      const denied = err.error === 'access_denied';
-      throw new McptestError(
-        denied ? 'login_denied' : 'idp_error',
-        `the authorization server answered ${err.error}${err.error_description ? `: ${err.error_description}` : ''}`,
-        { hint: `mcptest login ${data.serverUrl}`, cause: err },
-      );
-    }
-    const iss = params.get('iss');
-    throw new McptestError(
-      'issuer_mismatch',
-      `the login callback for ${data.serverUrl} ${iss ? `names issuer ${iss}` : 'lacks the iss parameter'}, expected ${data.issuer}`,
-      { hint: `start again: mcptest login ${data.serverUrl}`, cause: err },
-    );
-  }
-  const tokenEndpoint = data.as.token_endpoint;
-  if (typeof tokenEndpoint !== 'string') {
-    throw new McptestError(
-      'discovery_failed',
-      `authorization server ${data.issuer} names no token_endpoint`,
-      {
-        hint: `mcptest login ${data.serverUrl} --force`,
-      },
-    );
-  }
-  let response: oauth.TokenEndpointResponse;
-  try {
-    const res = await oauth.authorizationCodeGrantRequest(
-      data.as,
-      client,
-      await clientAuthentication({
-        clientId: data.clientId,
-        clientSecret: data.clientSecret,
-        authMethod: data.authMethod,
-      }),
-      validated,
-      data.redirectUri,
-      data.codeVerifier,
-      { ...oauthRequestOptions(ctx.oauth, tokenEndpoint), additionalParameters: { resource: data.resource } },
-    );
-    response = await oauth.processAuthorizationCodeResponse(data.as, client, res);
-  } catch (err) {
-    if (err instanceof oauth.ResponseBodyError && err.error === 'invalid_client') {
-      throw staleClientError(data.serverUrl, data.clientId, err);
-    }
-    throw oauthFailure(err, 'authorization code exchange', tokenEndpoint);
-  }
-  const tokens = toIssuedTokens(response, ctx.clock.now(), tokenEndpoint);
+  const validated = validateAuthorizationResponse(data, params);
+  const tokenEndpoint = codeTokenEndpoint(data);
+  const response = await authorizationCodeRequest(data, validated, ctx.oauth);
+  const tokens = await processAuthorizationCodeResponse(data, response, ctx.oauth);
   ctx.tokens.storeLogin({
     key: data.serverUrl,
     serverUrl: data.serverUrl,

@@ -1,26 +1,32 @@
 /**
  * Device-code login (RFC 8628): discovery, client resolution, the device authorization request,
- * then the daemon polls the token endpoint until a human approves on another device. Polling
- * follows the injected clock, so a test moves time instead of sleeping, and it survives a daemon
- * restart: the device code and the poll state live in the pending login's secret data.
+ * then the daemon polls the token endpoint until a human approves on another device (both
+ * exchanges are in daemon/oauth/device-authorization.ts; this module owns when and how often).
+ * Polling follows the injected clock, so a test moves time instead of sleeping, and it survives a
+ * daemon restart: the device code and the poll state live in the pending login's secret data.
  */
-import * as oauth from 'oauth4webapi';
+import type * as oauth from 'oauth4webapi';
 import type { Logger } from 'pino';
 import type { Clock } from '../../shared/clock.js';
 import { McptestError, toMcptestError } from '../../shared/errors.js';
 import type { LoginInfo } from '../../shared/ipc-schemas.js';
 import type { DaemonContext } from '../context.js';
 import {
-  authorizationServer,
-  clientAuthentication,
+  type DeviceAuthorization,
+  deviceAuthorizationEndpoint,
+  deviceAuthorizationRequest,
+  devicePollError,
+  deviceTokenRequest,
+  processDeviceAuthorizationResponse,
+  processDeviceTokenResponse,
+} from '../oauth/device-authorization.js';
+import {
   type IssuedTokens,
   type OAuthContext,
   oauthFailure,
-  requestOptions,
   type TokenClient,
-  toIssuedTokens,
+  type TokenEndpointTarget,
 } from '../oauth/token-endpoint.js';
-import { checkVerificationUri } from '../oauth/peer-url-policy.js';
 import type { LoginFlow, LoginRecord, LoginRegistry, ParsedLoginStartRequest } from './login-registry.js';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -119,8 +125,7 @@ export async function pollDeviceToken(
   state: DevicePollState,
   options: PollOptions = {},
 ): Promise<IssuedTokens> {
-  const as = authorizationServer({ tokenEndpoint: state.tokenEndpoint, issuer: state.issuer });
-  const client: oauth.Client = { client_id: state.clientId };
+  const target: TokenEndpointTarget = { tokenEndpoint: state.tokenEndpoint, issuer: state.issuer };
   const tokenClient: TokenClient = {
     clientId: state.clientId,
     clientSecret: state.clientSecret,
@@ -140,35 +145,22 @@ export async function pollDeviceToken(
     let failure: McptestError | undefined;
     let tokens: IssuedTokens | undefined;
     try {
-      const reqOptions = requestOptions(deps.oauth, state.tokenEndpoint);
-      const res = await oauth.deviceCodeGrantRequest(
-        as,
-        client,
-        await clientAuthentication(tokenClient),
+      const res = await deviceTokenRequest(
+        target,
+        tokenClient,
         state.deviceCode,
-        {
-          ...reqOptions,
-          signal: options.signal
-            ? AbortSignal.any([reqOptions.signal as AbortSignal, options.signal])
-            : (reqOptions.signal as AbortSignal),
-          additionalParameters: { resource: state.resource },
-        },
+        { resource: state.resource },
+        deps.oauth,
+        options.signal,
       );
-      tokens = toIssuedTokens(
-        await oauth.processDeviceCodeResponse(as, client, res),
-        deps.clock.now(),
-        state.tokenEndpoint,
-      );
+      tokens = await processDeviceTokenResponse(target, tokenClient, res, { now: () => deps.clock.now() });
       outcome = 'success';
     } catch (err) {
       if (options.signal?.aborted) throw cancelledError();
-      // oauth4webapi keeps the RFC 8628 error codes the MCP SDK loses.
-      const oauthError = err instanceof oauth.ResponseBodyError ? err.error : undefined;
       failure = oauthFailure(err, 'device code token request', state.tokenEndpoint);
-      if (oauthError === 'authorization_pending') outcome = 'authorization_pending';
-      else if (oauthError === 'slow_down') outcome = 'slow_down';
-      else if (oauthError === 'access_denied') outcome = 'access_denied';
-      else if (oauthError === 'expired_token') outcome = 'expired_token';
+      // oauth4webapi keeps the RFC 8628 error codes the MCP SDK loses.
+      const pollError = devicePollError(failure);
+      if (pollError) outcome = pollError;
       else if (failure.details?.transient === true) outcome = 'transient_error';
       else outcome = 'error';
     }
@@ -335,14 +327,8 @@ export function deviceLoginFlow(ctx: DaemonContext, deps: DeviceLoginDeps): Logi
         scope: req.scope,
         refresh: true,
       });
-      const endpoint = discovered.as.device_authorization_endpoint;
-      if (!endpoint) {
-        throw new McptestError(
-          'device_unsupported',
-          `the authorization server ${discovered.issuer} of ${discovered.serverUrl} does not offer the device authorization grant (no device_authorization_endpoint in its metadata)`,
-          { hint: `mcptest login --no-browser ${discovered.serverUrl}` },
-        );
-      }
+      // Refused before any client is registered: a server without the grant needs none.
+      deviceAuthorizationEndpoint(discovered);
       const client = await deps.resolveClient(discovered, {
         force: req.force,
         clientId: req.clientId,
@@ -367,60 +353,18 @@ export function deviceLoginFlow(ctx: DaemonContext, deps: DeviceLoginDeps): Logi
         clientSecret: client.clientSecret,
         authMethod: client.authMethod,
       };
-      let device: oauth.DeviceAuthorizationResponse;
-      try {
-        const params: Record<string, string> = { resource: discovered.resource };
-        if (scope) params.scope = scope;
-        const res = await oauth.deviceAuthorizationRequest(
-          discovered.as,
-          { client_id: client.clientId },
-          await clientAuthentication(tokenClient),
-          params,
-          requestOptions(ctx.oauth, endpoint),
-        );
-        device = await oauth.processDeviceAuthorizationResponse(
-          discovered.as,
-          { client_id: client.clientId },
-          res,
-        );
-      } catch (err) {
-        const e = oauthFailure(err, 'device authorization request', endpoint);
-        const oauthError = e.details?.oauthError;
-        if (
-          oauthError === 'unauthorized_client' ||
-          oauthError === 'invalid_client' ||
-          oauthError === 'invalid_grant'
-        ) {
-          throw new McptestError(
-            e.code,
-            `${e.message} (the client ${client.clientId} cached for ${discovered.serverUrl} is likely not registered for the device grant)`,
-            { hint: retryHint(discovered.serverUrl, true), details: e.details, cause: e },
-          );
-        }
-        throw e;
-      }
-      // Shown to a human to open: only https (or http on loopback), before anything is stored.
-      checkVerificationUri(
-        device.verification_uri,
-        'verification_uri',
-        discovered.issuer,
-        discovered.serverUrl,
+      const device: DeviceAuthorization = await processDeviceAuthorizationResponse(
+        discovered,
+        tokenClient,
+        await deviceAuthorizationRequest(discovered, tokenClient, { scope }, ctx.oauth),
       );
-      if (device.verification_uri_complete !== undefined) {
-        checkVerificationUri(
-          device.verification_uri_complete,
-          'verification_uri_complete',
-          discovered.issuer,
-          discovered.serverUrl,
-        );
-      }
       const now = ctx.clock.now();
       const state: DevicePollState = {
         serverUrl: discovered.serverUrl,
-        deviceCode: device.device_code,
+        deviceCode: device.deviceCode,
         // At least a second between polls, whatever a broken IdP says (0.001 would be a storm).
         intervalSeconds: Math.max(1, device.interval ?? DEFAULT_INTERVAL_SECONDS),
-        expiresAt: now + device.expires_in * 1000,
+        expiresAt: now + device.expiresIn * 1000,
         issuer: discovered.issuer,
         tokenEndpoint,
         revocationEndpoint: discovered.as.revocation_endpoint ?? null,
@@ -435,9 +379,9 @@ export function deviceLoginFlow(ctx: DaemonContext, deps: DeviceLoginDeps): Logi
         scope: scope ?? null,
         expiresAt: state.expiresAt,
         info: {
-          verificationUri: device.verification_uri,
-          verificationUriComplete: device.verification_uri_complete,
-          userCode: device.user_code,
+          verificationUri: device.verificationUri,
+          verificationUriComplete: device.verificationUriComplete,
+          userCode: device.userCode,
           intervalSeconds: state.intervalSeconds,
         },
         data: { ...state },

@@ -16,12 +16,19 @@
  * ```
  * Secrets (device_code, PKCE verifier, client secret) live in `data`: the store is 0600 and only
  * the daemon reads it. They never appear in {@link LoginInfo}, logs or errors.
+ *
+ * build-daemon.ts builds the registry with the daemon; the flows (and the discovery, registration
+ * and OAuth exchanges they use) are loaded on first use through `loadFlows`, so a daemon that only
+ * hands out tokens never loads them. Routes await {@link LoginRegistry.ready} before anything else.
  */
 import { randomUUID } from 'node:crypto';
 import { McptestError, toMcptestError } from '../../shared/errors.js';
 import type { LoginInfo, LoginStartRequest } from '../../shared/ipc-schemas.js';
 import type { DaemonContext } from '../context.js';
 import type { PendingLoginRow } from '../store/token-store.js';
+
+/** What the registry uses of the daemon. */
+export type LoginRegistryDeps = Pick<DaemonContext, 'store' | 'clock' | 'logger' | 'metrics'>;
 
 export type LoginKind = 'device' | 'browser';
 export type LoginState = LoginInfo['status'];
@@ -81,29 +88,67 @@ const KEEP_FINISHED_MS = 60 * 60 * 1000;
 
 export class LoginRegistry {
   private readonly records = new Map<string, LoginRecord>();
+  /** The kinds of login, once loaded; every pending login's flow is in it. */
   private readonly flows = new Map<LoginKind, LoginFlow>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly expiryTimers = new Map<string, unknown>();
+  private flowsLoaded: Promise<void> | undefined;
+  private resumed: Promise<void> | undefined;
   private closed = false;
 
-  constructor(private readonly ctx: DaemonContext) {
-    ctx.pendingLogins = () => this.pendingCount();
-    ctx.onClose.push(() => this.close());
-  }
+  /**
+   * @param loadFlows the kinds of login this daemon runs, loaded (by dynamic import) the first
+   *   time a login starts or a stored pending login is resumed.
+   */
+  constructor(
+    private readonly ctx: LoginRegistryDeps,
+    private readonly loadFlows: () => Promise<readonly LoginFlow[]>,
+  ) {}
 
-  /** Adds a kind of login. */
-  register(flow: LoginFlow): void {
-    this.flows.set(flow.kind, flow);
+  /** Whether the store holds logins of an earlier daemon, which {@link ready} picks up. */
+  hasStoredLogins(): boolean {
+    return this.ctx.store.listPendingLogins().length > 0;
   }
 
   /**
-   * Loads logins from the store when the daemon starts: pending ones whose time is up are marked
-   * expired, the others are handed to their flow's `resume` (device polling re-arms). Finished
-   * ones older than an hour are deleted.
+   * Resolves once the logins in the store are loaded (at most once per daemon): every login route
+   * awaits it, and build-daemon.ts starts it just after the daemon is ready when the store holds
+   * any. Loads the flows only when a stored login is pending.
    */
-  resumeAll(): void {
+  ready(): Promise<void> {
+    this.resumed ??= this.resumeAll().catch((err) => {
+      this.resumed = undefined;
+      throw err;
+    });
+    return this.resumed;
+  }
+
+  /** Loads the kinds of login, once. */
+  private loadKinds(): Promise<void> {
+    this.flowsLoaded ??= this.loadFlows().then(
+      (flows) => {
+        for (const flow of flows) this.flows.set(flow.kind, flow);
+      },
+      (err) => {
+        this.flowsLoaded = undefined;
+        throw err;
+      },
+    );
+    return this.flowsLoaded;
+  }
+
+  /**
+   * Loads logins from the store: pending ones whose time is up are marked expired, the others are
+   * handed to their flow's `resume` (device polling re-arms). Finished ones older than an hour
+   * are deleted.
+   */
+  private async resumeAll(): Promise<void> {
+    if (this.closed) return;
+    const rows = this.ctx.store.listPendingLogins();
+    if (rows.some((row) => row.status === 'pending')) await this.loadKinds();
+    if (this.closed) return;
     const now = this.ctx.clock.now();
-    for (const row of this.ctx.store.listPendingLogins()) {
+    for (const row of rows) {
       const record = fromRow(row);
       if (record.info.status !== 'pending') {
         if (now - row.updatedAt > KEEP_FINISHED_MS) this.ctx.store.deletePendingLogin(row.id);
@@ -137,6 +182,8 @@ export class LoginRegistry {
 
   /** Starts a login of the requested kind (`POST /v1/logins`). */
   async start(req: ParsedLoginStartRequest): Promise<LoginInfo> {
+    await this.ready();
+    await this.loadKinds();
     const flow = this.flows.get(req.kind);
     if (!flow) {
       throw new McptestError('invalid_request', `this daemon cannot run ${req.kind} logins yet`, {
@@ -225,6 +272,7 @@ export class LoginRegistry {
 
   /** Delivers a pasted redirect URL to the login's flow (`POST /v1/logins/:id/callback`). */
   async callback(id: string, url: string): Promise<LoginInfo> {
+    await this.ready();
     const record = this.require(id);
     if (record.info.status !== 'pending') return record.info;
     const flow = this.flows.get(record.info.kind);
@@ -356,7 +404,8 @@ export class LoginRegistry {
     return record;
   }
 
-  private async close(): Promise<void> {
+  /** Stops every timer, poller and listener; pending logins stay pending in the store. */
+  async close(): Promise<void> {
     this.closed = true;
     for (const timer of this.expiryTimers.values()) this.ctx.clock.clearTimeout(timer);
     this.expiryTimers.clear();

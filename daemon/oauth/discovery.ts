@@ -9,10 +9,10 @@
  */
 import * as oauth from 'oauth4webapi';
 import { McptestError } from '../../shared/errors.js';
-import { assertSecureUrl, canonicalServerUrl, isLoopbackHost } from '../../shared/server-url.js';
+import { assertSecureUrl, canonicalServerUrl } from '../../shared/server-url.js';
 import { bearerChallengeParams } from '../../shared/www-authenticate.js';
 import type { TokenStore } from '../store/token-store.js';
-import { BODY_LIMITS, boundedFetch, readBoundedBody } from './bounded-body.js';
+import { BODY_LIMITS, readBoundedBody } from './bounded-body.js';
 import { checkPeerUrl, type Lookup, serverZone, systemLookup, type UrlSource } from './peer-url-policy.js';
 
 /** What discovery found for one server. Everything a login or token request needs. */
@@ -520,24 +520,6 @@ export async function discoverAuthorization(
     deps.store.putDiscovery(serverUrl, doc as unknown as Record<string, unknown>, deps.now());
   }
   return result;
-}
-
-/**
- * Request options for oauth4webapi calls: injected fetch with its answer read within `limit`
- * bytes, timeout, plain HTTP on loopback only.
- */
-export function oauthRequestOptions(
-  deps: Pick<DiscoveryDeps, 'fetch' | 'timeoutMs'>,
-  url: string,
-  limit: number = BODY_LIMITS.token,
-  what = 'answer',
-): Record<string | symbol, unknown> {
-  const u = assertSecureUrl(url, 'authorization server endpoint');
-  return {
-    signal: AbortSignal.timeout(deps.timeoutMs),
-    [oauth.customFetch]: boundedFetch(deps.fetch, limit, what),
-    ...(u.protocol === 'http:' && isLoopbackHost(u.hostname) ? { [oauth.allowInsecureRequests]: true } : {}),
-  };
 }
 
 /**

@@ -13,7 +13,8 @@ import * as oauth from 'oauth4webapi';
 import { McptestError } from '../../shared/errors.js';
 import type { TokenStore } from '../store/token-store.js';
 import { BODY_LIMITS } from './bounded-body.js';
-import { type DiscoveredAuth, type DiscoveryDeps, oauthRequestOptions } from './discovery.js';
+import type { DiscoveredAuth, DiscoveryDeps } from './discovery.js';
+import { requestOptions } from './request-options.js';
 
 /** The device authorization grant type. @see RFC 8628 §3.4 */
 export const DEVICE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -249,7 +250,11 @@ async function registerClient(
   let registered: Record<string, unknown>;
   try {
     const res = await oauth.dynamicClientRegistrationRequest(as, metadata, {
-      ...oauthRequestOptions(deps, as.registration_endpoint, BODY_LIMITS.registration, 'registration answer'),
+      ...requestOptions(deps, as.registration_endpoint, {
+        limit: BODY_LIMITS.registration,
+        what: 'registration answer',
+        endpoint: 'authorization server endpoint',
+      }),
     });
     registered = await parseRegistrationResponse(res);
   } catch (err) {

@@ -1,18 +1,21 @@
 /**
- * Requests to an authorization server's token and revocation endpoints, built on oauth4webapi
- * (request/process pairs) with injected fetch. Every failure becomes an McptestError whose
- * `details.transient` says whether retrying later can help.
+ * Requests to an authorization server's token and revocation endpoints that need no login
+ * (refresh, client credentials, revocation), built on oauth4webapi (request/process pairs) with
+ * injected fetch, and what every token endpoint exchange shares: client authentication, the
+ * issued token set, the classification of failures. Every failure becomes an McptestError whose
+ * `details.transient` says whether retrying later can help. The exchanges of a login live beside
+ * it: `device-authorization.ts` (RFC 8628) and `code-exchange.ts` (authorization code).
  */
 import { createPrivateKey } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
-import { importPKCS8 } from 'jose';
 import { McptestError } from '../../shared/errors.js';
-import { assertSecureUrl, isLoopbackHost } from '../../shared/server-url.js';
 import type { TokenEndpointAuthMethod } from '../../shared/ipc-schemas.js';
-import { BODY_LIMITS, boundedFetch, type FetchLike } from './bounded-body.js';
+import type { FetchLike } from './bounded-body.js';
+import { requestOptions } from './request-options.js';
 
-/** Re-exported: the daemon's routes and services name it from here. */
+/** Re-exported: the daemon's routes and services name them from here. */
 export type { FetchLike };
+export { requestOptions };
 
 export interface OAuthContext {
   fetch: FetchLike;
@@ -42,16 +45,6 @@ export interface IssuedTokens {
   tokenType: string;
   scope: string | null;
   expiresAt: number | null;
-}
-
-/** oauth4webapi options: injected fetch with its answer read within the token limit, timeout. */
-export function requestOptions(ctx: OAuthContext, url: string): Record<string | symbol, unknown> {
-  const u = assertSecureUrl(url, 'token endpoint');
-  return {
-    signal: AbortSignal.timeout(ctx.timeoutMs),
-    [oauth.customFetch]: boundedFetch(ctx.fetch, BODY_LIMITS.token, 'answer'),
-    ...(u.protocol === 'http:' && isLoopbackHost(u.hostname) ? { [oauth.allowInsecureRequests]: true } : {}),
-  };
 }
 
 export function authorizationServer(target: TokenEndpointTarget): oauth.AuthorizationServer {
@@ -90,6 +83,8 @@ export async function clientAuthentication(client: TokenClient): Promise<oauth.C
         );
       }
       const alg = client.privateKeyAlg ?? signingAlgFor(client.privateKey);
+      // jose is many modules and only private_key_jwt clients need it: loaded on first use.
+      const { importPKCS8 } = await import('jose');
       const key = await importPKCS8(client.privateKey, alg).catch((err) => {
         throw new McptestError(
           'invalid_request',

@@ -5,25 +5,6 @@ import { LoginCallbackRequest, LoginInfo, LoginList, LoginStartRequest } from '.
 import { canonicalServerUrl } from '../../shared/server-url.js';
 import { parseWith } from '../../shared/validate.js';
 import type { DaemonContext } from '../context.js';
-import { browserLoginFlow } from '../logins/browser-login.js';
-import { type DeviceLoginDeps, deviceLoginFlow } from '../logins/device-login.js';
-import { type LoginFlow, LoginRegistry } from '../logins/login-registry.js';
-import { type DiscoveredAuth, discoverAuthorization } from '../oauth/discovery.js';
-import { resolveClient } from '../oauth/registration.js';
-
-/** The kinds of login this daemon runs. */
-function loginFlows(ctx: DaemonContext): LoginFlow[] {
-  return [deviceLoginFlow(ctx, deviceDeps(ctx)), browserLoginFlow(ctx)];
-}
-
-/** The device flow uses the same discovery and client registration as the browser flow. */
-function deviceDeps(ctx: DaemonContext): DeviceLoginDeps {
-  const deps = { ...ctx.oauth, store: ctx.store };
-  return {
-    discover: (serverUrl, options) => discoverAuthorization(deps, serverUrl, options),
-    resolveClient: (discovered, options) => resolveClient(deps, discovered as DiscoveredAuth, options),
-  };
-}
 
 /** Longest long-poll of `GET /v1/logins/:id?waitSeconds=N`. */
 export const MAX_WAIT_SECONDS = 60;
@@ -38,10 +19,9 @@ const WaitQuery = z.object({ waitSeconds: z.coerce.number().min(0).max(MAX_WAIT_
  * `POST /v1/logins/:id/callback` completes a browser login from a pasted redirect URL.
  */
 export function registerLogins(app: FastifyInstance, ctx: DaemonContext): void {
-  const registry = new LoginRegistry(ctx);
-  for (const flow of loginFlows(ctx)) registry.register(flow);
-  // Pending device logins resume once the daemon is ready (after a restart, polling re-arms).
-  app.addHook('onReady', async () => registry.resumeAll());
+  // Built with the daemon (build-daemon.ts); every answer waits for the logins an earlier daemon
+  // left in the store to be loaded (resumed just after start).
+  const registry = ctx.logins;
 
   app.post('/v1/logins', async (req) => {
     const body = parseWith(LoginStartRequest, req.body, 'login request');
@@ -49,17 +29,22 @@ export function registerLogins(app: FastifyInstance, ctx: DaemonContext): void {
     return LoginInfo.parse(info);
   });
 
-  app.get('/v1/logins', async () => LoginList.parse({ logins: registry.list() }));
+  app.get('/v1/logins', async () => {
+    await registry.ready();
+    return LoginList.parse({ logins: registry.list() });
+  });
 
   app.get('/v1/logins/:id', async (req) => {
     const { id } = parseWith(IdParams, req.params, 'login id');
     const { waitSeconds } = parseWith(WaitQuery, req.query, 'login query');
+    await registry.ready();
     const info = await registry.wait(id, (waitSeconds ?? 0) * 1000);
     return LoginInfo.parse(info);
   });
 
   app.delete('/v1/logins/:id', async (req) => {
     const { id } = parseWith(IdParams, req.params, 'login id');
+    await registry.ready();
     return LoginInfo.parse(registry.cancel(id));
   });
 
