@@ -317,7 +317,8 @@ export class TokenService {
     if (
       left !== null &&
       (clockBehind ||
-        (left < Math.min(minTtl, life / 2) && (left <= 0 || now - row.updatedAt >= MIN_REFRESH_GAP_MS)))
+        left <= 0 ||
+        (left < Math.min(minTtl, life / 2) && now - row.updatedAt >= MIN_REFRESH_GAP_MS))
     ) {
       try {
         return await this.refresh(row.key, row.serverUrl, clockBehind ? 'wall clock behind' : 'expiring');

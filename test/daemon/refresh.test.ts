@@ -101,6 +101,22 @@ test('a reported 401 refreshes once per token generation, never a storm', async 
   });
 });
 
+test('a token that expires the moment it is stored is refreshed at the first request, not refused', async () => {
+  // On the injected clock no millisecond passes between the import and the request: the token
+  // has exactly 0 ms left, which is expired.
+  const d = await startInProcessDaemon();
+  try {
+    const serverUrl = 'http://127.0.0.1:1/zero-life';
+    const seeded = await seedLogin(idp, d.client, serverUrl, { expiresIn: 0 });
+    const before = refreshRequests(idp);
+    const token = await d.client.getToken({ serverUrl });
+    assert.notEqual(token.fingerprint, fingerprint(seeded.access_token), 'a new token');
+    assert.equal(refreshRequests(idp) - before, 1);
+  } finally {
+    await d.cleanup();
+  }
+});
+
 test('IdP answering 500: backoff, the old token is served until it expires, then a clear error', async () => {
   const d = await startInProcessDaemon();
   try {
