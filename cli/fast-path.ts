@@ -1,7 +1,7 @@
 /**
  * The verbs that other programs run many times a minute, served without building the command
  * tree: `mcptest --version`, `mcptest auth token` and `mcptest auth headers` (a host runs the
- * headers helper on every connection). A token comes in one round trip
+ * headers helper on every connection), and `mcptest daemon run` as a client spawns it. A token comes in one round trip
  * (`client/one-shot-token.ts`); when no daemon answers, the usual start (`ensureDaemon`) runs and
  * the request is made again.
  *
@@ -36,10 +36,28 @@ export async function fastPath(argv: readonly string[]): Promise<number | null> 
     await write(process.stdout, `${VERSION}\n`);
     return ExitCode.ok;
   }
+  if (argv[2] === 'daemon' && argv[3] === 'run') return runDaemon(argv.slice(4));
   if (argv[2] !== 'auth' || (argv[3] !== 'token' && argv[3] !== 'headers')) return null;
   const { canonicalServerUrl } = await import('../shared/server-url.js');
   const parsed = parseTokenVerb(argv[3], argv.slice(4), process.env, canonicalServerUrl);
   return parsed ? serveToken(parsed) : null;
+}
+
+/**
+ * `mcptest daemon run` as a client spawns it (`--json-errors`) or systemd starts it (no flag):
+ * the daemon starts without the command tree. Other flags go to the full command.
+ */
+async function runDaemon(args: readonly string[]): Promise<number | null> {
+  if (args.length > 1 || (args.length === 1 && args[0] !== '--json-errors')) return null;
+  const { runDaemonCommand } = await import('./commands/daemon-run.js');
+  const stderr = (text: string) => process.stderr.write(text);
+  try {
+    await runDaemonCommand({ env: process.env, stderr }, { jsonErrors: args.length === 1 });
+    return ExitCode.ok;
+  } catch (err) {
+    const { reportError, processIo } = await import('./io.js');
+    return reportError(processIo(new AbortController().signal), err);
+  }
 }
 
 /** The flags of `auth token` / `auth headers`, as the full commands read them; null for anything else. */

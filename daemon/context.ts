@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from './logger.js';
 import type { Clock } from '../shared/clock.js';
 import type { McptestPaths } from '../shared/paths.js';
 import type { LoginRegistry } from './logins/login-registry.js';

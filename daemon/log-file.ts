@@ -1,5 +1,5 @@
 /**
- * The daemon's log file as a pino destination that can never hold up serving tokens. Lines are
+ * The daemon's log file as the logger's destination that can never hold up serving tokens. Lines are
  * written asynchronously, one write at a time, from a bounded queue. When the file cannot be
  * written (a full disk: ENOSPC, a quota, an I/O error) lines are dropped and counted instead of
  * retried: SonicBoom, pino's own destination, retries a failed flush forever (a full log file
@@ -62,7 +62,7 @@ export class LogFile {
     process.once('exit', this.onExit);
   }
 
-  /** pino's write: never throws, never waits. */
+  /** The logger's write: never throws, never waits. */
   write(line: string): void {
     if (this.broken !== null && this.now() < this.retryAt) {
       this.dropped += 1;
@@ -78,7 +78,7 @@ export class LogFile {
     if (!this.writing) this.drain();
   }
 
-  /** Calls back once what is queued has been written or dropped (pino's `logger.flush(cb)`). */
+  /** Calls back once what is queued has been written or dropped (`logger.flush(cb)`). */
   flush(cb?: (err?: Error) => void): void {
     if (!this.writing) cb?.();
     else if (cb) this.waiters.push(() => cb());

@@ -302,11 +302,12 @@ export async function runDaemon(options: RunDaemonOptions = {}): Promise<DaemonO
   // listens on outlives the daemon (the next connection starts it again), so that
   // advertisement stays.
   if (inheritedFd === null) withdraw(paths.daemonFile);
-  // fastify's close stops accepting, lets in-flight requests finish, then runs onClose hooks
-  // (pending refreshes settle). Only then is the store closed.
+  // The daemon's close stops accepting, lets in-flight requests finish, then closes logins and
+  // the token service (pending refreshes settle). Only then is the store closed.
   // Node's server.close() drops idle keep-alive connections only once, at the start; a
-  // connection whose request was still in flight would then linger for fastify's keepAliveTimeout
-  // (72 s) before the daemon could exit. Drop each one as soon as its response is out.
+  // connection whose request was still in flight would then linger for the server's
+  // keepAliveTimeout (72 s) before the daemon could exit. Drop each one as soon as its response
+  // is out.
   const reaper = setInterval(() => app.server.closeIdleConnections(), 50);
   try {
     await app.close();

@@ -216,3 +216,12 @@ export const LoginList = z.object({ logins: z.array(LoginInfo) });
 
 /** Paste-back: the final redirected URL the browser landed on, for a browser on another machine. */
 export const LoginCallbackRequest = z.object({ url: z.string().min(1).max(8192) });
+
+/** Longest long-poll of `GET /v1/logins/:id?waitSeconds=N`. */
+export const MAX_LOGIN_WAIT_SECONDS = 60;
+/** The `:id` of the `/v1/logins/:id` routes. */
+export const LoginIdParams = z.object({ id: z.string().min(1).max(128) });
+/** The query of `GET /v1/logins/:id`. */
+export const LoginWaitQuery = z.object({
+  waitSeconds: z.coerce.number().min(0).max(MAX_LOGIN_WAIT_SECONDS).optional(),
+});

@@ -1,3 +1,4 @@
+import type { DaemonRunOptions } from './daemon-run.js';
 import fs from 'node:fs';
 import { type Command, Option } from 'commander';
 import { McptestError } from '../../shared/errors.js';
@@ -45,33 +46,9 @@ socket systemd passes (LISTEN_FDS) instead of binding one.
 Example:
   $ mcptest daemon run --idle-exit 0 --log-level debug`,
     )
-    .action(async (opts: { idleExit?: string; logLevel?: string; jsonErrors?: boolean }) => {
-      const { runDaemon } = await import('../../daemon/main.js');
-      const idle = opts.idleExit === undefined ? undefined : Number(opts.idleExit);
-      if (idle !== undefined && (!Number.isFinite(idle) || idle < 0)) {
-        throw new McptestError(
-          'invalid_request',
-          `--idle-exit takes seconds (0 or more), not ${opts.idleExit}`,
-        );
-      }
-      try {
-        const outcome = await runDaemon({
-          env: io.env,
-          idleExitSeconds: idle,
-          logLevel: opts.logLevel as never,
-          onListening: (info) =>
-            io.stderr(
-              `mcptest auth daemon listening on ${info.socketPath} (pid ${info.pid}, managed by ${info.managedBy})\n`,
-            ),
-        });
-        if (outcome.result === 'already-running')
-          io.stderr(`mcptest auth daemon: ${outcome.reason}; not starting a second one\n`);
-        else io.stderr(`mcptest auth daemon stopped (${outcome.reason})\n`);
-      } catch (err) {
-        if (opts.jsonErrors && err instanceof McptestError)
-          io.stderr(`${JSON.stringify({ error: err.toJSON() })}\n`);
-        throw err;
-      }
+    .action(async (opts: DaemonRunOptions) => {
+      const { runDaemonCommand } = await import('./daemon-run.js');
+      await runDaemonCommand(io, opts);
     });
 
   daemon

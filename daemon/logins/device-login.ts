@@ -6,7 +6,7 @@
  * daemon restart: the device code and the poll state live in the pending login's secret data.
  */
 import type * as oauth from 'oauth4webapi';
-import type { Logger } from 'pino';
+import type { Logger } from '../logger.js';
 import type { Clock } from '../../shared/clock.js';
 import { McptestError, toMcptestError } from '../../shared/errors.js';
 import type { LoginInfo } from '../../shared/ipc-schemas.js';

@@ -1,15 +1,15 @@
-import type { FastifyInstance } from 'fastify';
-import { DaemonStatus } from '../../shared/ipc-schemas.js';
+import type { IpcRouter } from '../ipc-server.js';
 import { IPC_API_VERSION, VERSION } from '../../shared/version.js';
 import type { DaemonContext } from '../context.js';
+import { schemas } from './schemas.js';
 
 /** `GET /v1/status` (what `mcptest daemon status` shows), `POST /v1/shutdown`, `GET /v1/metrics`. */
-export function registerStatus(app: FastifyInstance, ctx: DaemonContext): void {
+export function registerStatus(app: IpcRouter, ctx: DaemonContext): void {
   app.get('/v1/status', async () => {
     const now = ctx.clock.now();
     const refreshes = ctx.tokens.nextRefreshes();
     const summaries = ctx.tokens.summaries();
-    return DaemonStatus.parse({
+    return (await schemas()).DaemonStatus.parse({
       pid: process.pid,
       version: VERSION,
       api: IPC_API_VERSION,

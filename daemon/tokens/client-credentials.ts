@@ -6,7 +6,7 @@
  * and the wording of client-credentials refusals. Minting itself is the token service's refresh.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Logger } from 'pino';
+import type { Logger } from '../logger.js';
 import { McptestError } from '../../shared/errors.js';
 import type { ClientCredentialsSpec } from '../../shared/ipc-schemas.js';
 import type { IssuedTokens } from '../oauth/token-endpoint.js';

@@ -6,7 +6,7 @@
  * credential and the memory of refreshes a crash of the previous daemon cut off; timers are the
  * caller's: an outcome says when to retry and whether to stop.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../logger.js';
 import type { Clock } from '../../shared/clock.js';
 import { McptestError } from '../../shared/errors.js';
 import type { Metrics } from '../metrics.js';

@@ -4,7 +4,7 @@
  * forgotten. The token endpoint module (oauth4webapi, jose) is loaded only when a revocation is
  * sent. Owns no state: what forgetting a credential means is the caller's `forget`.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../logger.js';
 import type { OAuthContext } from '../oauth/token-endpoint.js';
 import type { CredentialRow, TokenStore } from '../store/token-store.js';
 

@@ -9,7 +9,7 @@
  * token-lifetimes.ts and revocation to logout.ts. The token endpoint (oauth4webapi, jose) is
  * loaded on the first refresh or mint, not to serve a cached token.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../logger.js';
 import type { Clock } from '../../shared/clock.js';
 import { McptestError } from '../../shared/errors.js';
 import { fingerprint } from '../../shared/fingerprint.js';

@@ -5,7 +5,7 @@
  * those sets in memory and their copy in the pending journal (fsync'ed, replayed at start), and
  * the graceful stop that does not leave before they are safe.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../logger.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IssuedTokens } from '../oauth/token-endpoint.js';
 import type { JournaledSet } from '../store/pending-journal.js';

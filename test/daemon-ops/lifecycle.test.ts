@@ -65,7 +65,7 @@ test('SIGTERM while a token request is in flight: the request finishes, the stor
     assert.match(token.fingerprint, /^[0-9a-f]{12}$/);
     const answeredAt = Date.now();
     assert.equal(await exitCode, 0);
-    // Its keep-alive connection must not hold the exit for fastify's 72 s keepAliveTimeout.
+    // Its keep-alive connection must not hold the exit for the server's 72 s keepAliveTimeout.
     assert.ok(Date.now() - answeredAt < 5_000, `exited ${Date.now() - answeredAt} ms after answering`);
 
     const dbPath = path.join(d.env.MCPTEST_HOME as string, 'auth', 'tokens.db');

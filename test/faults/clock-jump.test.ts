@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import pino from 'pino';
+import { createLogger } from '../../daemon/logger.js';
 import { buildDaemon, type Daemon } from '../../daemon/build-daemon.js';
 import { TokenStore } from '../../daemon/store/token-store.js';
 import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
@@ -40,7 +40,7 @@ async function withInProcessDaemon(fn: (app: Daemon, clock: FakeClock) => Promis
     clock,
     fetch: globalThis.fetch,
     paths,
-    logger: pino({ level: 'silent' }),
+    logger: createLogger({ level: 'silent' }),
   });
   await app.ready();
   try {
@@ -179,7 +179,7 @@ test('a daemon started with its wall clock an hour behind does not serve a store
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-clock-'));
   const paths = resolvePaths({ MCPTEST_HOME: home, MCPTEST_SOCKET: path.join(home, 's.sock') });
   const build = (clock: FakeClock, store: TokenStore) =>
-    buildDaemon({ store, clock, fetch: globalThis.fetch, paths, logger: pino({ level: 'silent' }) });
+    buildDaemon({ store, clock, fetch: globalThis.fetch, paths, logger: createLogger({ level: 'silent' }) });
   try {
     // The first daemon, with a right clock, stores a login.
     let store = TokenStore.open(paths.dbPath);

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
-import pino from 'pino';
+import { createLogger } from '../../daemon/logger.js';
 import { buildDaemon } from '../../daemon/build-daemon.js';
 import { TokenStore } from '../../daemon/store/token-store.js';
 import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
@@ -355,7 +355,7 @@ test('a token set kept while the disk was full and expired meanwhile is never ha
       clock,
       fetch: globalThis.fetch,
       paths,
-      logger: pino({ level: 'silent' }),
+      logger: createLogger({ level: 'silent' }),
     });
     await app.ready();
     try {

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino, { type Logger } from 'pino';
+import { createLogger, type Logger } from '../../daemon/logger.js';
 import { DaemonClient } from '../../client/daemon-client.js';
 import { buildDaemon, type Daemon } from '../../daemon/build-daemon.js';
 import { TokenStore } from '../../daemon/store/token-store.js';
@@ -54,7 +54,7 @@ export async function startInProcessDaemon(
     clock,
     fetch: globalThis.fetch,
     paths,
-    logger: options.logger ?? pino({ level: 'silent' }),
+    logger: options.logger ?? createLogger({ level: 'silent' }),
     idpTimeoutMs: options.idpTimeoutMs,
   });
   await app.listen({ path: paths.socketPath });

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import pino from 'pino';
+import { createLogger } from '../../daemon/logger.js';
 import { buildDaemon } from '../../daemon/build-daemon.js';
 import { TokenStore } from '../../daemon/store/token-store.js';
 import { systemClock } from '../../shared/clock.js';
@@ -226,7 +226,7 @@ test('in-process: 5000 random requests over every /v1 route; never a 500, always
     clock: systemClock,
     fetch: offlineFetch,
     paths,
-    logger: pino({ level: 'silent' }),
+    logger: createLogger({ level: 'silent' }),
     idpTimeoutMs: 200,
   });
   await app.ready();

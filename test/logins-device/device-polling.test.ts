@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pino from 'pino';
+import { createLogger } from '../../daemon/logger.js';
 import { buildDaemon, type Daemon } from '../../daemon/build-daemon.js';
 import {
   DEVICE_CODE_GRANT,
@@ -249,7 +249,13 @@ describe('device login in the daemon (in process, fake clock)', () => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-dl-'));
     const paths = resolvePaths({ MCPTEST_HOME: home, MCPTEST_SOCKET: path.join(home, 's.sock') });
     store = TokenStore.open(paths.dbPath);
-    app = buildDaemon({ store, clock, fetch: globalThis.fetch, paths, logger: pino({ level: 'silent' }) });
+    app = buildDaemon({
+      store,
+      clock,
+      fetch: globalThis.fetch,
+      paths,
+      logger: createLogger({ level: 'silent' }),
+    });
     await app.ready();
   });
   after(async () => {

@@ -139,7 +139,7 @@ test('a connection activates the daemon, it exits when idle, and the next connec
     await client.close();
   }
   const logFile = path.join(env.MCPTEST_HOME as string, 'log', 'authd.log');
-  // pino writes asynchronously: wait for the second start's line.
+  // The log is written asynchronously: wait for the second start's line.
   await waitFor(
     'two starts in the log',
     () => fs.readFileSync(logFile, 'utf8').match(/"msg":"daemon listening"/g)?.length === 2,

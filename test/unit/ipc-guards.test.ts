@@ -8,8 +8,13 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import type { z } from 'zod';
 import { McptestError } from '../../shared/errors.js';
-import { readHealthResponse, readTokenResponse } from '../../shared/ipc-guards.js';
-import { HealthResponse, TokenResponse } from '../../shared/ipc-schemas.js';
+import {
+  namesClientCredentials,
+  readHealthResponse,
+  readTokenRequest,
+  readTokenResponse,
+} from '../../shared/ipc-guards.js';
+import { HealthResponse, TokenRequest, TokenResponse } from '../../shared/ipc-schemas.js';
 
 /** Values that sit on the edges of the checks: wrong types, non-finite and unsafe numbers, null. */
 const edgeValue = fc.oneof(
@@ -17,7 +22,15 @@ const edgeValue = fc.oneof(
   fc.constantFrom('mcptest-authd', 'self', 'systemd', 'Bearer', '', 'MCPTEST-AUTHD'),
   fc.integer(),
   fc.double(),
-  fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, 1.5, -0, 0),
+  fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, 1.5, -0, 0, -1, 86_400, 86_401),
+  fc.constantFrom(
+    '0123456789ab',
+    'abcdef012345',
+    'ABCDEF012345',
+    '0123456789a',
+    'x'.repeat(2048),
+    'x'.repeat(2049),
+  ),
   fc.boolean(),
   fc.constant(null),
   fc.constant(undefined),
@@ -95,4 +108,19 @@ test('the token reader agrees with TokenResponse on fuzzed answers', () => {
     fingerprint: 'sha256:abcd',
     source: 'browser',
   });
+});
+
+test('the token request reader agrees with TokenRequest on requests without client credentials', () => {
+  const schema = TokenRequest.omit({ clientCredentials: true });
+  agrees(schema, readTokenRequest, ['serverUrl', 'minTtlSeconds', 'rejectedFingerprint'], {
+    serverUrl: 'http://127.0.0.1:1/mcp',
+    minTtlSeconds: 60,
+    rejectedFingerprint: '0123456789ab',
+    extra: 'dropped',
+  });
+  // A request that names client credentials is read with the schema, never by the reader.
+  assert.equal(namesClientCredentials({ serverUrl: 'x', clientCredentials: { clientId: 'c' } }), true);
+  for (const data of [{ serverUrl: 'x' }, { clientCredentials: undefined }, null, 'x', []]) {
+    assert.equal(namesClientCredentials(data), false);
+  }
 });
