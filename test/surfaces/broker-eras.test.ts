@@ -6,8 +6,8 @@
  * the example does not carry (an `x-mcp-header` parameter). What passes through unchanged:
  * `server/discover`, `input_required` rounds, `subscriptions/listen` notifications, 2025 server
  * requests, a cancellation; what the bridge adds: the `Mcp-Param-*` headers, step-up errors.
- * A 2026-07-28 host's bridge outlives a kill -9 of the daemon; the daemon's trace log holds no
- * token.
+ * A 2026-07-28 host's bridge outlives a kill -9 of the daemon; client credentials step up without
+ * troubling the host; the daemon's trace log holds no token or client secret.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { Client, type ClientOptions, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
+import { clientCredentialsClient, type Idp, startIdp } from '../../examples/oauth-server/idp.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
@@ -28,8 +28,13 @@ let d: TestDaemon;
 const secrets: string[] = [];
 const servers: Array<{ close(): Promise<void> }> = [];
 
+/** The secret of the client-credentials client `bridge-admin` (may hold mcp:read and mcp:admin). */
+const CC_SECRET = 'bridge-admin-secret-0123456789';
+
 before(async () => {
-  idp = await startIdp();
+  idp = await startIdp({
+    clients: [clientCredentialsClient('bridge-admin', CC_SECRET, 'mcp:read mcp:admin')],
+  });
   d = await startTestDaemon();
 });
 after(async () => {
@@ -305,6 +310,40 @@ test('a 2026-07-28 host mid-session through the bridge: a kill -9 of the daemon 
   } finally {
     await own.cleanup();
   }
+});
+
+test('client credentials through the bridge: a 403 insufficient_scope is stepped up by one mint for the union, the host sees only the result', async () => {
+  const server = await startMcpServer({ issuer: idp.issuer, era: 'modern' });
+  servers.push(server);
+  secrets.push(CC_SECRET);
+  const mints = () => idp.requests.filter((r) => r.grantType === 'client_credentials').length;
+  const before = mints();
+  const { client, stderr } = await bridged(
+    [
+      server.url,
+      '--client-id',
+      'bridge-admin',
+      '--client-secret-env',
+      'BRIDGE_SECRET',
+      '--token-url',
+      idp.tokenEndpoint,
+      '--scope',
+      'mcp:read',
+    ],
+    'modern',
+    { BRIDGE_SECRET: CC_SECRET },
+  );
+  try {
+    const who = await client.callTool({ name: 'whoami', arguments: {} });
+    assert.deepEqual((who.structuredContent as { scopes: string[] }).scopes, ['mcp:read']);
+    const reset = await client.callTool({ name: 'admin_reset', arguments: {} });
+    assert.match(textOf(reset), /reset done/, stderr());
+    assert.equal(mints() - before, 2, 'one mint for mcp:read, one for the union');
+  } finally {
+    await client.close();
+  }
+  assert.match(stderr(), /needs scope `mcp:read mcp:admin`/);
+  assertNoSecret(stderr());
 });
 
 interface RunningProxy {
