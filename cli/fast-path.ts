@@ -38,8 +38,13 @@ export async function fastPath(argv: readonly string[]): Promise<number | null> 
   }
   if (argv[2] === 'daemon' && argv[3] === 'run') return runDaemon(argv.slice(4));
   if (argv[2] !== 'auth' || (argv[3] !== 'token' && argv[3] !== 'headers')) return null;
-  const { canonicalServerUrl } = await import('../shared/server-url.js');
-  const parsed = parseTokenVerb(argv[3], argv.slice(4), process.env, canonicalServerUrl);
+  const { assertSecureUrl, canonicalServerUrl } = await import('../shared/server-url.js');
+  // A URL that may not carry a token (plain http off loopback) goes to the full CLI, which refuses it.
+  const secureCanonical = (url: string) => {
+    assertSecureUrl(url, 'server URL');
+    return canonicalServerUrl(url);
+  };
+  const parsed = parseTokenVerb(argv[3], argv.slice(4), process.env, secureCanonical);
   return parsed ? serveToken(parsed) : null;
 }
 

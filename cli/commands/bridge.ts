@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { McptestError } from '../../shared/errors.js';
 import type { BridgeFlags } from '../bridge/run-bridge.js';
 import type { CliIo, CommandResult } from '../io.js';
-import { addTargetOptions } from '../mcp/target-options.js';
+import { addTargetOptions, hideForwarderOptions } from '../mcp/target-options.js';
 
 /** `mcptest bridge URL`: a stdio MCP server forwarding every message to a remote HTTP server. */
 export function registerBridge(program: Command, io: CliIo, result: CommandResult): void {
@@ -12,7 +12,9 @@ export function registerBridge(program: Command, io: CliIo, result: CommandResul
     .description(
       'a stdio MCP server that forwards every message to a remote HTTP MCP server with the token the daemon holds: for hosts that take only a command',
     );
-  addTargetOptions(cmd)
+  addTargetOptions(cmd);
+  hideForwarderOptions(cmd);
+  cmd
     .option('--verbose', 'log one line per message to stderr: direction, method, id (never a token)')
     .addHelpText(
       'after',
@@ -34,15 +36,18 @@ subscriptions/listen), sent with the headers that era needs over HTTP, Mcp-Param
 Host configurations: docs/hosts.md`,
     )
     .action(async (url: string | undefined, opts: BridgeFlags) => {
-      const flags = runArgs(url, opts);
+      const flags = runArgs(url, opts, cmd.getOptionValueSource('timeout') === 'cli');
       const { runBridge } = await import('../bridge/run-bridge.js');
       await runBridge(flags, io);
       result.exitCode = 0;
     });
 }
 
-/** The flags with the URL from the argument or --url; refuses --command and two different URLs. */
-function runArgs(url: string | undefined, opts: BridgeFlags): BridgeFlags {
+/**
+ * The flags with the URL from the argument or --url; refuses --command, a pinned --protocol, a
+ * --timeout and two different URLs.
+ */
+function runArgs(url: string | undefined, opts: BridgeFlags, timeoutGiven: boolean): BridgeFlags {
   if (opts.command) {
     throw new McptestError('invalid_request', 'mcptest bridge forwards to HTTP servers only, not --command', {
       hint: 'mcptest bridge https://mcp.example.com/mcp',
@@ -55,6 +60,13 @@ function runArgs(url: string | undefined, opts: BridgeFlags): BridgeFlags {
       {
         hint: 'pin the revision in the host, or test the server itself: mcptest tools --url URL --protocol VERSION',
       },
+    );
+  }
+  if (timeoutGiven) {
+    throw new McptestError(
+      'invalid_request',
+      'mcptest bridge waits for each answer as long as the host does; --timeout does not apply to it',
+      { hint: "set the timeout in the host's configuration for this server" },
     );
   }
   if (url && opts.url && url !== opts.url) {

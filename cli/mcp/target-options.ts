@@ -90,6 +90,20 @@ export function addTargetOptions<C extends OptionHost>(cmd: C): C {
     );
 }
 
+/** The flags of {@link addTargetOptions} that a forwarder (`bridge`, `proxy`) cannot honour. */
+const FORWARDER_UNUSED = ['--command', '--arg', '--env', '--timeout', '--protocol'];
+
+/**
+ * Hides from `--help` the stdio, timeout and era flags of {@link addTargetOptions} on a command
+ * that forwards whatever its host sends to an HTTP server: they stay parsed, so the command can
+ * refuse them by name, but the help no longer offers them.
+ */
+export function hideForwarderOptions(cmd: {
+  options: readonly { long?: string; hideHelp(): unknown }[];
+}): void {
+  for (const option of cmd.options) if (FORWARDER_UNUSED.includes(option.long ?? '')) option.hideHelp();
+}
+
 /** The `--header` flag alone, for commands that take an HTTP server only (`conformance`). */
 export function addHeaderOption<C extends OptionHost>(cmd: C): C {
   return cmd.option(HEADER_FLAG, HEADER_HELP, collect);

@@ -7,7 +7,9 @@ import path from 'node:path';
 import { McptestError } from '../../shared/errors.js';
 import { checkSocketPathLength, resolvePaths } from '../../shared/paths.js';
 
-export type ListenAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: '127.0.0.1'; port: number };
+export type ListenAddress =
+  /** `given`: the path came from `--listen unix:PATH` rather than being the default. */
+  { kind: 'unix'; path: string; given?: true } | { kind: 'tcp'; host: '127.0.0.1'; port: number };
 
 /** `<socketDir>/proxy-<hash of the server URL>.sock`: one default socket per upstream server. */
 export function defaultProxySocket(serverUrl: string, env: NodeJS.ProcessEnv): string {
@@ -34,7 +36,7 @@ export function parseListen(
       });
     }
     checkSocketPathLength(socket);
-    return { kind: 'unix', path: socket };
+    return { kind: 'unix', path: socket, given: true };
   }
   const match = /^127\.0\.0\.1:(\d{1,5})$/.exec(value);
   const port = match ? Number(match[1]) : Number.NaN;

@@ -205,7 +205,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   });
 
   if (options.listen.kind === 'unix') {
-    await listenUnix(server, options.listen.path);
+    await listenUnix(server, options.listen.path, options.listen.given === true);
   } else {
     const { host, port: wanted } = options.listen;
     await new Promise<void>((resolve, reject) => {
@@ -234,9 +234,19 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   };
 }
 
-/** Listens on `socket` in a private folder: folder 0700, socket 0600; a stale socket is replaced. */
-async function listenUnix(server: http.Server, socket: string): Promise<void> {
-  ensurePrivateDir(path.dirname(socket));
+/**
+ * Listens on `socket` in a private folder: folder 0700, socket 0600; a stale socket is replaced.
+ * A folder of `--listen unix:PATH` that others can open is refused with a hint about --listen.
+ */
+async function listenUnix(server: http.Server, socket: string, given: boolean): Promise<void> {
+  try {
+    ensurePrivateDir(path.dirname(socket));
+  } catch (err) {
+    if (!given || !(err instanceof McptestError) || err.code !== 'socket_unsafe') throw err;
+    throw new McptestError(err.code, `--listen unix:${socket}: ${err.message}`, {
+      hint: 'put the socket in a folder only you can open (mode 700), e.g. --listen unix:$HOME/.mcptest/run/proxy.sock, or omit --listen for one in the private folder',
+    });
+  }
   const st = fs.lstatSync(socket, { throwIfNoEntry: false });
   if (st) {
     if (!st.isSocket()) {

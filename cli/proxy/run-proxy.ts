@@ -10,6 +10,13 @@ import { type TargetFlags, targetFromOptions } from '../mcp/target-options.js';
 import { parseListen } from './listen-address.js';
 import { startProxy } from './proxy-server.js';
 
+/**
+ * The example request the start-up lines show: a 2025 initialize, which a server with sessions
+ * answers as the first request too (a 2026-07-28-only server answers it with its versions).
+ */
+const INITIALIZE =
+  '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}';
+
 export async function runProxy(
   flags: TargetFlags & { listen?: string; verbose?: boolean; json?: boolean },
   io: CliIo,
@@ -62,11 +69,12 @@ export async function runProxy(
       io.stdout(`${JSON.stringify({ upstream: upstream.origin, ...where })}\n`);
     } else {
       io.stdout(`${address.kind === 'unix' ? address.path : proxy.url}\n`);
-      const example =
-        address.kind === 'unix'
-          ? `curl --unix-socket ${address.path} http://mcp${upstream.pathname}`
-          : `curl ${proxy.url}`;
-      io.stderr(`proxying to ${upstream.origin} (Ctrl-C stops); for example: ${example}\n`);
+      // A request the server answers as it is: MCP's POST with both accepted types.
+      const target =
+        address.kind === 'unix' ? `--unix-socket ${address.path} http://mcp${upstream.pathname}` : proxy.url;
+      io.stderr(
+        `proxying to ${upstream.origin} (Ctrl-C stops); for example:\n  curl ${target} -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' -d '${INITIALIZE}'\n`,
+      );
     }
     await new Promise<void>((resolve) => {
       const stop = () => {

@@ -3,7 +3,8 @@
  * token of its own works through it on TCP (with the secret) and over the default Unix socket;
  * requests without the secret, with a foreign Host or from another Unix user are refused before
  * the server sees them; an expired token is refreshed by the daemon between requests; and
- * `--verbose` logs requests without a token.
+ * `--verbose` logs requests without a token, nor does the daemon's trace log hold one; the flags
+ * a forwarder cannot honour are refused.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -63,6 +64,7 @@ async function startProxy(args: string[]): Promise<RunningProxy> {
     },
   };
   proxies.push(proxy);
+  if (proxy.first.secret) secrets.push(proxy.first.secret);
   return proxy;
 }
 
@@ -289,4 +291,62 @@ test('a 401 reports the rejected token, and the request is sent once more with t
   } finally {
     await other.close();
   }
+});
+
+test('the URL as an argument works; --help offers no stdio, era or timeout flags, and given they are refused', async () => {
+  const proxy = await startProxy([mcp.url]);
+  const init = await request(
+    { socketPath: proxy.first.socket, path: '/mcp', headers: { host: 'mcp' } },
+    INITIALIZE,
+  );
+  assert.equal(init.status, 200, init.text);
+  assert.equal(await proxy.stop(), 0);
+
+  const { cleanup: _c, ...env } = daemon.env;
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [CLI, 'proxy', ...args], { env, encoding: 'utf8', timeout: 30_000 });
+  const help = run('--help');
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /Usage: mcptest proxy \[options\] \[url\]/);
+  assert.match(help.stdout, /--listen <address>/);
+  for (const flag of ['--command', '--arg', '--env', '--timeout', '--protocol']) {
+    assert.ok(!help.stdout.includes(`${flag} `), `${flag} is not offered`);
+  }
+  const cases: Array<[string[], RegExp]> = [
+    [[], /mcptest proxy needs the server URL/],
+    [['--command', 'node server.js'], /forwards to HTTP servers only, not --command/],
+    [[mcp.url, '--url', 'http://127.0.0.1:1/other'], /two server URLs given/],
+    [[mcp.url, '--protocol', '2025-11-25'], /forwards whichever MCP era its client speaks/],
+    [[mcp.url, '--timeout', '60'], /--timeout does not apply/],
+  ];
+  for (const [args, message] of cases) {
+    const refused = run(...args);
+    assert.equal(refused.status, 2, `${args.join(' ')}: ${refused.stderr}`);
+    assert.match(refused.stderr, message);
+    assert.match(refused.stderr, /^error: [^\n]+\n(hint: [^\n]+\n)?$/, 'one error line, perhaps its hint');
+  }
+});
+
+test('--listen unix:PATH in a folder others can open is refused with a hint about --listen', async () => {
+  const open = fs.mkdtempSync(path.join(daemon.env.MCPTEST_HOME as string, 'open-'));
+  fs.chmodSync(open, 0o755);
+  const { cleanup: _c, ...env } = daemon.env;
+  const socket = path.join(open, 'proxy.sock');
+  const run = spawnSync(process.execPath, [CLI, 'proxy', '--url', mcp.url, '--listen', `unix:${socket}`], {
+    env,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(run.status, 1, run.stderr);
+  assert.match(run.stderr, new RegExp(`--listen unix:${socket}: ${open} is open to other users`));
+  assert.match(run.stderr, /hint: put the socket in a folder only you can open \(mode 700\)/);
+  assert.equal(fs.existsSync(socket), false, 'no socket was made');
+});
+
+test("the daemon's log at trace level holds no token and no proxy secret", async () => {
+  for (const p of proxies) await p.stop();
+  const log = await daemon.flushedLog();
+  assert.match(log, /token refreshed/);
+  for (const s of secrets) assert.ok(!log.includes(s), 'a token or secret reached the daemon log');
+  assert.doesNotMatch(log, /bearer [a-z0-9._-]{8,}/i);
 });

@@ -3,16 +3,18 @@
  * 127.0.0.1 play a protected MCP server that redirects (307/308) to another port, and a legacy
  * HTTP+SSE server whose `endpoint` event names a URL on another origin; a second server records
  * every request it gets. Runs the real CLI with a bearer token from an env var and with a cached
- * login held by the real daemon. Also: plain HTTP to a non-loopback host is refused before any
- * network traffic, on every surface that takes a URL.
+ * login held by the real daemon, and through `mcptest bridge` and `mcptest proxy`. Also: plain
+ * HTTP to a non-loopback host is refused before any network traffic, on every surface that takes
+ * a URL (the token verbs, the bridge, the proxy and conformance included).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { spawn } from 'node:child_process';
+import http, { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type CliRun, isolatedEnv, runCli } from '../helpers/cli.js';
+import { CLI, type CliRun, isolatedEnv, runCli } from '../helpers/cli.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const TOKEN = 'origin-bound-secret-token-0123456789abcdef';
@@ -95,6 +97,95 @@ for (const status of [307, 308]) {
   }
 }
 
+test('HTTP 307 to another port through mcptest bridge and mcptest proxy: the other origin never sees Authorization', async () => {
+  const redirector = await listen((req, res) => {
+    req.resume();
+    res.writeHead(307, { location: `${elsewhere.origin}/mcp` }).end();
+  });
+  try {
+    const url = `${redirector.origin}/mcp`;
+    await d.client.importCredential({ serverUrl: url, accessToken: TOKEN, expiresIn: 3600 });
+    const before = elsewhere.seen.length;
+    const initialize = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    });
+    // The bridge, as a host runs it: the initialize is answered with an error, not followed.
+    const { cleanup: _c, ...env } = d.env;
+    const bridge = spawn(process.execPath, [CLI, 'bridge', url], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let bridgeOut = '';
+    let bridgeErr = '';
+    bridge.stderr.on('data', (c) => {
+      bridgeErr += c;
+    });
+    const line = await new Promise<string>((resolve, reject) => {
+      bridge.stdout.on('data', (c) => {
+        bridgeOut += c;
+        if (bridgeOut.includes('\n')) resolve(bridgeOut.split('\n')[0]);
+      });
+      bridge.once('exit', (code) => reject(new Error(`bridge exited ${code}: ${bridgeErr}`)));
+      bridge.stdin.write(`${initialize}\n`);
+    });
+    bridge.stdin.end();
+    assert.equal(await new Promise((r) => bridge.once('exit', r)), 0, bridgeErr);
+    outputs.push({ code: 0, stdout: bridgeOut, stderr: bridgeErr });
+    const answer = JSON.parse(line);
+    assert.equal(answer.id, 1);
+    assert.match(answer.error?.message ?? '', /redirected to another origin/, 'the host is told why');
+
+    // The proxy hands the redirect back to its client instead of following it.
+    const child = spawn(process.execPath, [CLI, 'proxy', '--url', url, '--json'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const first = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (c) => {
+          out += c;
+          if (out.includes('\n')) resolve(out.split('\n')[0]);
+        });
+        child.once('exit', (code) => reject(new Error(`proxy exited ${code}`)));
+      });
+      const socket = JSON.parse(first).socket as string;
+      const res = await new Promise<{ status: number; location?: string }>((resolve, reject) => {
+        const req = http.request(
+          {
+            socketPath: socket,
+            path: '/mcp',
+            method: 'POST',
+            headers: {
+              host: 'mcp',
+              'content-type': 'application/json',
+              accept: 'application/json, text/event-stream',
+            },
+          },
+          (r) => {
+            r.resume();
+            resolve({ status: r.statusCode ?? 0, location: r.headers.location });
+          },
+        );
+        req.once('error', reject);
+        req.end(initialize);
+      });
+      assert.equal(res.status, 307, 'the client gets the redirect');
+      assert.equal(res.location, `${elsewhere.origin}/mcp`);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    assert.ok(redirector.seen.length >= 2, 'both reached the server they were pointed at');
+    assert.ok(redirector.seen.every((r) => r.authorization === `Bearer ${TOKEN}`));
+    const leaked = elsewhere.seen.slice(before).filter((r) => r.authorization !== undefined);
+    assert.deepEqual(leaked, [], 'the other origin got no Authorization header');
+  } finally {
+    redirector.server.closeAllConnections();
+    await new Promise((r) => redirector.server.close(r));
+  }
+});
+
 test('legacy HTTP+SSE: an endpoint event naming another origin gets no token', async () => {
   const legacy = await listen((req, res) => {
     req.resume();
@@ -143,6 +234,11 @@ test('plain HTTP to a non-loopback host is refused by every surface, before any 
     ['call', 'echo', '--url', 'http://example.com/mcp', '--bearer-token-env', 'MCP_TOKEN'],
     ['login', 'http://example.com/mcp', '--no-browser'],
     ['login', '--device', '--url', 'http://example.com/mcp'],
+    ['auth', 'token', 'http://example.com/mcp'],
+    ['auth', 'headers', 'http://example.com/mcp'],
+    ['bridge', 'http://example.com/mcp', '--bearer-token-env', 'MCP_TOKEN'],
+    ['proxy', '--url', 'http://example.com/mcp', '--bearer-token-env', 'MCP_TOKEN'],
+    ['conformance', 'http://example.com/mcp', '--bearer-token-env', 'MCP_TOKEN'],
   ];
   for (const args of runs) {
     const started = Date.now();

@@ -2,17 +2,22 @@
  * `mcptest bridge URL` as a host runs it: a real SDK Client on stdio spawns the real CLI, which
  * forwards to the protected example MCP server with the real daemon's token. The client has no
  * token of its own; a kill -9 of the daemon between two calls goes unnoticed; with no login the
- * client's initialize is answered with the login command; many bridges and headers helpers
- * right after expiry cause one refresh and leave the grant alive; closing the client ends the
- * server's session.
+ * client's initialize is answered with the login command; 8 bridged clients of both eras and
+ * 32 headers helpers right after expiry cause one refresh and leave the grant alive; a refused
+ * token is renewed once; closing the client ends the server's session; the daemon's trace log
+ * holds no token.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
+import { Client as ModernClient } from '@modelcontextprotocol/client';
+import { StdioClientTransport as ModernStdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import Database from 'better-sqlite3';
 import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
+import { fingerprint } from '../../shared/fingerprint.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { refreshRequests, seedLogin } from '../helpers/seed.js';
@@ -164,41 +169,157 @@ test('with no login, initialize is answered with an error naming mcptest login; 
   }
 });
 
-test('8 bridges and 32 auth headers at once right after expiry: one refresh at the IdP, all succeed, the grant alive after', async () => {
+/** An SDK 2.x client pinned to 2026-07-28 whose server is `mcptest bridge ARGS`. */
+async function modernBridgedClient(daemon: TestDaemon, args: string[]): Promise<ModernClient> {
+  const transport = new ModernStdioClientTransport({
+    command: process.execPath,
+    args: [CLI, 'bridge', ...args],
+    env: plainEnv(daemon),
+    stderr: 'pipe',
+  });
+  const client = new ModernClient(
+    { name: 'bridge-test-modern', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
+  await client.connect(transport);
+  return client;
+}
+
+test('8 bridged SDK clients (both eras) and 32 auth headers at once right after expiry: one refresh at the IdP, all served, the grant alive after', async () => {
   const server = await startMcpServer({ issuer: idp.issuer, sessions: true });
+  const clients: Array<{ whoami(): Promise<boolean>; close(): Promise<void> }> = [];
   try {
-    const first = await seedLogin(idp, d.client, server.url, { expiresIn: 3600 });
-    const set = await seedLogin(idp, d.client, server.url, { expiresIn: 0 });
-    secrets.push(first.access_token, set.access_token);
-    const before = refreshRequests(idp);
-    const bridges = Array.from({ length: 8 }, async () => {
+    const set = await seedLogin(idp, d.client, server.url, { expiresIn: 3600 });
+    secrets.push(set.access_token, set.refresh_token as string);
+    // Eight hosts mid-session: four 2025 sessions (SDK 1.x) and four 2026-07-28 clients (SDK 2.x).
+    for (let i = 0; i < 4; i++) {
       const { client } = await bridgedClient(d, [server.url]);
-      try {
-        return (await whoami(client)).authenticated;
-      } finally {
-        await client.close();
-      }
-    });
-    const helpers = Array.from({ length: 32 }, () => runCli(['auth', 'headers', server.url], { env: d.env }));
-    const [who, runs] = await Promise.all([Promise.all(bridges), Promise.all(helpers)]);
-    assert.deepEqual(who, Array(8).fill(true));
+      clients.push({ whoami: async () => (await whoami(client)).authenticated, close: () => client.close() });
+    }
+    for (let i = 0; i < 4; i++) {
+      const client = await modernBridgedClient(d, [server.url]);
+      assert.equal(client.getProtocolEra(), 'modern');
+      clients.push({
+        whoami: async () => {
+          const result = await client.callTool({ name: 'whoami', arguments: {} });
+          return (result.structuredContent as { authenticated: boolean }).authenticated;
+        },
+        close: () => client.close(),
+      });
+    }
+    // The access token expires under all of them (as the daemon's store says; no timer fired).
+    const db = new Database(`${d.env.MCPTEST_HOME}/auth/tokens.db`);
+    db.prepare('UPDATE credentials SET expires_at = ? WHERE server_url = ?').run(
+      Date.now() - 1000,
+      server.url,
+    );
+    db.close();
+    const before = refreshRequests(idp);
+    const refusedBefore = server.requests.filter((r) => r.status === 401).length;
+
+    const helpers = Array.from({ length: 32 }, () =>
+      runCli(['auth', 'headers', server.url], { env: d.env, timeoutMs: 60_000 }),
+    );
+    const calls = clients.map((c) => c.whoami());
+    const [who, runs] = await Promise.all([Promise.all(calls), Promise.all(helpers)]);
+
+    assert.deepEqual(who, Array(8).fill(true), 'every bridged client was served');
+    const tokens = new Set<string>();
     for (const run of runs) {
       assert.equal(run.code, 0, run.stderr);
-      assert.match(run.stdout, /^\{"Authorization":"Bearer \S+"\}\n?$/);
+      const match = /^\{"Authorization":"Bearer (\S+)"\}\n?$/.exec(run.stdout);
+      assert.ok(match, run.stdout);
+      tokens.add(match[1]);
     }
-    assert.equal(refreshRequests(idp) - before, 1, 'exactly one refresh');
-    assert.equal(server.requests.filter((r) => r.status === 401).length, 0, 'no request was refused');
-    // The rotated refresh token still works: a token the server "rejects" is renewed once more.
-    const held = await d.client.getToken({ serverUrl: server.url });
-    const { fingerprint } = await import('../../shared/fingerprint.js');
+    secrets.push(...tokens);
+    assert.equal(tokens.size, 1, 'every helper got the same token');
+    assert.ok(!tokens.has(set.access_token), 'the expired token was replaced');
+    assert.equal(refreshRequests(idp) - before, 1, 'exactly one refresh at the IdP');
+    assert.equal(
+      server.requests.filter((r) => r.status === 401).length,
+      refusedBefore,
+      'no request was refused',
+    );
+    // The grant is alive: the rotated refresh token refreshes once more.
+    const [held] = tokens;
     const renewed = await d.client.getToken({
       serverUrl: server.url,
-      rejectedFingerprint: fingerprint(held.accessToken),
+      rejectedFingerprint: fingerprint(held),
     });
-    assert.notEqual(renewed.accessToken, held.accessToken, 'a fresh token from the same grant');
+    secrets.push(renewed.accessToken);
+    assert.notEqual(renewed.accessToken, held, 'a fresh token from the same grant');
     assert.equal(refreshRequests(idp) - before, 2, 'the grant was alive for a second refresh');
-    assert.ok(await until(() => server.openSessions() === 0), 'every session ended');
+    for (const c of clients.splice(0)) await c.close();
+    assert.ok(await until(() => server.openSessions() === 0), 'every 2025 session ended');
+  } finally {
+    for (const c of clients) await c.close();
+    await server.close();
+  }
+});
+
+test('a token the server refuses (401): the bridge reports its fingerprint, gets a renewed one and the host never sees the refusal', async () => {
+  const server = await startMcpServer({ issuer: idp.issuer, sessions: true });
+  try {
+    // A real token for another audience: the server answers 401 invalid_token.
+    const wrong = (await idp.obtainTokenSet({ resource: mcp.url, scope: 'mcp:read' })).access_token;
+    const set = await idp.obtainTokenSet({ resource: server.url, scope: 'mcp:read' });
+    secrets.push(wrong, set.access_token, set.refresh_token as string);
+    await d.client.importCredential({
+      serverUrl: server.url,
+      accessToken: wrong,
+      refreshToken: set.refresh_token,
+      expiresIn: 3600,
+      scope: set.scope,
+      issuer: set.issuer,
+      tokenEndpoint: set.token_endpoint,
+      clientId: set.client_id,
+      clientSecret: set.client_secret,
+      authMethod: set.token_endpoint_auth_method as 'none',
+      resource: server.url,
+    });
+    const before = refreshRequests(idp);
+    const { client, stderr } = await bridgedClient(d, [server.url, '--verbose']);
+    try {
+      assert.equal((await whoami(client)).authenticated, true);
+      assert.equal((await whoami(client)).authenticated, true);
+    } finally {
+      await client.close();
+    }
+    assert.equal(refreshRequests(idp) - before, 1, 'one refresh, not one per request');
+    const statuses = server.requests
+      .filter((r) => r.authorization && r.method === 'POST')
+      .map((r) => r.status);
+    assert.equal(statuses[0], 401, 'the first request carried the refused token');
+    assert.ok(
+      statuses.slice(1).every((s) => s === 200 || s === 202),
+      `every later request was accepted: ${statuses}`,
+    );
+    const log = stderr();
+    for (const s of secrets) assert.ok(!log.includes(s), 'no token in the --verbose stderr');
   } finally {
     await server.close();
   }
+});
+
+test('bridge --help offers only what a forwarder honours; --timeout and a pinned --protocol are refused', async () => {
+  const help = await runCli(['bridge', '--help'], { env: d.env });
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /--bearer-token-env/);
+  assert.match(help.stdout, /--client-id/);
+  for (const flag of ['--command', '--arg', '--env', '--timeout', '--protocol']) {
+    assert.ok(!help.stdout.includes(`${flag} `), `${flag} is not offered`);
+  }
+  const timeout = await runCli(['bridge', mcp.url, '--timeout', '60'], { env: d.env });
+  assert.equal(timeout.code, 2, timeout.stderr);
+  assert.match(timeout.stderr, /--timeout does not apply/);
+  const pinned = await runCli(['bridge', mcp.url, '--protocol', '2025-11-25'], { env: d.env });
+  assert.equal(pinned.code, 2, pinned.stderr);
+  assert.match(pinned.stderr, /speaks whichever MCP era the host speaks/);
+});
+
+test("the daemon's log at trace level holds none of the tokens the bridges and helpers used", async () => {
+  const log = await d.flushedLog();
+  assert.match(log, /token refreshed/);
+  for (const s of secrets) assert.ok(!log.includes(s), 'a token reached the daemon log');
+  assert.doesNotMatch(log, /bearer [a-z0-9._-]{8,}/i);
 });

@@ -6,6 +6,8 @@
  * the example does not carry (an `x-mcp-header` parameter). What passes through unchanged:
  * `server/discover`, `input_required` rounds, `subscriptions/listen` notifications, 2025 server
  * requests, a cancellation; what the bridge adds: the `Mcp-Param-*` headers, step-up errors.
+ * A 2026-07-28 host's bridge outlives a kill -9 of the daemon; client credentials step up without
+ * troubling the host; the daemon's trace log holds no token or client secret.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -14,9 +16,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { Client, type ClientOptions, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
+import { clientCredentialsClient, type Idp, startIdp } from '../../examples/oauth-server/idp.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
-import { CLI } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { startEraServer } from '../helpers/era-servers.js';
 import { seedLogin } from '../helpers/seed.js';
@@ -26,8 +28,13 @@ let d: TestDaemon;
 const secrets: string[] = [];
 const servers: Array<{ close(): Promise<void> }> = [];
 
+/** The secret of the client-credentials client `bridge-admin` (may hold mcp:read and mcp:admin). */
+const CC_SECRET = 'bridge-admin-secret-0123456789';
+
 before(async () => {
-  idp = await startIdp();
+  idp = await startIdp({
+    clients: [clientCredentialsClient('bridge-admin', CC_SECRET, 'mcp:read mcp:admin')],
+  });
   d = await startTestDaemon();
 });
 after(async () => {
@@ -269,6 +276,76 @@ test('a scope the login lacks: the host gets step_up_required naming the login c
   assertNoSecret(stderr());
 });
 
+test('a 2026-07-28 host mid-session through the bridge: a kill -9 of the daemon between two calls goes unnoticed', async () => {
+  const own = await startTestDaemon();
+  const server = await startMcpServer({ issuer: idp.issuer, era: 'modern', interactiveTools: true });
+  servers.push(server);
+  try {
+    const set = await seedLogin(idp, own.client, server.url);
+    secrets.push(set.access_token, set.refresh_token as string);
+    const { cleanup: _c, ...ownEnv } = own.env;
+    const { client, stderr } = await bridged([server.url], 'modern', ownEnv as Record<string, string>);
+    try {
+      assert.equal(client.getProtocolEra(), 'modern');
+      const first = await client.callTool({ name: 'whoami', arguments: {} });
+      assert.equal((first.structuredContent as { authenticated: boolean }).authenticated, true);
+      const killed = own.process.pid;
+      await own.client.close();
+      await own.kill();
+      const second = await client.callTool({ name: 'whoami', arguments: {} });
+      assert.equal(
+        (second.structuredContent as { authenticated: boolean }).authenticated,
+        true,
+        `answered after the daemon restarted\n${stderr()}`,
+      );
+      // An input_required round after the restart, too.
+      assert.match(textOf(await client.callTool({ name: 'ask_name', arguments: {} })), /Ada/);
+      const status = await runCli(['daemon', 'status', '--json'], { env: own.env });
+      assert.notEqual(JSON.parse(status.stdout).pid, killed, 'a fresh daemon took over');
+    } finally {
+      await client.close();
+    }
+    assertNoSecret(stderr());
+    assert.equal(server.requests.filter((r) => r.status === 401).length, 0, 'no request was refused');
+  } finally {
+    await own.cleanup();
+  }
+});
+
+test('client credentials through the bridge: a 403 insufficient_scope is stepped up by one mint for the union, the host sees only the result', async () => {
+  const server = await startMcpServer({ issuer: idp.issuer, era: 'modern' });
+  servers.push(server);
+  secrets.push(CC_SECRET);
+  const mints = () => idp.requests.filter((r) => r.grantType === 'client_credentials').length;
+  const before = mints();
+  const { client, stderr } = await bridged(
+    [
+      server.url,
+      '--client-id',
+      'bridge-admin',
+      '--client-secret-env',
+      'BRIDGE_SECRET',
+      '--token-url',
+      idp.tokenEndpoint,
+      '--scope',
+      'mcp:read',
+    ],
+    'modern',
+    { BRIDGE_SECRET: CC_SECRET },
+  );
+  try {
+    const who = await client.callTool({ name: 'whoami', arguments: {} });
+    assert.deepEqual((who.structuredContent as { scopes: string[] }).scopes, ['mcp:read']);
+    const reset = await client.callTool({ name: 'admin_reset', arguments: {} });
+    assert.match(textOf(reset), /reset done/, stderr());
+    assert.equal(mints() - before, 2, 'one mint for mcp:read, one for the union');
+  } finally {
+    await client.close();
+  }
+  assert.match(stderr(), /needs scope `mcp:read mcp:admin`/);
+  assertNoSecret(stderr());
+});
+
 interface RunningProxy {
   child: ChildProcess;
   url: string;
@@ -429,4 +506,11 @@ test('a server that ends a request stream without an answer: the host gets an er
     child.stdin.end();
   }
   assert.equal(await exited, 0, stderr);
+});
+
+test("the daemon's log at trace level holds none of the tokens the bridges and the proxy used", async () => {
+  const log = await d.flushedLog();
+  assert.match(log, /"fingerprint":"[0-9a-f]{12}"/);
+  for (const s of secrets) assert.ok(!log.includes(s), 'a token reached the daemon log');
+  assert.doesNotMatch(log, /bearer [a-z0-9._-]{8,}/i);
 });

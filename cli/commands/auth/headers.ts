@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ExitCode, toMcptestError } from '../../../shared/errors.js';
 import type { TokenResponse } from '../../../shared/ipc-schemas.js';
-import { canonicalServerUrl } from '../../../shared/server-url.js';
+import { assertSecureUrl, canonicalServerUrl } from '../../../shared/server-url.js';
 import { printable } from '../../format.js';
 import type { CliIo, CommandResult } from '../../io.js';
 import { serverUrlArgument } from './server-url-argument.js';
@@ -47,9 +47,10 @@ Claude Code (.mcp.json):
     .action(async (url: string | undefined, opts: { url?: string }) => {
       let serverUrl: string | undefined;
       try {
-        serverUrl = canonicalServerUrl(
-          serverUrlArgument('auth headers', url, opts.url, io.env[HOST_SERVER_URL_VAR]),
-        );
+        const given = serverUrlArgument('auth headers', url, opts.url, io.env[HOST_SERVER_URL_VAR]);
+        // A token is only handed out for a URL it may be sent to: https, or http on loopback.
+        assertSecureUrl(given, 'server URL');
+        serverUrl = canonicalServerUrl(given);
         await run({ serverUrl }, io);
       } catch (err) {
         result.exitCode = reportInOneLine(io, err, serverUrl);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { McptestError } from '../../../shared/errors.js';
 import type { TokenResponse } from '../../../shared/ipc-schemas.js';
-import { canonicalServerUrl } from '../../../shared/server-url.js';
+import { assertSecureUrl, canonicalServerUrl } from '../../../shared/server-url.js';
 import { duration } from '../../format.js';
 import type { CliIo } from '../../io.js';
 import { serverUrlArgument } from './server-url-argument.js';
@@ -57,7 +57,10 @@ Examples:
     )
     .action(
       (url: string | undefined, opts: { url?: string; minTtl: string; format: string; envVar: string }) => {
-        const serverUrl = canonicalServerUrl(serverUrlArgument('auth token', url, opts.url));
+        const given = serverUrlArgument('auth token', url, opts.url);
+        // A token is only handed out for a URL it may be sent to: https, or http on loopback.
+        assertSecureUrl(given, 'server URL');
+        const serverUrl = canonicalServerUrl(given);
         const minTtl = Number(opts.minTtl);
         if (!Number.isInteger(minTtl) || minTtl < 0 || minTtl > 86400) {
           throw new McptestError(
