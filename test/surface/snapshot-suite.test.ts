@@ -25,6 +25,7 @@ interface JsonReport {
     status: string;
     era: string | null;
     failures: Array<{ assertion: string; message: string }>;
+    notes?: string[];
   }>;
   exitCode: number;
 }
@@ -79,6 +80,9 @@ tests:
       ]);
       const created = await run('--update-snapshots');
       assert.equal(created.code, 0, JSON.stringify(created.report.tests));
+      // Both tests name the file; the one that wrote it says so (both may, side by side).
+      const createdNotes = created.report.tests.flatMap((t) => t.notes ?? []);
+      assert.ok(createdNotes.includes(`surface snapshot ${snapshot} written`), createdNotes.join('\n'));
       const written = JSON.parse(fs.readFileSync(path.join(dir, snapshot), 'utf8'));
       assert.equal(written.format, 'mcptest-surface/1');
       assert.equal(written.recordedWith.protocolVersion, protocol);
@@ -131,12 +135,24 @@ tests:
       server.setVersion('v2');
       const updated = await run('--update-snapshots');
       assert.equal(updated.code, 0, JSON.stringify(updated.report.tests));
+      const updatedNotes = updated.report.tests.flatMap((t) => t.notes ?? []);
+      assert.ok(
+        updatedNotes.includes(
+          `surface snapshot ${snapshot} updated (accepted: 5 breaking, 1 risky, 3 compatible changes)`,
+        ),
+        updatedNotes.join('\n'),
+      );
       const written = JSON.parse(fs.readFileSync(path.join(dir, snapshot), 'utf8'));
       assert.equal(written.tools.export_all, undefined);
       assert.ok(written.tools.tag_note);
       assert.equal(written.server.version, '2.0.0');
       const again = await run();
       assert.equal(again.code, 0, JSON.stringify(again.report.tests));
+      assert.deepEqual(
+        again.report.tests.flatMap((t) => t.notes ?? []),
+        [],
+        'a run that writes nothing notes nothing',
+      );
       assert.deepEqual(
         again.report.tests.map((t) => [t.name, t.status]),
         [
@@ -192,8 +208,10 @@ tests:
     });
     assert.equal(created.code, 0, created.stdout);
     const first = fs.readFileSync(path.join(dir, 'snapshots', 'matrix.json'), 'utf8');
+    assert.match(created.stdout, /note: surface snapshot snapshots\/matrix\.json written/);
     const again = await runCli(['run', suite, '--update-snapshots'], { env, ...TIMEOUT });
     assert.equal(again.code, 0, again.stdout);
+    assert.doesNotMatch(again.stdout, /note: surface snapshot/, 'a file kept as it was is not noted');
     assert.equal(fs.readFileSync(path.join(dir, 'snapshots', 'matrix.json'), 'utf8'), first);
     const check = await runCli(['run', suite], { env, ...TIMEOUT });
     assert.equal(check.code, 0, check.stdout);
