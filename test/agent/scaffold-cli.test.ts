@@ -59,6 +59,8 @@ test('scaffold --output writes a suite that mcptest run passes unchanged', async
   assert.ok(!text.includes(token), 'the token never lands in the suite');
   const suite = parseYaml(text);
   assert.equal(suite.tests.length, 8);
+  assert.equal(suite.schema_checks, 'error', 'the schema checks are written out, not left to the default');
+  assert.match(text, /# every tool result is checked against its tool's outputSchema/);
   assert.deepEqual(suite.tests[0], {
     name: 'the surface has no breaking change',
     snapshot: 'app.surface.json',
