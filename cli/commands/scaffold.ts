@@ -74,7 +74,11 @@ Exit codes: 0 written, 2 --output exists (add --force), 3 the server refused our
     )
     .action(async (opts: ScaffoldFlags) => {
       const path = await import('node:path');
-      const { targetFromOptions } = await import('../mcp/target-options.js');
+      const { requireOneTarget, targetFromOptions } = await import('../mcp/target-options.js');
+      requireOneTarget(
+        opts,
+        `mcptest scaffold --url https://mcp.example.com/mcp --bearer-token-env MCP_TOKEN --output ${opts.output ?? 'suite.yaml'}`,
+      );
       const { connectToServer } = await import('../mcp/connect.js');
       const { assertWritable, scaffoldSuite, surfaceFileFor, writeSuiteFile } = await import(
         '../scaffold/scaffold-suite.js'
