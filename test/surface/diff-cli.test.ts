@@ -3,14 +3,17 @@
  * (test/helpers/versioned-server.ts): recorded in both eras, v1 against v2 names every change
  * with its class and JSON pointer, exits 5 on breaking changes (or on risky ones with
  * `--fail-on risky`, never with `--fail-on never`), prints `--json`, compares with the live
- * server, and refuses bad input with exit 2.
+ * server (over HTTP, and the stdio example server), and refuses bad input with exit 2.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { isolatedEnv, runCli } from '../helpers/cli.js';
 import { startVersionedServer, type VersionedServer } from '../helpers/versioned-server.js';
+
+const STDIO_SERVER = fileURLToPath(new URL('../../examples/oauth-server/stdio-server.js', import.meta.url));
 
 let v1: VersionedServer;
 let v2: VersionedServer;
@@ -155,6 +158,21 @@ describe('thresholds and sides', () => {
     const unchanged = await runCli(['diff', a, '--url', v1.url], { env, ...TIMEOUT });
     assert.equal(unchanged.code, 0, unchanged.stderr);
     assert.match(unchanged.stderr, /MCP 2026-07-28 \(modern\)/);
+  });
+
+  it('--command compares with a live stdio server, named by its command line', async () => {
+    const stdio = ['--command', process.execPath, '--arg', STDIO_SERVER];
+    const recorded = await runCli(['snapshot', ...stdio, '-o', 'stdio.json'], { env, ...TIMEOUT });
+    assert.equal(recorded.code, 0, recorded.stderr);
+    const live = await runCli(['diff', 'stdio.json', ...stdio, '--fail-on', 'compatible'], {
+      env,
+      ...TIMEOUT,
+    });
+    assert.equal(live.code, 0, live.stdout + live.stderr);
+    assert.equal(
+      live.stdout,
+      `No changes between stdio.json and stdio server \`${process.execPath} ${STDIO_SERVER}\`.\n`,
+    );
   });
 
   it('bad input is a usage error (exit 2) with a hint', async () => {
