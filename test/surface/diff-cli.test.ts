@@ -1,7 +1,7 @@
 /**
  * `mcptest diff` through the real CLI, on a real server in two versions
- * (test/helpers/versioned-server.ts): recorded in both eras, v1 against v2 names every change
- * with its class and JSON pointer, exits 5 on breaking changes (or on risky ones with
+ * (test/helpers/versioned-server.ts): recorded in both eras, v1 against v2 (and v3, for the
+ * other classes) names every change with its class and JSON pointer, exits 5 on breaking changes (or on risky ones with
  * `--fail-on risky`, never with `--fail-on never`), prints `--json`, compares with the live
  * server (over HTTP, and the stdio example server), and refuses bad input with exit 2.
  */
@@ -17,6 +17,7 @@ const STDIO_SERVER = fileURLToPath(new URL('../../examples/oauth-server/stdio-se
 
 let v1: VersionedServer;
 let v2: VersionedServer;
+let v3: VersionedServer;
 let env: ReturnType<typeof isolatedEnv>;
 const TIMEOUT = { timeoutMs: 120_000 };
 
@@ -56,25 +57,47 @@ const EXPECTED = [
   ],
   ['compatible', '/tools/tag_note', 'new tool "tag_note"'],
 ];
+/** Every line of v1 → v3: the classes v2 does not show (a rename, an outputSchema, a prompt, a resource, a capability, a description). */
+const EXPECTED_V3 = [
+  ['breaking', '/capabilities/prompts', 'the capability prompts was dropped'],
+  ['breaking', '/tools/export_all', 'the tool "export_all" was removed (renamed to "export_notes"?)'],
+  ['breaking', '/tools/search/outputSchema', 'the tool "search" no longer declares an outputSchema'],
+  ['breaking', '/prompts/summarize', 'the prompt "summarize" was removed'],
+  ['breaking', '/resources/notes:~1~1index', 'the resource "notes://index" is no longer listed'],
+  [
+    'risky',
+    '/tools/convert/description',
+    'the description of the tool "convert" changed a lot (similarity 0.00); agents choose tools by it',
+  ],
+  ['compatible', '/server/version', 'the server\'s version changed from "1.0.0" to "3.0.0"'],
+  ['compatible', '/tools/export_notes', 'new tool "export_notes"'],
+  ['compatible', '/resources/notes:~1~1all', 'new resource "notes://all"'],
+];
 const line = ([cls, at, message]: string[]) => `${cls.padEnd(10)}  ${at}  ${message}`;
 
 before(async () => {
-  [v1, v2] = await Promise.all([startVersionedServer('v1'), startVersionedServer('v2')]);
+  [v1, v2, v3] = await Promise.all([
+    startVersionedServer('v1'),
+    startVersionedServer('v2'),
+    startVersionedServer('v3'),
+  ]);
   env = isolatedEnv();
 });
 after(async () => {
   await env.cleanup();
   await v1.close();
   await v2.close();
+  await v3.close();
 });
 
 for (const protocol of ['2026-07-28', '2025-11-25']) {
   describe(`v1 against v2, recorded at ${protocol}`, () => {
-    const [a, b] = [`v1-${protocol}.json`, `v2-${protocol}.json`];
+    const [a, b, c] = [`v1-${protocol}.json`, `v2-${protocol}.json`, `v3-${protocol}.json`];
     before(async () => {
       for (const [server, file] of [
         [v1, a],
         [v2, b],
+        [v3, c],
       ] as const) {
         const r = await runCli(['snapshot', '--url', server.url, '--protocol', protocol, '-o', file], {
           env,
@@ -110,6 +133,15 @@ for (const protocol of ['2026-07-28', '2025-11-25']) {
           c.message,
         ]),
         EXPECTED,
+      );
+    });
+
+    it('v1 against v3: a rename, an outputSchema, a prompt, a resource and a capability removed; a description rewritten', async () => {
+      const r = await runCli(['diff', a, c], { env, ...TIMEOUT });
+      assert.equal(r.code, 5, r.stderr);
+      assert.equal(
+        r.stdout,
+        `${EXPECTED_V3.map(line).join('\n')}\n${a} → ${c}: 5 breaking, 1 risky, 3 compatible (5 at or above --fail-on breaking)\n`,
       );
     });
   });

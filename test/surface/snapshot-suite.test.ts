@@ -2,8 +2,10 @@
  * `snapshot:` tests in `mcptest run`, through the real CLI against the two-version server
  * (test/helpers/versioned-server.ts) in both eras: a missing snapshot fails with the command that
  * records it, `--update-snapshots` creates it, v1 passes, v2 fails naming each breaking change
- * by pointer (and the risky one with `fail_on: risky`), `--update-snapshots` accepts v2, and the
- * suite passes again. The suite format refuses a snapshot test with `expect`.
+ * by pointer (and the risky one with `fail_on: risky`), `--update-snapshots` accepts v2 (and
+ * notes what it accepted), and the suite passes again; v3 (a rename, a removed outputSchema,
+ * prompt, resource and capability) fails a protocol matrix in both eras the same way. The suite
+ * format refuses a snapshot test with `expect`.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -217,5 +219,56 @@ tests:
     assert.equal(check.code, 0, check.stdout);
     assert.match(check.stdout, /✓ surface \[2026-07-28\]/);
     assert.match(check.stdout, /✓ surface \[2025-11-25\]/);
+  });
+});
+
+describe('v1 to v3, in a protocol matrix', () => {
+  it('fails on a rename, a removed outputSchema, prompt, resource and capability; --update-snapshots accepts them', async () => {
+    server.setVersion('v1');
+    fs.writeFileSync(
+      path.join(dir, 'v3.yaml'),
+      `servers:
+  notes: { url: ${server.url}, protocols: [2026-07-28, 2025-11-25] }
+tests:
+  - name: surface
+    snapshot: snapshots/v3.json
+`,
+    );
+    const suite = path.join('suites', 'v3.yaml');
+    const run = async (...extra: string[]) => {
+      const r = await runCli(['run', suite, '--json', '--concurrency', '1', ...extra], { env, ...TIMEOUT });
+      return { code: r.code, report: JSON.parse(r.stdout) as JsonReport };
+    };
+    assert.equal((await run('--update-snapshots')).code, 0);
+    server.setVersion('v3');
+    try {
+      const changed = await run();
+      assert.equal(changed.code, 1);
+      assert.equal(changed.report.tests.length, 2);
+      for (const t of changed.report.tests) {
+        assert.deepEqual(
+          t.failures.map((f) => f.assertion),
+          [
+            'snapshot /capabilities/prompts',
+            'snapshot /tools/export_all',
+            'snapshot /tools/search/outputSchema',
+            'snapshot /prompts/summarize',
+            'snapshot /resources/notes:~1~1index',
+            'snapshot',
+          ],
+          `${t.era}: ${JSON.stringify(t.failures)}`,
+        );
+        assert.match(
+          t.failures[1].message,
+          /^breaking: the tool "export_all" was removed \(renamed to "export_notes"\?\)$/,
+        );
+      }
+      const updated = await run('--update-snapshots');
+      assert.equal(updated.code, 0, JSON.stringify(updated.report.tests));
+      const again = await run();
+      assert.equal(again.code, 0, JSON.stringify(again.report.tests));
+    } finally {
+      server.setVersion('v1');
+    }
   });
 });
