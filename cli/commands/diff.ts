@@ -106,7 +106,9 @@ ${ExitCode.changes} changes at or above it, 2 bad flags or a file that is no sur
             if (!opts.json) io.stderr(`${protocolNote(conn)}\n`);
             return {
               surface: await recordConnection(conn, io.signal),
-              name: conn.serverUrl ?? 'the live server',
+              name:
+                conn.serverUrl ??
+                `stdio server \`${[conn.target.command, ...(conn.target.args ?? [])].join(' ')}\``,
             };
           });
           after = recorded.surface;

@@ -51,8 +51,9 @@ The first test guards against breaking changes: \`snapshot: SUITE.surface.json\`
 surface (tools with their schemas, prompts, resources, capabilities) recorded before any call
 and written beside the suite; it fails on a tool removed, a parameter made required, an output
 field gone (mcptest diff's classes). Every call's result is also checked against its tool's
-outputSchema (schema_checks, on by default). A printed suite (no --output) gets no snapshot
-test, since no file holds the surface: record one with \`mcptest snapshot -o surface.json\`.
+outputSchema (\`schema_checks: error\`, written at the top). A printed suite (no --output) gets
+no snapshot test, since no file holds the surface: record one with
+\`mcptest snapshot -o surface.json\`.
 
 With --negative each tool also gets input-rejection tests: one call leaving out a required
 argument, one giving a typed argument a value of another type (a number where a string goes),
@@ -73,7 +74,11 @@ Exit codes: 0 written, 2 --output exists (add --force), 3 the server refused our
     )
     .action(async (opts: ScaffoldFlags) => {
       const path = await import('node:path');
-      const { targetFromOptions } = await import('../mcp/target-options.js');
+      const { requireOneTarget, targetFromOptions } = await import('../mcp/target-options.js');
+      requireOneTarget(
+        opts,
+        `mcptest scaffold --url https://mcp.example.com/mcp --bearer-token-env MCP_TOKEN --output ${opts.output ?? 'suite.yaml'}`,
+      );
       const { connectToServer } = await import('../mcp/connect.js');
       const { assertWritable, scaffoldSuite, surfaceFileFor, writeSuiteFile } = await import(
         '../scaffold/scaffold-suite.js'

@@ -30,6 +30,11 @@ compare it with \`mcptest diff\`, or check it in a suite with \`snapshot: surfac
 Exit codes: 0 recorded, 2 bad flags, 3 the server refused our credentials, 1 other failures.`,
     )
     .action(async (opts: TargetFlags & { output?: string; json?: boolean }) => {
+      const { requireOneTarget } = await import('../mcp/target-options.js');
+      requireOneTarget(
+        opts,
+        `mcptest snapshot --url https://mcp.example.com/mcp --bearer-token-env MCP_TOKEN -o ${opts.output ?? 'surface.json'}`,
+      );
       const [
         { withServerFromFlags },
         { protocolJson, protocolNote },

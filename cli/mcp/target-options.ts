@@ -135,13 +135,24 @@ export function addCredentialOptions<C extends OptionHost>(cmd: C): C {
     );
 }
 
-/** Builds a ServerTarget from parsed flags, rejecting contradictory or malformed ones. */
-export function targetFromOptions(flags: TargetFlags): ServerTarget {
+/**
+ * Refuses flags naming no server or two (`--url` and `--command`), with `example` (the
+ * command's own invocation) as the hint.
+ */
+export function requireOneTarget(
+  flags: TargetFlags,
+  example = 'mcptest tools --url https://mcp.example.com/mcp --bearer-token-env MCP_TOKEN',
+): void {
   if (!flags.url === !flags.command) {
     throw new McptestError('invalid_request', 'give exactly one of --url URL or --command CMD', {
-      hint: 'mcptest tools --url https://mcp.example.com/mcp --bearer-token-env MCP_TOKEN',
+      hint: example,
     });
   }
+}
+
+/** Builds a ServerTarget from parsed flags, rejecting contradictory or malformed ones. */
+export function targetFromOptions(flags: TargetFlags): ServerTarget {
+  requireOneTarget(flags);
   const timeout = Number(flags.timeout ?? '30');
   if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 3600) {
     throw new McptestError('invalid_request', `--timeout takes seconds from 1 to 3600, not ${flags.timeout}`);

@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { SURFACE_FORMAT } from '../surface/format.js';
 import type { AssertionFailure, ToolResult } from './assertions.js';
 import { unifiedDiff } from './line-diff.js';
 import { sanitize } from './sanitize.js';
@@ -58,6 +59,16 @@ function write(abs: string, text: string): void {
   fs.renameSync(tmp, abs);
 }
 
+/** Whether a file's text is a surface snapshot (`mcptest-surface/1`) rather than a result. */
+function isSurfaceFile(text: string): boolean {
+  try {
+    const doc = JSON.parse(text) as { format?: unknown } | null;
+    return doc !== null && typeof doc === 'object' && doc.format === SURFACE_FORMAT;
+  } catch {
+    return false;
+  }
+}
+
 /** The snapshot assertion of one result: its failures, and the notes of a written snapshot. */
 export function checkSnapshot(
   file: string,
@@ -87,6 +98,12 @@ export function checkSnapshot(
     }
   }
   if (stored !== undefined) {
+    // A surface file (mcptest snapshot) named here by mistake is never replaced by a result.
+    if (isSurfaceFile(stored)) {
+      return fail(
+        `${file} is a surface snapshot (from mcptest snapshot), not a result snapshot; left as it is. Check a surface with a \`snapshot: ${file}\` test, and give expect.snapshot a file of its own`,
+      );
+    }
     let same: boolean;
     try {
       same = snapshotText(JSON.parse(stored)) === actual;

@@ -374,14 +374,14 @@ async function act(
     return { failures, raw: undefined };
   }
   if (kind === 'snapshot') {
-    const failures = await checkSurfaceSnapshot(pc.conn, test.snapshot as SnapshotSpec, {
+    const { failures, notes } = await checkSurfaceSnapshot(pc.conn, test.snapshot as SnapshotSpec, {
       suiteFile: ctx.loaded.file,
       suiteDir: ctx.loaded.dir,
       updateSnapshots: ctx.updateSnapshots,
       timeoutMs: timeout,
       signal,
     });
-    return { failures, raw: undefined };
+    return { failures, raw: undefined, notes };
   }
   if (kind === 'load') {
     const { runSuiteLoad } = await import('./load-test.js');

@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Document } from 'yaml';
+import { Document, isMap, isScalar } from 'yaml';
 import { McptestError } from '../../shared/errors.js';
 import { callOptions } from '../mcp/call-progress.js';
 import type { McpConnection } from '../mcp/connect.js';
@@ -259,6 +259,8 @@ export async function scaffoldSuite(conn: McpConnection, options: ScaffoldOption
   }
   const suite: Suite = {
     name: conn.serverInfo?.name ?? key,
+    // The default, written out so the suite shows its guard and keeps it if the default changes.
+    schema_checks: 'error',
     servers: { [key]: serverSpecFor(conn.target, options.suiteDir, options.cwd) },
     tests,
   };
@@ -449,6 +451,9 @@ function firstLine(s: string): string {
   return s.split('\n')[0];
 }
 
+const SCHEMA_CHECKS_COMMENT =
+  "every tool result is checked against its tool's outputSchema: a structuredContent that breaks it, or is missing, fails the test (warn: only reported; off: not checked)";
+
 /** YAML with a header and one comment above each test saying where it came from. */
 export function renderSuite(
   suite: Suite,
@@ -466,6 +471,10 @@ export function renderSuite(
     const node = doc.getIn(['tests', i], true) as { commentBefore?: string } | undefined;
     if (node && comment) node.commentBefore = wrapComment(comment);
   });
+  if (suite.schema_checks !== undefined && isMap(doc.contents)) {
+    const pair = doc.contents.items.find((p) => isScalar(p.key) && p.key.value === 'schema_checks');
+    if (pair && isScalar(pair.key)) pair.key.commentBefore = wrapComment(SCHEMA_CHECKS_COMMENT);
+  }
   return doc.toString({ lineWidth: 100 });
 }
 

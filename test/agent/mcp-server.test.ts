@@ -201,6 +201,7 @@ test('scaffold_suite writes a suite that `mcptest run` passes unchanged, and ref
   assert.equal(out.tests.find((t: { tool: string }) => t.tool === 'fail').outcome, 'tool_error');
   const suite = parseYaml(out.yaml);
   assert.deepEqual(Object.values(suite.servers), [{ url: mcp.url, auth: { bearer_token_env: 'MCP_TOKEN' } }]);
+  assert.equal(suite.schema_checks, 'error');
 
   const run = await runCli(['run', 'scaffolded.yaml', '--reporter', 'json'], { env });
   assert.equal(run.code, 0, run.stdout + run.stderr);

@@ -59,6 +59,8 @@ test('scaffold --output writes a suite that mcptest run passes unchanged', async
   assert.ok(!text.includes(token), 'the token never lands in the suite');
   const suite = parseYaml(text);
   assert.equal(suite.tests.length, 8);
+  assert.equal(suite.schema_checks, 'error', 'the schema checks are written out, not left to the default');
+  assert.match(text, /# every tool result is checked against its tool's outputSchema/);
   assert.deepEqual(suite.tests[0], {
     name: 'the surface has no breaking change',
     snapshot: 'app.surface.json',
@@ -134,6 +136,12 @@ test('scaffold reports an auth failure like every command, and has teaching --he
   const run = await runCli(['scaffold', '--url', mcp.url, '--bearer-token-env', 'UNSET_VAR'], { env });
   assert.equal(run.code, 3);
   assert.match(run.stderr, /env var `UNSET_VAR` \(named by `bearer_token_env`\) is not set/);
+  const none = await runCli(['scaffold', '--output', 'none.yaml'], { env });
+  assert.equal(none.code, 2, none.stderr);
+  assert.match(
+    none.stderr,
+    /give exactly one of --url URL or --command CMD\nhint: mcptest scaffold --url https:\/\/mcp\.example\.com\/mcp .* --output none\.yaml/,
+  );
   const help = await runCli(['scaffold', '--help'], { env });
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--output <file>/);

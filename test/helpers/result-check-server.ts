@@ -10,6 +10,9 @@
  *   (the spec exempts tool errors).
  * - `refs`: an outputSchema with `$defs` and a same-document `$ref`; `{ item: { id: "x" } }`
  *   breaks it (`id` must be an integer), `{ item: { id: 1 } }` with `arguments.ok`.
+ * - `tuple`: an outputSchema with no `$schema` using `prefixItems` (JSON Schema 2020-12 only:
+ *   draft-07 has no such keyword), `{ pair: ["a", "b"] }` breaks it (the second item must be an
+ *   integer), `{ pair: ["a", 1] }` with `arguments.ok`.
  * - `plain`: no outputSchema, a JSON text answer.
  * - `picture`: an image and a text item.
  * - `volatile`: a fresh UUID, RFC 3339 timestamp, epoch-ms number and JWT-shaped string on every
@@ -36,12 +39,22 @@ const REFS = {
   required: ['item'],
 };
 
+/** No `$schema`: validated as 2020-12, the MCP default (SEP-2106), where `prefixItems` holds. */
+const TUPLE = {
+  type: 'object',
+  properties: {
+    pair: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'integer' }], items: false },
+  },
+  required: ['pair'],
+};
+
 const TOOLS = [
   { name: 'good', description: 'Answers a sum that fits its schema.', outputSchema: SUM },
   { name: 'wrong_type', description: 'Answers a sum of the wrong type.', outputSchema: SUM },
   { name: 'missing', description: 'Declares an outputSchema but answers text only.', outputSchema: SUM },
   { name: 'failing', description: 'Answers a tool error.', outputSchema: SUM },
   { name: 'refs', description: 'An outputSchema with $defs and $ref.', outputSchema: REFS },
+  { name: 'tuple', description: 'A 2020-12 outputSchema without $schema.', outputSchema: TUPLE },
   { name: 'plain', description: 'No outputSchema; JSON text.' },
   { name: 'picture', description: 'An image and a caption.' },
   { name: 'volatile', description: 'Values that change on every call.' },
@@ -85,6 +98,10 @@ function answer(name: string, args: Record<string, unknown>): Record<string, unk
     case 'refs': {
       const item = args.ok ? { id: 1 } : { id: 'x' };
       return { content: [text(JSON.stringify({ item }))], structuredContent: { item } };
+    }
+    case 'tuple': {
+      const pair = args.ok ? ['a', 1] : ['a', 'b'];
+      return { content: [text(JSON.stringify({ pair }))], structuredContent: { pair } };
     }
     case 'picture':
       return { content: [{ type: 'image', data: PNG_1x1, mimeType: 'image/png' }, text('a pixel')] };

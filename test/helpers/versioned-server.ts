@@ -14,6 +14,15 @@
  *
  * The prompt `summarize` and the resource `notes://index` are the same in both.
  *
+ * `v3` is v1 with the other kinds of change, for the diff's remaining classes:
+ *
+ * - `export_all` renamed to `export_notes` (same description: breaking, named as a likely rename;
+ *   the new name is compatible);
+ * - `search` no longer declares an outputSchema (breaking);
+ * - `convert` has a rewritten description (risky);
+ * - the prompt `summarize` and the `prompts` capability are gone (breaking, both);
+ * - the resource `notes://index` is gone (breaking), `notes://all` is new (compatible).
+ *
  * ```ts
  * const server = await startVersionedServer('v1');   // { url, setVersion, close }
  * server.setVersion('v2');
@@ -25,7 +34,7 @@ import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { sendWebResponse, toWebRequest } from '../../examples/oauth-server/node-web.js';
 
-export type ServerVersion = 'v1' | 'v2';
+export type ServerVersion = 'v1' | 'v2' | 'v3';
 
 export interface VersionedServer {
   url: string;
@@ -39,9 +48,14 @@ const text = (value: string) => ({ content: [{ type: 'text' as const, text: valu
 /** The server of one version (a fresh instance per request, as the SDK's HTTP entry asks). */
 function versionedServer(version: ServerVersion): McpServer {
   const v2 = version === 'v2';
+  const v3 = version === 'v3';
   const server = new McpServer(
-    { name: 'notes', version: v2 ? '2.0.0' : '1.0.0' },
-    { capabilities: { tools: { listChanged: true }, prompts: {}, resources: {} } },
+    { name: 'notes', version: v2 ? '2.0.0' : v3 ? '3.0.0' : '1.0.0' },
+    {
+      capabilities: v3
+        ? { tools: { listChanged: true }, resources: {} }
+        : { tools: { listChanged: true }, prompts: {}, resources: {} },
+    },
   );
   server.registerTool(
     'search',
@@ -53,21 +67,30 @@ function versionedServer(version: ServerVersion): McpServer {
         mode: z.enum(v2 ? ['fast', 'exact'] : ['fast', 'exact', 'fuzzy']).optional(),
         ...(v2 ? { offset: z.number().int().optional() } : {}),
       }),
-      outputSchema: z.object({
-        results: z.array(z.string()),
-        ...(v2 ? {} : { total: z.number().int() }),
-      }),
+      ...(v3
+        ? {}
+        : {
+            outputSchema: z.object({
+              results: z.array(z.string()),
+              ...(v2 ? {} : { total: z.number().int() }),
+            }),
+          }),
       annotations: { readOnlyHint: true },
     },
-    async ({ query }) => ({
-      ...text(`no notes match ${query}`),
-      structuredContent: v2 ? { results: [] } : { results: [], total: 0 },
-    }),
+    async ({ query }) =>
+      v3
+        ? text(`no notes match ${query}`)
+        : {
+            ...text(`no notes match ${query}`),
+            structuredContent: v2 ? { results: [] } : { results: [], total: 0 },
+          },
   );
   server.registerTool(
     'convert',
     {
-      description: 'Converts a length in centimetres to inches.',
+      description: v3
+        ? 'Rounds any measurement to the closest whole unit of the metric system.'
+        : 'Converts a length in centimetres to inches.',
       inputSchema: z.object({ value: v2 ? z.number().int() : z.number() }),
     },
     async ({ value }) => text(String(value / 2.54)),
@@ -88,23 +111,26 @@ function versionedServer(version: ServerVersion): McpServer {
       async ({ id, tag }) => text(`tagged ${id} with ${tag}`),
     );
   } else {
-    server.registerTool('export_all', { description: 'Exports every note as one JSON document.' }, async () =>
-      text('[]'),
+    server.registerTool(
+      v3 ? 'export_notes' : 'export_all',
+      { description: 'Exports every note as one JSON document.' },
+      async () => text('[]'),
     );
   }
-  server.registerPrompt(
-    'summarize',
-    {
-      description: 'Summarizes a note.',
-      argsSchema: z.object({ id: z.string(), style: z.string().optional() }),
-    },
-    async ({ id }) => ({
-      messages: [{ role: 'user', content: { type: 'text', text: `Summarize note ${id}` } }],
-    }),
-  );
+  if (!v3)
+    server.registerPrompt(
+      'summarize',
+      {
+        description: 'Summarizes a note.',
+        argsSchema: z.object({ id: z.string(), style: z.string().optional() }),
+      },
+      async ({ id }) => ({
+        messages: [{ role: 'user', content: { type: 'text', text: `Summarize note ${id}` } }],
+      }),
+    );
   server.registerResource(
-    'index',
-    'notes://index',
+    v3 ? 'all' : 'index',
+    v3 ? 'notes://all' : 'notes://index',
     { description: 'The list of notes.', mimeType: 'application/json' },
     async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'application/json', text: '[]' }] }),
   );
@@ -117,6 +143,7 @@ export async function startVersionedServer(version: ServerVersion): Promise<Vers
   const handlers = {
     v1: createMcpHandler(() => versionedServer('v1'), { legacy: 'stateless' }),
     v2: createMcpHandler(() => versionedServer('v2'), { legacy: 'stateless' }),
+    v3: createMcpHandler(() => versionedServer('v3'), { legacy: 'stateless' }),
   };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -142,7 +169,7 @@ export async function startVersionedServer(version: ServerVersion): Promise<Vers
       state.version = v;
     },
     close: async () => {
-      await Promise.all([handlers.v1.close(), handlers.v2.close()]);
+      await Promise.all([handlers.v1.close(), handlers.v2.close(), handlers.v3.close()]);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -198,6 +198,11 @@ test('--coverage in JUnit: properties per server and kind, and a failing coverag
     /<property name="coverage\.example\.tools\.untested" value="get_weather, fail, slow, whoami, admin_reset"\/>/,
   );
   assert.match(xml, /<property name="coverage\.example\.prompts" value="1\/1 \(100%\)"\/>/);
+  assert.match(
+    xml,
+    /<property name="coverage\.example\.resource_templates" value="none listed"\/>/,
+    'a kind listed empty is not 0/0',
+  );
   assert.match(xml, /<property name="coverage\.lax\.tools" value="1\/5 \(20%\)"\/>/);
   assert.doesNotMatch(xml, /coverage\.lax\.prompts/);
   // example meets both thresholds; lax misses tools (and offers no resources).

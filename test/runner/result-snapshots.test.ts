@@ -204,6 +204,27 @@ tests:
     assert.doesNotMatch(again.stdout, /note:/);
   });
 
+  it('a surface snapshot named as a result snapshot fails and is never overwritten, even when updating', async () => {
+    const surface = `${JSON.stringify({ format: 'mcptest-surface/1', tools: { good: { inputSchema: {} } } }, null, 2)}\n`;
+    write('__snapshots__/surface.json', surface);
+    const suite = write(
+      'mixed-up.yaml',
+      VOLATILE.replace('__snapshots__/volatile.json', '__snapshots__/surface.json'),
+    );
+    for (const extra of [[], ['--update-snapshots']]) {
+      const { code, byLabel } = await jsonRun([suite, ...extra]);
+      assert.equal(code, 1);
+      assert.deepEqual(byLabel['volatile [2026-07-28]'].failures, [
+        {
+          assertion: 'snapshot',
+          message:
+            '__snapshots__/surface.json is a surface snapshot (from mcptest snapshot), not a result snapshot; left as it is. Check a surface with a `snapshot: __snapshots__/surface.json` test, and give expect.snapshot a file of its own',
+        },
+      ]);
+      assert.equal(read('__snapshots__/surface.json'), surface);
+    }
+  });
+
   it('mistakes in snapshots and sanitizers are suite errors with line and column', async () => {
     const head = `servers:\n  s: { command: ${node}, args: [x] }\ntests:\n  - name: t\n    tool: good\n`;
     const cases: Array<[string, string, RegExp]> = [

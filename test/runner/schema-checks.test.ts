@@ -1,9 +1,10 @@
 /**
  * Schema checks of `mcptest run`, as a user runs them: the real CLI against real stdio servers
  * in both eras. A server whose structured results break their own outputSchema (a wrong type,
- * a `$ref` into `$defs`, no structuredContent at all) is caught by default, reported as a
- * warning (human, JSON, JUnit) with `schema_checks: warn` or `--schema-checks warn`, and not
- * checked with `off`; a tool error is exempt; `output_schema: true|false` overrides for one test.
+ * a `$ref` into `$defs`, a 2020-12 keyword with no `$schema`, no structuredContent at all) is
+ * caught by default, reported as a warning (human, JSON, JUnit) with `schema_checks: warn` or
+ * `--schema-checks warn`, and not checked with `off`; a tool error is exempt;
+ * `output_schema: true|false` overrides for one test.
  * The example server and `@modelcontextprotocol/server-everything` pass. The `schema:` (inline
  * and from a file) and `content_type:` assertions, and their load-time errors with line:column.
  */
@@ -65,6 +66,11 @@ tests:
   - name: ref into defs, fitting
     tool: refs
     arguments: { ok: true }
+  - name: 2020-12 by default
+    tool: tuple
+  - name: 2020-12 by default, fitting
+    tool: tuple
+    arguments: { ok: true }
   - name: tool error
     tool: failing
     expect: { is_error: true }
@@ -84,11 +90,17 @@ tests:
     const suite = write('breaking.yaml', `servers:\n  s: ${checkServer}\n${BREAKING_TESTS}`);
     const { code, report, byLabel } = await jsonRun([suite]);
     assert.equal(code, 1);
-    assert.equal(report.summary.total, 14);
+    assert.equal(report.summary.total, 18);
     for (const rev of REVISIONS) {
       const t = (name: string) => byLabel[`${name} [${rev}]`];
       assert.equal(t('good').era, rev === '2026-07-28' ? 'modern' : 'legacy');
-      for (const name of ['good', 'ref into defs, fitting', 'tool error', 'no output schema']) {
+      for (const name of [
+        'good',
+        'ref into defs, fitting',
+        '2020-12 by default, fitting',
+        'tool error',
+        'no output schema',
+      ]) {
         assert.equal(t(name).status, 'passed', `${name} [${rev}]: ${JSON.stringify(t(name).failures)}`);
         assert.equal(t(name).warnings, undefined);
       }
@@ -99,6 +111,13 @@ tests:
         },
       ]);
       assert.match(t('ref into defs').failures[0].message, /data\/item\/id must be integer/);
+      // prefixItems is read as 2020-12 (no $schema): draft-07 would not know the keyword.
+      assert.deepEqual(t('2020-12 by default').failures, [
+        {
+          assertion: 'output_schema',
+          message: "structuredContent does not match the tool's outputSchema: data/pair/1 must be integer",
+        },
+      ]);
       assert.match(
         t('no structured content').failures[0].message,
         /declares an outputSchema but answered no structuredContent/,

@@ -1,19 +1,23 @@
 /**
  * `mcptest diff` through the real CLI, on a real server in two versions
- * (test/helpers/versioned-server.ts): recorded in both eras, v1 against v2 names every change
- * with its class and JSON pointer, exits 5 on breaking changes (or on risky ones with
+ * (test/helpers/versioned-server.ts): recorded in both eras, v1 against v2 (and v3, for the
+ * other classes) names every change with its class and JSON pointer, exits 5 on breaking changes (or on risky ones with
  * `--fail-on risky`, never with `--fail-on never`), prints `--json`, compares with the live
- * server, and refuses bad input with exit 2.
+ * server (over HTTP, and the stdio example server), and refuses bad input with exit 2.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { isolatedEnv, runCli } from '../helpers/cli.js';
 import { startVersionedServer, type VersionedServer } from '../helpers/versioned-server.js';
 
+const STDIO_SERVER = fileURLToPath(new URL('../../examples/oauth-server/stdio-server.js', import.meta.url));
+
 let v1: VersionedServer;
 let v2: VersionedServer;
+let v3: VersionedServer;
 let env: ReturnType<typeof isolatedEnv>;
 const TIMEOUT = { timeoutMs: 120_000 };
 
@@ -53,25 +57,47 @@ const EXPECTED = [
   ],
   ['compatible', '/tools/tag_note', 'new tool "tag_note"'],
 ];
+/** Every line of v1 → v3: the classes v2 does not show (a rename, an outputSchema, a prompt, a resource, a capability, a description). */
+const EXPECTED_V3 = [
+  ['breaking', '/capabilities/prompts', 'the capability prompts was dropped'],
+  ['breaking', '/tools/export_all', 'the tool "export_all" was removed (renamed to "export_notes"?)'],
+  ['breaking', '/tools/search/outputSchema', 'the tool "search" no longer declares an outputSchema'],
+  ['breaking', '/prompts/summarize', 'the prompt "summarize" was removed'],
+  ['breaking', '/resources/notes:~1~1index', 'the resource "notes://index" is no longer listed'],
+  [
+    'risky',
+    '/tools/convert/description',
+    'the description of the tool "convert" changed a lot (similarity 0.00); agents choose tools by it',
+  ],
+  ['compatible', '/server/version', 'the server\'s version changed from "1.0.0" to "3.0.0"'],
+  ['compatible', '/tools/export_notes', 'new tool "export_notes"'],
+  ['compatible', '/resources/notes:~1~1all', 'new resource "notes://all"'],
+];
 const line = ([cls, at, message]: string[]) => `${cls.padEnd(10)}  ${at}  ${message}`;
 
 before(async () => {
-  [v1, v2] = await Promise.all([startVersionedServer('v1'), startVersionedServer('v2')]);
+  [v1, v2, v3] = await Promise.all([
+    startVersionedServer('v1'),
+    startVersionedServer('v2'),
+    startVersionedServer('v3'),
+  ]);
   env = isolatedEnv();
 });
 after(async () => {
   await env.cleanup();
   await v1.close();
   await v2.close();
+  await v3.close();
 });
 
 for (const protocol of ['2026-07-28', '2025-11-25']) {
   describe(`v1 against v2, recorded at ${protocol}`, () => {
-    const [a, b] = [`v1-${protocol}.json`, `v2-${protocol}.json`];
+    const [a, b, c] = [`v1-${protocol}.json`, `v2-${protocol}.json`, `v3-${protocol}.json`];
     before(async () => {
       for (const [server, file] of [
         [v1, a],
         [v2, b],
+        [v3, c],
       ] as const) {
         const r = await runCli(['snapshot', '--url', server.url, '--protocol', protocol, '-o', file], {
           env,
@@ -107,6 +133,15 @@ for (const protocol of ['2026-07-28', '2025-11-25']) {
           c.message,
         ]),
         EXPECTED,
+      );
+    });
+
+    it('v1 against v3: a rename, an outputSchema, a prompt, a resource and a capability removed; a description rewritten', async () => {
+      const r = await runCli(['diff', a, c], { env, ...TIMEOUT });
+      assert.equal(r.code, 5, r.stderr);
+      assert.equal(
+        r.stdout,
+        `${EXPECTED_V3.map(line).join('\n')}\n${a} → ${c}: 5 breaking, 1 risky, 3 compatible (5 at or above --fail-on breaking)\n`,
       );
     });
   });
@@ -155,6 +190,21 @@ describe('thresholds and sides', () => {
     const unchanged = await runCli(['diff', a, '--url', v1.url], { env, ...TIMEOUT });
     assert.equal(unchanged.code, 0, unchanged.stderr);
     assert.match(unchanged.stderr, /MCP 2026-07-28 \(modern\)/);
+  });
+
+  it('--command compares with a live stdio server, named by its command line', async () => {
+    const stdio = ['--command', process.execPath, '--arg', STDIO_SERVER];
+    const recorded = await runCli(['snapshot', ...stdio, '-o', 'stdio.json'], { env, ...TIMEOUT });
+    assert.equal(recorded.code, 0, recorded.stderr);
+    const live = await runCli(['diff', 'stdio.json', ...stdio, '--fail-on', 'compatible'], {
+      env,
+      ...TIMEOUT,
+    });
+    assert.equal(live.code, 0, live.stdout + live.stderr);
+    assert.equal(
+      live.stdout,
+      `No changes between stdio.json and stdio server \`${process.execPath} ${STDIO_SERVER}\`.\n`,
+    );
   });
 
   it('bad input is a usage error (exit 2) with a hint', async () => {

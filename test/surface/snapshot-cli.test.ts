@@ -132,6 +132,19 @@ test('a token the server refuses is the auth error (exit 3), and no file is writ
   assert.equal(fs.existsSync(path.join(dir, 'no.json')), false);
 });
 
+test('no server, or two, is a usage error (exit 2) whose hint is a snapshot command', async () => {
+  for (const args of [
+    ['snapshot', '-o', 'none.json'],
+    ['snapshot', '--url', mcp.url, '--command', 'node', '-o', 'none.json'],
+  ]) {
+    const r = await runCli(args, { env, ...TIMEOUT });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /give exactly one of --url URL or --command CMD/);
+    assert.match(r.stderr, /hint: mcptest snapshot --url https:\/\/mcp\.example\.com\/mcp .* -o none\.json/);
+  }
+  assert.equal(fs.existsSync(path.join(dir, 'none.json')), false);
+});
+
 test('server-everything over stdio: every kind of item recorded, twice the same bytes', async () => {
   const one = await runCli(['snapshot', ...everything, '-o', 'everything-1.json'], { env, ...TIMEOUT });
   assert.equal(one.code, 0, one.stderr);

@@ -2,8 +2,10 @@
  * `snapshot:` tests in `mcptest run`, through the real CLI against the two-version server
  * (test/helpers/versioned-server.ts) in both eras: a missing snapshot fails with the command that
  * records it, `--update-snapshots` creates it, v1 passes, v2 fails naming each breaking change
- * by pointer (and the risky one with `fail_on: risky`), `--update-snapshots` accepts v2, and the
- * suite passes again. The suite format refuses a snapshot test with `expect`.
+ * by pointer (and the risky one with `fail_on: risky`), `--update-snapshots` accepts v2 (and
+ * notes what it accepted), and the suite passes again; v3 (a rename, a removed outputSchema,
+ * prompt, resource and capability) fails a protocol matrix in both eras the same way. The suite
+ * format refuses a snapshot test with `expect`.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -25,6 +27,7 @@ interface JsonReport {
     status: string;
     era: string | null;
     failures: Array<{ assertion: string; message: string }>;
+    notes?: string[];
   }>;
   exitCode: number;
 }
@@ -79,6 +82,9 @@ tests:
       ]);
       const created = await run('--update-snapshots');
       assert.equal(created.code, 0, JSON.stringify(created.report.tests));
+      // Both tests name the file; the one that wrote it says so (both may, side by side).
+      const createdNotes = created.report.tests.flatMap((t) => t.notes ?? []);
+      assert.ok(createdNotes.includes(`surface snapshot ${snapshot} written`), createdNotes.join('\n'));
       const written = JSON.parse(fs.readFileSync(path.join(dir, snapshot), 'utf8'));
       assert.equal(written.format, 'mcptest-surface/1');
       assert.equal(written.recordedWith.protocolVersion, protocol);
@@ -131,12 +137,24 @@ tests:
       server.setVersion('v2');
       const updated = await run('--update-snapshots');
       assert.equal(updated.code, 0, JSON.stringify(updated.report.tests));
+      const updatedNotes = updated.report.tests.flatMap((t) => t.notes ?? []);
+      assert.ok(
+        updatedNotes.includes(
+          `surface snapshot ${snapshot} updated (accepted: 5 breaking, 1 risky, 3 compatible changes)`,
+        ),
+        updatedNotes.join('\n'),
+      );
       const written = JSON.parse(fs.readFileSync(path.join(dir, snapshot), 'utf8'));
       assert.equal(written.tools.export_all, undefined);
       assert.ok(written.tools.tag_note);
       assert.equal(written.server.version, '2.0.0');
       const again = await run();
       assert.equal(again.code, 0, JSON.stringify(again.report.tests));
+      assert.deepEqual(
+        again.report.tests.flatMap((t) => t.notes ?? []),
+        [],
+        'a run that writes nothing notes nothing',
+      );
       assert.deepEqual(
         again.report.tests.map((t) => [t.name, t.status]),
         [
@@ -192,12 +210,65 @@ tests:
     });
     assert.equal(created.code, 0, created.stdout);
     const first = fs.readFileSync(path.join(dir, 'snapshots', 'matrix.json'), 'utf8');
+    assert.match(created.stdout, /note: surface snapshot snapshots\/matrix\.json written/);
     const again = await runCli(['run', suite, '--update-snapshots'], { env, ...TIMEOUT });
     assert.equal(again.code, 0, again.stdout);
+    assert.doesNotMatch(again.stdout, /note: surface snapshot/, 'a file kept as it was is not noted');
     assert.equal(fs.readFileSync(path.join(dir, 'snapshots', 'matrix.json'), 'utf8'), first);
     const check = await runCli(['run', suite], { env, ...TIMEOUT });
     assert.equal(check.code, 0, check.stdout);
     assert.match(check.stdout, /✓ surface \[2026-07-28\]/);
     assert.match(check.stdout, /✓ surface \[2025-11-25\]/);
+  });
+});
+
+describe('v1 to v3, in a protocol matrix', () => {
+  it('fails on a rename, a removed outputSchema, prompt, resource and capability; --update-snapshots accepts them', async () => {
+    server.setVersion('v1');
+    fs.writeFileSync(
+      path.join(dir, 'v3.yaml'),
+      `servers:
+  notes: { url: ${server.url}, protocols: [2026-07-28, 2025-11-25] }
+tests:
+  - name: surface
+    snapshot: snapshots/v3.json
+`,
+    );
+    const suite = path.join('suites', 'v3.yaml');
+    const run = async (...extra: string[]) => {
+      const r = await runCli(['run', suite, '--json', '--concurrency', '1', ...extra], { env, ...TIMEOUT });
+      return { code: r.code, report: JSON.parse(r.stdout) as JsonReport };
+    };
+    assert.equal((await run('--update-snapshots')).code, 0);
+    server.setVersion('v3');
+    try {
+      const changed = await run();
+      assert.equal(changed.code, 1);
+      assert.equal(changed.report.tests.length, 2);
+      for (const t of changed.report.tests) {
+        assert.deepEqual(
+          t.failures.map((f) => f.assertion),
+          [
+            'snapshot /capabilities/prompts',
+            'snapshot /tools/export_all',
+            'snapshot /tools/search/outputSchema',
+            'snapshot /prompts/summarize',
+            'snapshot /resources/notes:~1~1index',
+            'snapshot',
+          ],
+          `${t.era}: ${JSON.stringify(t.failures)}`,
+        );
+        assert.match(
+          t.failures[1].message,
+          /^breaking: the tool "export_all" was removed \(renamed to "export_notes"\?\)$/,
+        );
+      }
+      const updated = await run('--update-snapshots');
+      assert.equal(updated.code, 0, JSON.stringify(updated.report.tests));
+      const again = await run();
+      assert.equal(again.code, 0, JSON.stringify(again.report.tests));
+    } finally {
+      server.setVersion('v1');
+    }
   });
 });
