@@ -11,7 +11,7 @@ const LEVELS: Record<number, string> = {
 const SKIP = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'v']);
 
 /**
- * One pino JSON line as `time LEVEL message key=value ...`, for a human. Log lines quote IdPs and
+ * One daemon log line (JSON) as `time LEVEL message key=value ...`, for a human. Log lines quote IdPs and
  * servers (an `error_description`, a URL): control characters are shown escaped, so reading the
  * log cannot clear the screen or write the clipboard.
  */

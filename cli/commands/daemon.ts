@@ -202,7 +202,7 @@ Examples:
     .addHelpText(
       'after',
       `
-The log is pino JSON in the log folder (MCPTEST_LOG_DIR, else $MCPTEST_HOME/log when MCPTEST_HOME
+The log is JSON lines in the log folder (MCPTEST_LOG_DIR, else $MCPTEST_HOME/log when MCPTEST_HOME
 is set, else ~/.local/state/mcptest/authd.log); tokens and secrets are always redacted.
 
 Examples:
