@@ -10,19 +10,28 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { DaemonClient } from '../client/daemon-client.js';
+import { TokenStore } from '../daemon/store/token-store.js';
 import { startIdp } from '../examples/oauth-server/idp.js';
 import { startMcpServer } from '../examples/oauth-server/mcp-server.js';
+import { canonicalServerUrl } from '../shared/server-url.js';
 
 const quick = process.argv.includes('--quick');
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const LOCKFILE_CLIENT = fileURLToPath(new URL('./lockfile-client.js', import.meta.url));
 const LOAD_WORKER = fileURLToPath(new URL('./load-worker.js', import.meta.url));
 const SDK_LOAD_CLIENT = fileURLToPath(new URL('./sdk-load-client.js', import.meta.url));
+const SDK_TOOLS_CLIENT = fileURLToPath(new URL('./sdk-tools-client.js', import.meta.url));
+const DAEMON_START = fileURLToPath(new URL('./daemon-start.js', import.meta.url));
 const rows: Array<[string, string]> = [];
 
 function report(name: string, value: string) {
   rows.push([name, value]);
   process.stdout.write(`  ${name.padEnd(58)} ${value}\n`);
+}
+
+/** A figure beside the target it is held to (docs/performance.md): `met` or `missed`. */
+function target(met: boolean, what: string): string {
+  return ` (target ${what}: ${met ? 'met' : 'missed'})`;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -92,14 +101,46 @@ async function seed(client: DaemonClient, expiresIn = 3600) {
   return set;
 }
 
+/**
+ * A login in the store before the daemon starts, as a daemon started on demand finds the user's
+ * logins: it serves them without loading the IPC schemas an import or a login loads.
+ */
+async function seedStore(expiresIn = 3600) {
+  const set = await idp.obtainTokenSet({ resource: mcp.url, scope: 'mcp:read' });
+  const store = TokenStore.open(path.join(home, 'auth', 'tokens.db'));
+  const serverUrl = canonicalServerUrl(mcp.url);
+  store.putCredential(
+    {
+      key: serverUrl,
+      serverUrl,
+      source: 'import',
+      accessToken: set.access_token,
+      refreshToken: set.refresh_token ?? null,
+      tokenType: 'Bearer',
+      scope: set.scope ?? null,
+      expiresAt: Date.now() + expiresIn * 1000,
+      issuer: set.issuer,
+      tokenEndpoint: set.token_endpoint,
+      revocationEndpoint: null,
+      clientId: set.client_id,
+      clientSecret: null,
+      authMethod: 'none',
+      resource: mcp.url,
+    },
+    Date.now(),
+  );
+  store.close();
+}
+
 try {
   process.stdout.write(
     `mcptest benchmarks (${os.cpus().length} cores, Node ${process.version}${quick ? ', quick' : ''})\n\n`,
   );
+  await seedStore();
   let { pid, client } = await startDaemon();
   await new Promise((r) => setTimeout(r, 500));
-  report('daemon RSS at start (idle)', `${(procStat(pid).rssKiB / 1024).toFixed(1)} MiB`);
-  await seed(client);
+  const rssIdle = procStat(pid).rssKiB / 1024;
+  report('daemon RSS at start (idle)', `${rssIdle.toFixed(1)} MiB${target(rssIdle <= 60, '<= 60 MiB')}`);
 
   // 1. Token fetch over the socket, from separate load processes (LOAD_PROCESSES of them), so the
   // clients' own event loops are not counted as daemon latency.
@@ -138,20 +179,29 @@ try {
       `${label}: p50 / p99 latency`,
       `${percentile(latencies, 50).toFixed(3)} ms / ${percentile(latencies, 99).toFixed(3)} ms`,
     );
-    report(`${label}: throughput`, `${Math.round(latencies.length / seconds)} tokens/s`);
+    const rate = Math.round(latencies.length / seconds);
+    report(
+      `${label}: throughput`,
+      `${rate} tokens/s${concurrency === 64 ? target(rate >= 20_000, '>= 20,000/s') : ''}`,
+    );
   }
 
   // Closed loops measure saturation: with 64 requests always queued, latency is queue depth
   // over throughput. Real clients ask for a token per MCP request; so also offer a fixed rate.
-  process.stdout.write('\nToken fetch at a fixed offered load (64 clients, each one request every 50 ms):\n');
-  {
-    const { latencies } = await load(64, quick ? 40 : 120, 50);
+  process.stdout.write('\nToken fetch at a fixed offered load (64 clients, each at a fixed period):\n');
+  for (const rate of [1280, 5000]) {
+    const period = (64 * 1000) / rate;
+    const perClient = Math.round(((quick ? 3 : 10) * 1000) / period);
+    const { latencies, seconds } = await load(64, perClient, period);
+    const p99 = percentile(latencies, 99);
     report(
-      '64 clients at 1280 requests/s: p50 / p99 latency',
-      `${percentile(latencies, 50).toFixed(3)} ms / ${percentile(latencies, 99).toFixed(3)} ms`,
+      `64 clients at ${rate} requests/s: p50 / p99 latency`,
+      `${percentile(latencies, 50).toFixed(3)} ms / ${p99.toFixed(3)} ms${rate === 5000 ? target(p99 <= 1, 'p99 <= 1 ms') : ''}`,
     );
+    report(`64 clients at ${rate} requests/s: achieved rate`, `${Math.round(latencies.length / seconds)}/s`);
   }
-  report('daemon RSS after load', `${(procStat(pid).rssKiB / 1024).toFixed(1)} MiB`);
+  const rssAfterLoad = procStat(pid).rssKiB / 1024;
+  report('daemon RSS after load', `${rssAfterLoad.toFixed(1)} MiB${target(rssAfterLoad <= 60, '<= 60 MiB')}`);
 
   // 2. Idle cost.
   const idleSeconds = quick ? 10 : 60;
@@ -163,7 +213,16 @@ try {
     `daemon CPU time over ${idleSeconds} idle seconds`,
     `${(((afterIdle.cpuTicks - before.cpuTicks) / ticksPerSecond) * 1000).toFixed(0)} ms`,
   );
-  report('daemon RSS idle after load', `${(afterIdle.rssKiB / 1024).toFixed(1)} MiB`);
+  report(
+    'daemon RSS idle after load',
+    `${(afterIdle.rssKiB / 1024).toFixed(1)} MiB${target(afterIdle.rssKiB / 1024 <= 60, '<= 60 MiB')}`,
+  );
+  // An import (or a login) loads the IPC schemas the token path does without.
+  await seed(client);
+  report(
+    'daemon RSS after a credential import (schemas loaded)',
+    `${(procStat(pid).rssKiB / 1024).toFixed(1)} MiB`,
+  );
 
   // 3. 64 CLI processes right after the access token expired: mcptest vs a locked JSON file.
   process.stdout.write('\n64 parallel CLI processes right after the access token expired:\n');
@@ -224,14 +283,15 @@ try {
     'locked JSON file: wall time / processes ok',
     `${theirsMs.toFixed(0)} ms / ${theirs.filter((r) => r.code === 0).length} of ${processes}`,
   );
-  report(
-    'wall time ratio, locked file / mcptest (daemon running)',
-    `${(theirsMs / oursRunningMs).toFixed(2)}x`,
-  );
-  report(
-    'wall time ratio, locked file / mcptest (started on demand)',
-    `${(theirsMs / oursColdMs).toFixed(2)}x`,
-  );
+  for (const [label, ms] of [
+    ['daemon running', oursRunningMs],
+    ['started on demand', oursColdMs],
+  ] as const) {
+    report(
+      `wall time ratio, mcptest / locked file (${label})`,
+      `${(ms / theirsMs).toFixed(2)}x${target(ms / theirsMs <= 0.65, '<= 0.65x')}`,
+    );
+  }
 
   // 4. CLI start-up.
   process.stdout.write('\nCLI start-up (median of runs):\n');
@@ -246,21 +306,24 @@ try {
   const nodeMs = await median(['-e', '0']);
   const versionMs = await median([CLI, '--version']);
   const headersMs = await median([CLI, 'auth', 'headers', mcp.url]);
+  const tokenMs = await median([CLI, 'auth', 'token', mcp.url]);
   const toolsMs = await median(
     [CLI, 'tools', '--url', mcp.url, '--bearer-token-env', 'BENCH_TOKEN'],
     bearerEnv,
   );
+  const sdkToolsMs = await median([SDK_TOOLS_CLIENT, mcp.url], bearerEnv);
   const toolsLoginMs = await median([CLI, 'tools', '--url', mcp.url]);
+  const overNode = (ms: number, limit: number) =>
+    `${ms.toFixed(0)} ms, ${(ms / nodeMs).toFixed(2)}x node${target(ms / nodeMs <= limit, `<= ${limit}x`)}`;
   report('node -e 0', `${nodeMs.toFixed(0)} ms`);
+  report('mcptest --version', overNode(versionMs, 1.2));
+  report('mcptest auth headers (cached login via the daemon)', overNode(headersMs, 1.3));
+  report('mcptest auth token (cached login via the daemon)', overNode(tokenMs, 1.3));
+  report('plain SDK script: connect, tools/list (bearer token)', `${sdkToolsMs.toFixed(0)} ms`);
   report(
-    'mcptest --version',
-    `${versionMs.toFixed(0)} ms (+${(versionMs - nodeMs).toFixed(0)} ms over node)`,
+    'mcptest tools --url (bearer_token_env)',
+    `${toolsMs.toFixed(0)} ms, ${(toolsMs / sdkToolsMs).toFixed(2)}x the SDK script${target(toolsMs / sdkToolsMs <= 0.8, '<= 0.8x')}`,
   );
-  report(
-    'mcptest auth headers (cached login via the daemon)',
-    `${headersMs.toFixed(0)} ms (+${(headersMs - nodeMs).toFixed(0)} ms over node)`,
-  );
-  report('mcptest tools --url (bearer_token_env)', `${toolsMs.toFixed(0)} ms`);
   report('mcptest tools --url (cached login via the daemon)', `${toolsLoginMs.toFixed(0)} ms`);
 
   // 5. Load mode against a plain SDK client doing the same calls.
@@ -347,6 +410,14 @@ try {
   );
   await client.shutdown();
   await client.close();
+
+  // 7. The daemon's own start: modules before it listens, spawn to its first answers.
+  process.stdout.write('\nThe daemon starting (bench/daemon-start.ts):\n');
+  const started = await run(process.execPath, [DAEMON_START, '--runs', quick ? '3' : '10'], env);
+  for (const line of started.stdout.split('\n').filter((l) => l && !l.startsWith('  daemon modules'))) {
+    const m = /^(.*?):\s+(.*)$/.exec(line.trim());
+    if (m) report(m[1], m[2]);
+  }
 } finally {
   await mcp.close();
   await idp.close();

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DAEMON_NODE_FLAGS } from '../client/daemon-env.js';
 import { SYSTEMD_SOCKET_UNIT, SYSTEMD_UNIT, systemdUserUnitDir } from '../client/ensure-daemon.js';
 import { resolvePaths } from '../shared/paths.js';
 
@@ -84,7 +85,13 @@ export function renderUnits(options: RenderUnitsOptions): RenderedUnits {
   if (paths.logDir !== paths.home && !paths.logDir.startsWith(`${paths.home}/`))
     writablePaths.push(paths.logDir);
 
-  const execStart = [options.nodePath ?? process.execPath, options.cliPath ?? CLI_ENTRY, 'daemon', 'run']
+  const execStart = [
+    options.nodePath ?? process.execPath,
+    ...DAEMON_NODE_FLAGS,
+    options.cliPath ?? CLI_ENTRY,
+    'daemon',
+    'run',
+  ]
     .map(unitWord)
     .join(' ');
   const environment = PASSED_ENV.filter((name) => env[name])

@@ -20,7 +20,7 @@ import {
   resolvePaths,
 } from '../shared/paths.js';
 import { IPC_API_VERSION, VERSION } from '../shared/version.js';
-import { daemonEnvironment } from './daemon-env.js';
+import { DAEMON_NODE_FLAGS, daemonEnvironment } from './daemon-env.js';
 import { DaemonClient } from './daemon-client.js';
 
 export const SYSTEMD_UNIT = 'mcptest-authd.service';
@@ -362,7 +362,7 @@ function spawnDaemon(paths: McptestPaths, env: NodeJS.ProcessEnv): SpawnedDaemon
   ensureDir(paths.logDir);
   const errFile = path.join(paths.logDir, 'authd.start.err');
   const errFd = fs.openSync(errFile, 'w', 0o600);
-  const child = spawn(process.execPath, [CLI_ENTRY, 'daemon', 'run', '--json-errors'], {
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI_ENTRY, 'daemon', 'run', '--json-errors'], {
     detached: true,
     stdio: ['ignore', 'ignore', errFd],
     // A clean, explicit environment: the daemon holds every refresh token, so nothing a working

@@ -59,7 +59,10 @@ test('install --print renders both units for this installation without writing t
   assert.ok(socket.includes('Accept=no'));
 
   const service = section(servicePart, 'Service');
-  assert.ok(service.includes(`ExecStart=${process.execPath} ${CLI} daemon run`), service.join('\n'));
+  assert.ok(
+    service.includes(`ExecStart=${process.execPath} --max-semi-space-size=1 ${CLI} daemon run`),
+    service.join('\n'),
+  );
   assert.ok(service.includes('Environment=MCPTEST_MANAGED_BY=systemd'));
   // isolatedEnv sets MCPTEST_HOME, so the service must get it too, and both store and log folder
   // (here $MCPTEST_HOME/log, inside the home) must be writable.
