@@ -278,11 +278,14 @@ export class IpcServer {
     const url = req.url ?? '/';
     const send = (answer: IpcAnswer, close = false) => {
       if (res.headersSent || res.destroyed) return;
-      const body = Buffer.from(answer.body, 'utf8');
-      const headers: http.OutgoingHttpHeaders = { ...answer.headers, 'content-length': body.length };
+      const headers: http.OutgoingHttpHeaders = {
+        ...answer.headers,
+        'content-length': Buffer.byteLength(answer.body),
+      };
       if (close || this.closing) headers.connection = 'close';
       res.writeHead(answer.status, headers);
-      res.end(body);
+      // A string body goes out with the head in one write.
+      res.end(answer.body);
       this.options.onAnswered({ method, url }, answer.status);
     };
     const declared = Number(req.headers['content-length']);

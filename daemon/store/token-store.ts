@@ -100,6 +100,8 @@ const CREDENTIAL_COLUMNS: Record<keyof CredentialRow, string> = {
 const SELECT_CREDENTIAL = `SELECT ${Object.entries(CREDENTIAL_COLUMNS)
   .map(([prop, col]) => `${col} AS ${prop}`)
   .join(', ')} FROM credentials`;
+/** The statement every token request runs, built once (statements are cached by their text). */
+const SELECT_CREDENTIAL_BY_KEY = `${SELECT_CREDENTIAL} WHERE key = ?`;
 
 function sqliteCode(err: unknown): string | undefined {
   return (err as { code?: string })?.code;
@@ -357,9 +359,7 @@ export class TokenStore {
   // ---- credentials ----
 
   getCredential(key: string): CredentialRow | undefined {
-    return this.run(
-      () => this.stmt(`${SELECT_CREDENTIAL} WHERE key = ?`).get(key) as CredentialRow | undefined,
-    );
+    return this.run(() => this.stmt(SELECT_CREDENTIAL_BY_KEY).get(key) as CredentialRow | undefined);
   }
 
   listCredentials(): CredentialRow[] {

@@ -188,9 +188,20 @@ export class TokenService {
       tokenType: row.tokenType,
       expiresAt: row.expiresAt,
       scope: row.scope,
-      fingerprint: fingerprint(row.accessToken),
+      fingerprint: this.fingerprintOf(row.key, row.accessToken),
       source: row.source,
     };
+  }
+
+  /** Each credential's last served token and its fingerprint: hashed once per token, not per request. */
+  private readonly servedFingerprints = new Map<string, { token: string; fp: string }>();
+
+  private fingerprintOf(key: string, token: string): string {
+    const known = this.servedFingerprints.get(key);
+    if (known?.token === token) return known.fp;
+    const fp = fingerprint(token);
+    this.servedFingerprints.set(key, { token, fp });
+    return fp;
   }
 
   private async loginToken(
