@@ -82,6 +82,40 @@ describe('mcptest run --jobs', () => {
     assert.deepEqual(names, ['long', 'short-a', 'short-b', 'short-c']);
   });
 
+  it("a matrix's server lines come before their revision's first test, as at --jobs 1", async () => {
+    // At --jobs 4 the 2025 connection opens while `long [2026-07-28]` still runs.
+    const file = write(
+      'matrix.yaml',
+      `servers:
+  local:
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(STDIO_SERVER)}]
+    protocols: [2026-07-28, 2025-11-25]
+tests:
+  - { name: long, tool: slow, arguments: { ms: 1200 } }
+  - { name: short, tool: slow, arguments: { ms: 20 } }
+`,
+    );
+    const lines = (stdout: string) =>
+      stdout
+        .split('\n')
+        .filter((l) => l.startsWith('  server') || l.startsWith('  ✓'))
+        .map((l) => l.replace(/ \(\d+ ms\)$/, ''));
+    const parallel = await run([file, '--jobs', '4']);
+    assert.equal(parallel.code, 0, parallel.stderr);
+    assert.deepEqual(lines(parallel.stdout), [
+      '  server "local" at 2026-07-28: 2026-07-28 (modern era)',
+      '  ✓ long [2026-07-28]',
+      '  ✓ short [2026-07-28]',
+      '  server "local" at 2025-11-25: 2025-11-25 (legacy era)',
+      '  ✓ long [2025-11-25]',
+      '  ✓ short [2025-11-25]',
+    ]);
+    const serial = await run([file, '--jobs', '1']);
+    assert.equal(serial.code, 0, serial.stderr);
+    assert.deepEqual(lines(serial.stdout), lines(parallel.stdout));
+  });
+
   it('a serial: true test runs alone, the others side by side', async () => {
     const file = write(
       'serial-test.yaml',
