@@ -10,6 +10,7 @@ import { parseToolArgs } from '../commands/call.js';
 import { cliConnectIo } from '../connect-io.js';
 import type { CliIo } from '../io.js';
 import { targetFlags } from '../mcp/target-flags.js';
+import { wantsProgress } from '../runner/reporters/progress.js';
 import { type TargetFlags, targetFromOptions } from '../mcp/target-options.js';
 import { parseCount, parseDuration, parseFraction, parseRate } from './limits.js';
 import { buildReport, progressLine, renderHuman, type Thresholds } from './report.js';
@@ -124,8 +125,9 @@ export function loadPlan(
     ...(durationMs !== undefined ? { durationMs } : {}),
     callTimeoutMs:
       opts.callTimeout !== undefined
-        ? parseDuration(opts.callTimeout, '--call-timeout', 'ms')
+        ? parseDuration(opts.callTimeout, '--call-timeout')
         : (timeoutMs ?? 30_000),
+    setupTimeoutMs: timeoutMs ?? 30_000,
   };
 }
 
@@ -147,14 +149,15 @@ export async function runLoadCommand(opts: LoadFlags, io: CliIo): Promise<number
   const { connectToServer } = await import('../mcp/connect.js');
   // Nobody approves a wider scope in the middle of a load run.
   const connectIo = cliConnectIo(io, { interactive: false });
-  const live = io.stderrIsTTY && !io.env.CI;
+  // The same rule as run's live line: a terminal, not CI, no NO_COLOR, not TERM=dumb.
+  const live = wantsProgress(io.stderrIsTTY, io.env);
   const run = await runLoad(plan, {
     connect: () => connectToServer(target, connectIo),
     signal: io.signal,
     ...(live
       ? {
-          onProgress: (stats, sent, elapsed) =>
-            io.stderr(`\r\x1b[2K${progressLine(stats, sent, elapsed, plan.requests)}`),
+          onProgress: (stats, inFlight, elapsed) =>
+            io.stderr(`\r\x1b[2K${progressLine(stats, inFlight, elapsed, plan.requests)}`),
         }
       : {}),
   });

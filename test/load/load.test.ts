@@ -79,6 +79,55 @@ test('300 calls at 20 workers right after expiry: every call served, one refresh
   for (const s of secrets) assert.ok(!run.stdout.includes(s) && !run.stderr.includes(s), 'no token printed');
 });
 
+test('tokens of 3 s that expire during a 5 s run: every call served, one refresh per expiry for all workers', async () => {
+  // The IdP's tokens really expire (the server checks the JWT's exp): the run outlives several.
+  const shortIdp = await startIdp({ accessTokenTtl: 3 });
+  const shortMcp = await startMcpServer({ issuer: shortIdp.issuer });
+  try {
+    const set = await seedLogin(shortIdp, d.client, shortMcp.url);
+    assert.equal(set.expires_in, 3);
+    const run = await runCli(
+      [
+        'load',
+        '--url',
+        shortMcp.url,
+        '--call',
+        'echo',
+        '--args',
+        '{"text":"t"}',
+        '--concurrency',
+        '10',
+        '--rate',
+        '20/s',
+        '--duration',
+        '5s',
+        '--json',
+      ],
+      { env: d.env, timeoutMs: 120_000 },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const r = JSON.parse(run.stdout);
+    assert.ok(r.completed > 0);
+    assert.equal(r.ok, r.completed, JSON.stringify(r.error_samples));
+    // The server refuses a token past its exp: calls served over more than 3 s used several.
+    const served = shortMcp.requests.filter((q) => q.tool === 'echo' && q.status === 200);
+    const span = served[served.length - 1].at - served[0].at;
+    assert.ok(span > 3_000, `calls were served for ${span} ms, longer than one token lives`);
+    const refreshes = shortIdp.requests.filter((q) => q.path === '/token' && q.grantType === 'refresh_token');
+    assert.ok(refreshes.length >= 1);
+    // The daemon refreshes ahead of each expiry, once for every worker: never two at a time.
+    for (let i = 1; i < refreshes.length; i++) {
+      const gap = refreshes[i].at - refreshes[i - 1].at;
+      assert.ok(gap >= 900, `refreshes ${gap} ms apart: one per token, not one per worker`);
+    }
+    for (const s of [set.access_token, set.refresh_token as string])
+      assert.ok(!run.stdout.includes(s) && !run.stderr.includes(s), 'no token printed');
+  } finally {
+    await shortMcp.close();
+    await shortIdp.close();
+  }
+});
+
 test('tool errors are counted by kind and a --max-error-rate threshold fails the run', async () => {
   const run = await load([
     '--call',
@@ -124,6 +173,28 @@ test('--rate bounds the offered load: never more calls than rate x duration', as
   assert.ok(r.sent <= 50, `sent ${r.sent} at 25/s for 2 s`);
   assert.ok(r.sent > 0);
   assert.equal(r.completed, r.sent);
+});
+
+test('--call-timeout: a bare number is seconds, a late call is a transport error, the tool list keeps --timeout', async () => {
+  const run = await load([
+    '--call',
+    'slow',
+    '--args',
+    '{"ms":2500}',
+    '--call-timeout',
+    '1',
+    '--concurrency',
+    '2',
+    '--requests',
+    '2',
+    '--json',
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  const r = JSON.parse(run.stdout);
+  assert.equal(r.completed, 2);
+  assert.deepEqual(r.errors, { transport: 2, jsonrpc: 0, tool: 0, auth: 0 });
+  assert.match(r.error_samples.transport[0], /did not answer within 1 s/);
+  assert.ok(r.latency_ms.min >= 900, `a call gave up at ${r.latency_ms.min} ms, its limit is 1 s`);
 });
 
 test('a stdio server: one connection, a 2025 pin honoured', async () => {
