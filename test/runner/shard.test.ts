@@ -375,6 +375,14 @@ tests:
     assert.equal(badLoad.code, 2, badLoad.stderr);
     assert.match(badLoad.stderr, /damaged\/3\.json: the load figures of .* are damaged/);
 
+    const glob = await cli(['merge-reports', 'reports/*.json']);
+    assert.equal(glob.code, 2);
+    assert.match(glob.stderr, /cannot read reports\/\*\.json: no file matches it/);
+    assert.match(glob.stderr, /hint: mcptest run SUITE\.yaml --shard 1\/3 --reporter json/);
+    const absent = await cli(['merge-reports', 'results/shard-9.json']);
+    assert.equal(absent.code, 2);
+    assert.match(absent.stderr, /cannot read results\/shard-9\.json: no such file/);
+
     write('junk.json', '{ not json');
     const junk = await cli(['merge-reports', 'junk.json']);
     assert.equal(junk.code, 2);
