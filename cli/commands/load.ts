@@ -14,7 +14,7 @@ export function registerLoad(program: Command, io: CliIo, result: CommandResult)
     .option('--call <tool>', 'the tool to call (required)')
     .option('--args <json>', 'the tool arguments as a JSON object')
     .option('--args-file <path>', 'read the tool arguments (a JSON object) from a file')
-    .option('--concurrency <n>', 'workers calling at the same time', '10')
+    .option('--concurrency <n>', 'workers calling at the same time, 1 to 1000', '10')
     .option(
       '--connections <n>',
       'MCP connections the workers share (HTTP; default: one per worker, at most 16; stdio: 1)',

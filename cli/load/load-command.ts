@@ -87,6 +87,9 @@ function writeReport(io: CliIo, file: string, text: string): void {
 /** Connections per HTTP run at most: workers beyond share them (requests interleave on each). */
 const MAX_CONNECTIONS = 16;
 
+/** Workers at most: what a suite's `load.concurrency` allows, and more than one process drives well. */
+export const MAX_CONCURRENCY = 1000;
+
 /** The default bound when neither --requests nor --duration is given. */
 const DEFAULT_DURATION_MS = 10_000;
 
@@ -101,7 +104,7 @@ export function loadPlan(
       hint: `mcptest load --url URL --call TOOL --args '{"name":"value"}'`,
     });
   }
-  const concurrency = parseCount(opts.concurrency, '--concurrency');
+  const concurrency = parseCount(opts.concurrency, '--concurrency', MAX_CONCURRENCY);
   const connections =
     opts.connections !== undefined
       ? Math.min(parseCount(opts.connections, '--connections'), concurrency)

@@ -232,6 +232,9 @@ test('bad input: an unknown tool names the tools; a bad --rate and a missing --c
   assert.equal(rate.code, 2, rate.stderr);
   assert.match(rate.stderr, /--rate fast is not a rate/);
   assert.match(rate.stderr, /hint: --rate 50\/s/);
+  const many = await load(['--call', 'echo', '--concurrency', '100000']);
+  assert.equal(many.code, 2, many.stderr);
+  assert.match(many.stderr, /--concurrency takes 1 to 1000, not 100000/);
   const none = await load(['--requests', '5']);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /needs the tool to call/);
