@@ -188,7 +188,13 @@ export async function driveLoad(
         const ms = performance.now() - began;
         if (stop.signal.aborted) break; // interrupted: not the server's failure
         const explained = caller.explain(err);
-        stats.record(began - start, ms, errorKind(err, explained), explained.message.slice(0, 200));
+        const kind = errorKind(err, explained);
+        // Refused credentials are fixed by a command: the sample names it.
+        const text =
+          kind === 'auth' && explained.hint
+            ? `${explained.message.slice(0, 200)} (${explained.hint.slice(0, 200)})`
+            : explained.message.slice(0, 200);
+        stats.record(began - start, ms, kind, text);
       } finally {
         inFlight--;
       }

@@ -128,6 +128,48 @@ test('tokens of 3 s that expire during a 5 s run: every call served, one refresh
   }
 });
 
+test('a login removed during the run: the calls after it are counted as auth errors', async () => {
+  const other = await startMcpServer({ issuer: idp.issuer });
+  try {
+    await seedLogin(idp, d.client, other.url);
+    const running = runCli(
+      [
+        'load',
+        '--url',
+        other.url,
+        '--call',
+        'echo',
+        '--args',
+        '{"text":"a"}',
+        '--concurrency',
+        '4',
+        '--rate',
+        '20/s',
+        '--duration',
+        '4s',
+        '--json',
+      ],
+      { env: d.env, timeoutMs: 120_000 },
+    );
+    // Once calls are being served, the login goes away (logout also revokes it at the IdP).
+    const deadline = Date.now() + 60_000;
+    while (other.requests.filter((q) => q.tool === 'echo' && q.status === 200).length < 5) {
+      assert.ok(Date.now() < deadline, 'no call was served');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const out = await runCli(['logout', other.url], { env: d.env });
+    assert.equal(out.code, 0, out.stderr);
+    const run = await running;
+    const r = JSON.parse(run.stdout);
+    assert.ok(r.ok >= 5, `calls before the logout were served: ${JSON.stringify(r.errors)}`);
+    assert.ok(r.errors.auth > 0, `calls after it failed as auth: ${JSON.stringify(r.error_samples)}`);
+    assert.equal(r.errors.transport + r.errors.jsonrpc + r.errors.tool, 0, JSON.stringify(r.error_samples));
+    assert.match(r.error_samples.auth[0], new RegExp(`mcptest login ${other.url.replace(/[.]/g, '\\.')}`));
+  } finally {
+    await other.close();
+  }
+});
+
 test('tool errors are counted by kind and a --max-error-rate threshold fails the run', async () => {
   const run = await load([
     '--call',
