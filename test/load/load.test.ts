@@ -10,6 +10,7 @@ import { type McpExampleServer, startMcpServer } from '../../examples/oauth-serv
 import { runCli } from '../helpers/cli.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { eraStdioFlags } from '../helpers/era-servers.js';
+import { startLaxHttpServer } from '../helpers/lax-server.js';
 import { refreshRequests, seedLogin } from '../helpers/seed.js';
 
 let idp: Idp;
@@ -195,6 +196,22 @@ test('tool errors are counted by kind and a --max-error-rate threshold fails the
   assert.match(run.stdout, /tool: boom/);
   assert.match(run.stdout, /FAIL\s+error rate 100\.00 % > 1\.00 %/);
   assert.match(run.stdout, /ok\s+p99 .* <= 60000 ms/);
+});
+
+test('JSON-RPC error answers are counted as jsonrpc, with the error in the sample', async () => {
+  const lax = await startLaxHttpServer();
+  try {
+    const run = await runCli(
+      ['load', '--url', lax.url, '--call', 'add', '--args', '{"a":"x"}', '--requests', '6', '--json'],
+      { env: d.env, timeoutMs: 120_000 },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const r = JSON.parse(run.stdout);
+    assert.deepEqual(r.errors, { transport: 0, jsonrpc: 6, tool: 0, auth: 0 });
+    assert.match(r.error_samples.jsonrpc[0], /-32602: a and b must be numbers/);
+  } finally {
+    await lax.close();
+  }
 });
 
 test('--rate bounds the offered load: never more calls than rate x duration', async () => {
