@@ -198,7 +198,9 @@ export async function runSuite(
     while (next < runs.length && !bailed && !deps.signal?.aborted) {
       const index = next++;
       const run = runs[index];
-      const leave = await gate.enter(run.test.serial === true);
+      // A load test runs alone unless it says serial: false: its figures are its own, and the
+      // other tests' times are not its load's.
+      const leave = await gate.enter(run.test.serial ?? run.test.load !== undefined);
       try {
         if (bailed || deps.signal?.aborted) {
           tell(index, null);

@@ -140,6 +140,30 @@ tests:
     assert.ok(overlap(tests[3], tests[4]), 'p3 and p4 ran side by side');
   });
 
+  it('a load test runs alone unless it says serial: false', async () => {
+    const load = (extra: string) =>
+      `  - { name: load, load: { tool: slow, arguments: { ms: 100 }, concurrency: 3, requests: 9 }${extra} }`;
+    const file = (name: string, extra: string) =>
+      write(
+        name,
+        `servers:
+  local: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(STDIO_SERVER)}] }
+tests:
+  - { name: before, tool: slow, arguments: { ms: 300 } }
+${load(extra)}
+  - { name: after, tool: slow, arguments: { ms: 300 } }
+`,
+      );
+    const alone = await run([file('load-alone.yaml', ''), '--jobs', '4', '--json']);
+    assert.equal(alone.code, 0, alone.stderr);
+    const ts: T[] = JSON.parse(alone.stdout).tests;
+    assert.ok(!overlap(ts[0], ts[1]) && !overlap(ts[1], ts[2]), 'nothing ran beside the load test');
+    const beside = await run([file('load-beside.yaml', ', serial: false'), '--jobs', '4', '--json']);
+    assert.equal(beside.code, 0, beside.stderr);
+    const bs: T[] = JSON.parse(beside.stdout).tests;
+    assert.ok(overlap(bs[0], bs[1]), 'with serial: false it runs beside the others');
+  });
+
   it('serial: true on the suite, and --jobs 1, run every test one after another', async () => {
     const tests = [1, 2, 3, 4].map((i) => ({ name: `t${i}`, ms: 250 }));
     const serialSuite = write('serial-suite.yaml', suite(tests, 'serial: true\n'));
