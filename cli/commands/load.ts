@@ -14,7 +14,7 @@ export function registerLoad(program: Command, io: CliIo, result: CommandResult)
     .option('--call <tool>', 'the tool to call (required)')
     .option('--args <json>', 'the tool arguments as a JSON object')
     .option('--args-file <path>', 'read the tool arguments (a JSON object) from a file')
-    .option('--concurrency <n>', 'workers calling at the same time', '10')
+    .option('--concurrency <n>', 'workers calling at the same time, 1 to 1000', '10')
     .option(
       '--connections <n>',
       'MCP connections the workers share (HTTP; default: one per worker, at most 16; stdio: 1)',
@@ -25,7 +25,10 @@ export function registerLoad(program: Command, io: CliIo, result: CommandResult)
       'stop sending after this long: 30s, 2m (default 10s when --requests is not given)',
     )
     .option('--requests <n>', 'stop after this many calls')
-    .option('--call-timeout <time>', 'the limit of one call (default: --timeout, else 30s)')
+    .option(
+      '--call-timeout <time>',
+      'the limit of one call: 5s, 500ms; a bare number is seconds (default: --timeout, else 30s)',
+    )
     .option('--max-p50 <time>', 'fail when the median latency is above this: 50ms')
     .option('--max-p95 <time>', 'fail when the 95th percentile latency is above this')
     .option('--max-p99 <time>', 'fail when the 99th percentile latency is above this: 200ms')
@@ -46,7 +49,8 @@ export function registerLoad(program: Command, io: CliIo, result: CommandResult)
       `
 Bounded in count and time: the run stops at --requests calls or after --duration, whichever
 comes first (10 s when neither is given), and waits for the calls in flight. On a terminal a
-live line shows calls done, rate, errors and p50/p99 so far. At the end: throughput,
+live line shows calls done, rate, errors and p50/p99 so far (not with CI set, NO_COLOR or
+TERM=dumb, nor in a pipe). At the end: throughput,
 p50/p95/p99/max latency, and errors by kind: transport (network, HTTP, timeout), jsonrpc (an
 error answer), tool (a result with isError), auth (credentials refused).
 

@@ -18,7 +18,7 @@ export function registerMergeReports(program: Command, io: CliIo, result: Comman
   program
     .command('merge-reports')
     .description(
-      'join the JSON reports of `mcptest run --shard i/n` into the report of the whole run (human, JSON, JUnit), exit code of the worst shard',
+      'join the JSON reports of `mcptest run --shard i/n` into the report of the whole run (human, JSON, JUnit, HTML), exit code of the worst shard',
     )
     .argument(
       '<files...>',
@@ -40,6 +40,7 @@ export function registerMergeReports(program: Command, io: CliIo, result: Comman
 Examples:
   mcptest merge-reports results/*.json
   mcptest merge-reports results/*.json --reporter junit -o reports/mcp.xml
+  mcptest merge-reports results/*.json --reporter html -o report.html   # one self-contained page
   mcptest merge-reports results/*.json --json > report.json
   mcptest merge-reports results/*.json --min-coverage tools=90
 
@@ -88,11 +89,17 @@ test failed), 1 also when the merged coverage is below --min-coverage, 2 bad fla
         try {
           text = fs.readFileSync(path.resolve(io.cwd, file), 'utf8');
         } catch (err) {
-          throw new McptestError(
-            'invalid_request',
-            `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-            { hint: 'mcptest merge-reports results/*.json' },
-          );
+          const code = (err as NodeJS.ErrnoException).code;
+          // A shell glob that matched nothing arrives as itself: `results/*.json`.
+          const why =
+            code === 'ENOENT'
+              ? /[*?[]/.test(file)
+                ? 'no file matches it (did the shards write their reports there?)'
+                : 'no such file'
+              : (code ?? (err as Error).message);
+          throw new McptestError('invalid_request', `cannot read ${file}: ${why}`, {
+            hint: 'mcptest run SUITE.yaml --shard 1/3 --reporter json --output results/shard-1.json && mcptest merge-reports results/*.json',
+          });
         }
         try {
           return { file, data: JSON.parse(text) as unknown };

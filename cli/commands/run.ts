@@ -120,11 +120,13 @@ Several suites run one after the other, each with its own connections; every sui
 before the first one starts. JUnit gets one <testsuite> per suite; JSON gets the report of a
 single suite, or { version, suites: [...], summary, exitCode } for several. HTML is one
 self-contained page (inline CSS, SVG and script, nothing loaded at view time): the summary, the
-servers with the era each spoke, every test with its failures and diffs and a duration chart.
+servers with the era each spoke, every test with its failures and diffs and a duration chart,
+a load: test with its latency over time and percentile curve.
 
 Jobs: --jobs N tests run at once (default 2 per core, at least 4, at most 16), sharing each
 server's connection and the daemon's tokens (one mint or refresh per credential, whatever N is).
-A test with serial: true runs alone; a suite with serial: true runs its tests one after another.
+A test with serial: true runs alone (a load: test too, unless serial: false); a suite with
+serial: true runs its tests one after another.
 Reports list tests in suite order whatever order they end in; each test's time is its own
 (its calls and checks, not the wait for its turn or a connection).
 On a terminal (stderr a TTY, CI unset, no NO_COLOR) a live line shows done/total, failures so far

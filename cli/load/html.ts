@@ -92,8 +92,11 @@ function svg(label: string, inner: string): string {
   return `<svg role="img" aria-label="${esc(label)}" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${inner}</svg>`;
 }
 
+/** What the two charts draw: a `mcptest load` report, or a suite's `load:` test's figures. */
+export type ChartedLoad = Pick<LoadReport, 'timeline' | 'latency_ms' | 'completed'>;
+
 /** p50 and p99 of each second the run measured, as two lines (a second without calls: a gap). */
-function timelineChart(r: LoadReport): string {
+export function timelineChart(r: ChartedLoad): string {
   const seconds = r.timeline;
   const measured = seconds.filter((s) => s.p99_ms !== null || s.p50_ms !== null);
   if (measured.length === 0)
@@ -134,7 +137,7 @@ function timelineChart(r: LoadReport): string {
 }
 
 /** The measured percentiles on a "nines" axis: 0, 50, 90, 99 evenly apart; max drawn at 99.9. */
-function percentileChart(r: LoadReport): string {
+export function percentileChart(r: ChartedLoad): string {
   const l = r.latency_ms;
   if (!l) return '<div class="chart"><p class="sub">No call completed: nothing to draw.</p></div>';
   const nines = (p: number) => -Math.log10(1 - p / 100);

@@ -46,11 +46,16 @@ export function parseFraction(value: string, flag: string): number {
   return fraction;
 }
 
-/** A positive whole number. */
-export function parseCount(value: string, flag: string): number {
+/** A positive whole number, at most `max` when given. */
+export function parseCount(value: string, flag: string, max?: number): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) {
     throw new McptestError('invalid_request', `${flag} ${value} is not a positive whole number`, {
+      hint: `${flag} 50`,
+    });
+  }
+  if (max !== undefined && n > max) {
+    throw new McptestError('invalid_request', `${flag} takes 1 to ${max}, not ${value}`, {
       hint: `${flag} 50`,
     });
   }

@@ -10,6 +10,7 @@ import { parseToolArgs } from '../commands/call.js';
 import { cliConnectIo } from '../connect-io.js';
 import type { CliIo } from '../io.js';
 import { targetFlags } from '../mcp/target-flags.js';
+import { wantsProgress } from '../runner/reporters/progress.js';
 import { type TargetFlags, targetFromOptions } from '../mcp/target-options.js';
 import { parseCount, parseDuration, parseFraction, parseRate } from './limits.js';
 import { buildReport, progressLine, renderHuman, type Thresholds } from './report.js';
@@ -86,6 +87,9 @@ function writeReport(io: CliIo, file: string, text: string): void {
 /** Connections per HTTP run at most: workers beyond share them (requests interleave on each). */
 const MAX_CONNECTIONS = 16;
 
+/** Workers at most: what a suite's `load.concurrency` allows, and more than one process drives well. */
+export const MAX_CONCURRENCY = 1000;
+
 /** The default bound when neither --requests nor --duration is given. */
 const DEFAULT_DURATION_MS = 10_000;
 
@@ -100,7 +104,7 @@ export function loadPlan(
       hint: `mcptest load --url URL --call TOOL --args '{"name":"value"}'`,
     });
   }
-  const concurrency = parseCount(opts.concurrency, '--concurrency');
+  const concurrency = parseCount(opts.concurrency, '--concurrency', MAX_CONCURRENCY);
   const connections =
     opts.connections !== undefined
       ? Math.min(parseCount(opts.connections, '--connections'), concurrency)
@@ -124,8 +128,9 @@ export function loadPlan(
     ...(durationMs !== undefined ? { durationMs } : {}),
     callTimeoutMs:
       opts.callTimeout !== undefined
-        ? parseDuration(opts.callTimeout, '--call-timeout', 'ms')
+        ? parseDuration(opts.callTimeout, '--call-timeout')
         : (timeoutMs ?? 30_000),
+    setupTimeoutMs: timeoutMs ?? 30_000,
   };
 }
 
@@ -147,14 +152,15 @@ export async function runLoadCommand(opts: LoadFlags, io: CliIo): Promise<number
   const { connectToServer } = await import('../mcp/connect.js');
   // Nobody approves a wider scope in the middle of a load run.
   const connectIo = cliConnectIo(io, { interactive: false });
-  const live = io.stderrIsTTY && !io.env.CI;
+  // The same rule as run's live line: a terminal, not CI, no NO_COLOR, not TERM=dumb.
+  const live = wantsProgress(io.stderrIsTTY, io.env);
   const run = await runLoad(plan, {
     connect: () => connectToServer(target, connectIo),
     signal: io.signal,
     ...(live
       ? {
-          onProgress: (stats, sent, elapsed) =>
-            io.stderr(`\r\x1b[2K${progressLine(stats, sent, elapsed, plan.requests)}`),
+          onProgress: (stats, inFlight, elapsed) =>
+            io.stderr(`\r\x1b[2K${progressLine(stats, inFlight, elapsed, plan.requests)}`),
         }
       : {}),
   });

@@ -47,11 +47,11 @@ export interface LoadReport {
 const ms = (v: number | null | undefined) =>
   v === null || v === undefined ? '-' : v >= 100 ? `${v.toFixed(0)} ms` : `${v.toFixed(2)} ms`;
 
-/** `2140/10000  512/s  errors 3  p50 2.10 ms  p99 9.80 ms  4.2 s` */
-export function progressLine(stats: LoadStats, sent: number, elapsedMs: number, total?: number): string {
+/** `2140/10000  512/s  errors 3  p50 2.10 ms  p99 9.80 ms  4.2 s  (16 in flight)` */
+export function progressLine(stats: LoadStats, inFlight: number, elapsedMs: number, total?: number): string {
   const rate = elapsedMs > 0 ? (stats.count * 1_000) / elapsedMs : 0;
   const done = total === undefined ? `${stats.count}` : `${stats.count}/${total}`;
-  return `${done}  ${rate.toFixed(0)}/s  errors ${stats.errorCount}  p50 ${ms(stats.approximate(50))}  p99 ${ms(stats.approximate(99))}  ${(elapsedMs / 1_000).toFixed(1)} s${sent > stats.count ? `  (${sent - stats.count} in flight)` : ''}`;
+  return `${done}  ${rate.toFixed(0)}/s  errors ${stats.errorCount}  p50 ${ms(stats.approximate(50))}  p99 ${ms(stats.approximate(99))}  ${(elapsedMs / 1_000).toFixed(1)} s${inFlight > 0 ? `  (${inFlight} in flight)` : ''}`;
 }
 
 function checkThresholds(

@@ -24,6 +24,8 @@ export interface LoadPlan {
   durationMs?: number;
   /** The limit of one call. */
   callTimeoutMs: number;
+  /** The limit of the requests before the run (the tool list); --timeout, not the call's limit. */
+  setupTimeoutMs?: number;
 }
 
 export interface LoadRun {
@@ -40,16 +42,20 @@ export interface LoadDeps {
   /** Opens one connection (the CLI's connectToServer with its IO). */
   connect(): Promise<McpConnection>;
   signal?: AbortSignal;
-  /** Called every `progressMs` while the run goes on. */
-  onProgress?(stats: LoadStats, sent: number, elapsedMs: number): void;
+  /** Called every `progressMs` while the run goes on, with the calls sent and not yet answered. */
+  onProgress?(stats: LoadStats, inFlight: number, elapsedMs: number): void;
   progressMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The kind of a thrown error: a JSON-RPC error answer has a numeric code; auth errors say so. */
+/**
+ * The kind of a thrown error: a JSON-RPC error answer has a numeric code; auth errors say so; a
+ * call that ran out of time is the transport's, whatever code the SDK gave it (1.x: -32001).
+ */
 export function errorKind(err: unknown, explained: McptestError): ErrorKind {
   if (explained.exitCode === 3) return 'auth';
+  if (explained.code === 'timeout') return 'transport';
   return typeof (err as { code?: unknown })?.code === 'number' ? 'jsonrpc' : 'transport';
 }
 
@@ -79,8 +85,13 @@ export async function runLoad(plan: LoadPlan, deps: LoadDeps): Promise<LoadRun> 
     for (const r of rest) if (r.status === 'fulfilled') conns.push(r.value);
     const failed = rest.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const definition = await toolDefinition(conns[0], plan.tool, plan.callTimeoutMs);
-    return await drive(plan, deps, conns, conns[0].era === 'modern' ? definition : undefined);
+    const first = conns[0];
+    const definition = await toolDefinition(first, plan.tool, plan.setupTimeoutMs ?? 30_000).catch(
+      (err: unknown) => {
+        throw err instanceof McptestError ? err : (first.explain(err) ?? toMcptestError(err));
+      },
+    );
+    return await drive(plan, deps, conns, first.era === 'modern' ? definition : undefined);
   } finally {
     await Promise.all(conns.map((c) => c.close().catch(() => undefined)));
   }
@@ -145,6 +156,8 @@ export async function driveLoad(
   const onAbort = () => stop.abort();
   deps.signal?.addEventListener('abort', onAbort, { once: true });
   let sent = 0;
+  /** Calls on the wire: a call waiting for its turn at a fixed rate is not in flight yet. */
+  let inFlight = 0;
   /** The next call a worker may send, and when (at a fixed rate), or null when the run is over. */
   const next = (): number | null => {
     if (stop.signal.aborted) return null;
@@ -160,6 +173,7 @@ export async function driveLoad(
       const wait = at - performance.now();
       if (wait > 0) await sleep(wait);
       const began = performance.now();
+      inFlight++;
       try {
         const result = await caller.call(stop.signal);
         const ms = performance.now() - began;
@@ -174,12 +188,20 @@ export async function driveLoad(
         const ms = performance.now() - began;
         if (stop.signal.aborted) break; // interrupted: not the server's failure
         const explained = caller.explain(err);
-        stats.record(began - start, ms, errorKind(err, explained), explained.message.slice(0, 200));
+        const kind = errorKind(err, explained);
+        // Refused credentials are fixed by a command: the sample names it.
+        const text =
+          kind === 'auth' && explained.hint
+            ? `${explained.message.slice(0, 200)} (${explained.hint.slice(0, 200)})`
+            : explained.message.slice(0, 200);
+        stats.record(began - start, ms, kind, text);
+      } finally {
+        inFlight--;
       }
     }
   };
   const progress = deps.onProgress
-    ? setInterval(() => deps.onProgress?.(stats, sent, performance.now() - start), deps.progressMs ?? 500)
+    ? setInterval(() => deps.onProgress?.(stats, inFlight, performance.now() - start), deps.progressMs ?? 500)
     : undefined;
   try {
     await Promise.all(Array.from({ length: plan.concurrency }, (_, i) => worker(i)));

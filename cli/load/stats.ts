@@ -31,6 +31,18 @@ export interface LatencySummary {
   max: number;
 }
 
+/** What a suite's `load:` test measured, as its report carries it (the JSON field names of `mcptest load --json`). */
+export interface LoadFigures {
+  concurrency: number;
+  completed: number;
+  ok: number;
+  errors: Record<ErrorKind, number>;
+  elapsed_ms: number;
+  throughput_per_s: number;
+  latency_ms: LatencySummary | null;
+  timeline: SecondOfRun[];
+}
+
 export interface SecondOfRun {
   /** Seconds since the start (0 for the first second). */
   second: number;

@@ -6,7 +6,7 @@
 import { toMcptestError } from '../../shared/errors.js';
 import { parseDuration } from '../load/limits.js';
 import { driveLoad } from '../load/run-load.js';
-import { ERROR_KINDS } from '../load/stats.js';
+import { ERROR_KINDS, type LoadFigures } from '../load/stats.js';
 import type { AssertionFailure } from './assertions.js';
 import type { PooledConnection } from './connection-pool.js';
 import type { LoadSpec } from './suite-schema.js';
@@ -24,7 +24,7 @@ export async function runSuiteLoad(
   callResultSchema: unknown,
   timeoutMs: number,
   signal: AbortSignal | undefined,
-): Promise<{ failures: AssertionFailure[]; raw: undefined; notes: string[] }> {
+): Promise<{ failures: AssertionFailure[]; raw: undefined; notes: string[]; load: LoadFigures }> {
   const client = pc.conn.client;
   const driven = await driveLoad(
     {
@@ -75,5 +75,15 @@ export async function runSuiteLoad(
   const note = summary
     ? `load: ${stats.count} calls in ${(driven.elapsedMs / 1_000).toFixed(2)} s (${rate.toFixed(1)}/s) at ${spec.concurrency ?? 10} concurrent: p50 ${ms(summary.p50)}, p95 ${ms(summary.p95)}, p99 ${ms(summary.p99)}, max ${ms(summary.max)}; errors ${stats.errorCount}`
     : 'load: no call completed';
-  return { failures, raw: undefined, notes: [note] };
+  const load: LoadFigures = {
+    concurrency: spec.concurrency ?? 10,
+    completed: stats.count,
+    ok: stats.count - stats.errorCount,
+    errors: { ...stats.errors },
+    elapsed_ms: driven.elapsedMs,
+    throughput_per_s: rate,
+    latency_ms: summary,
+    timeline: stats.timeline(),
+  };
+  return { failures, raw: undefined, notes: [note], load };
 }

@@ -94,6 +94,9 @@ function suiteReportOf(file: string, v: unknown): SuiteReport & { shard: ShardRe
     if (!isObject(t) || typeof t.label !== 'string' || typeof t.status !== 'string') {
       throw mismatch(`${file}: a test of ${suite.file} has no label or status`, HINT);
     }
+    if (t.load !== undefined && !(isObject(t.load) && Array.isArray(t.load.timeline))) {
+      throw mismatch(`${file}: the load figures of ${t.label} in ${suite.file} are damaged`, HINT);
+    }
   }
   return v as unknown as SuiteReport & { shard: ShardReport };
 }

@@ -6,6 +6,7 @@
 import { ExitCode, McptestError, toMcptestError } from '../../shared/errors.js';
 import type { Ask, ProtocolChoice, ProtocolEra } from '../mcp/target.js';
 import type { AssertionFailure } from './result-types.js';
+import type { LoadFigures } from '../load/stats.js';
 import type { LoadedSuite } from './load-suite.js';
 
 /** The kinds coverage counts, in report order. */
@@ -97,6 +98,8 @@ export interface TestResult {
   warnings?: AssertionFailure[];
   /** What the test did besides checking: `snapshot FILE written` under --update-snapshots. */
   notes?: string[];
+  /** A `load:` test's figures: calls, errors by kind, percentiles and the per-second timeline. */
+  load?: LoadFigures;
 }
 
 export interface ServerResult {

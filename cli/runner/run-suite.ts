@@ -12,7 +12,7 @@ import { connectionPool, type PooledConnection, type RunDeps, type ToolInfo } fr
 import { type CoverageKind, type CoverageReport, measureCoverage } from './coverage.js';
 import type { LoadedSuite } from './load-suite.js';
 import { planRuns, serverProtocols } from './protocol-matrix.js';
-import type { ShardReport, SuiteReport, TestResult } from './report.js';
+import type { RunEvent, ShardReport, SuiteReport, TestResult } from './report.js';
 import { type ResultSchemas, runTest, testTarget } from './run-test.js';
 import type { SchemaCheckMode } from './schema-checks.js';
 import type { ShardSelection } from './shard.js';
@@ -147,7 +147,23 @@ export async function runSuite(
   const pairs = serverNames.flatMap((server) =>
     serverProtocols(suite, server, options.protocol).map((protocol) => ({ server, protocol })),
   );
-  const pool = connectionPool(loaded, pairs, options.timeoutMs, deps);
+  // A server's connection is told just before the first test of it in plan order, not when it
+  // happens to open: under --jobs the output reads the same as a run of one test at a time.
+  const serverEvents = new Map<string, RunEvent>();
+  const pairKey = (server: string, protocol: string) => `${server}\u0000${protocol}`;
+  const tellServer = (key: string) => {
+    const e = serverEvents.get(key);
+    if (e === undefined) return;
+    serverEvents.delete(key);
+    deps.onEvent?.(e);
+  };
+  const pool = connectionPool(loaded, pairs, options.timeoutMs, {
+    ...deps,
+    onEvent: (e) => {
+      if (e.type === 'server') serverEvents.set(pairKey(e.server.name, e.server.protocol), e);
+      else deps.onEvent?.(e);
+    },
+  });
   const ctx = {
     loaded,
     pool,
@@ -168,7 +184,10 @@ export async function runSuite(
     told[index] = result;
     while (nextTold < runs.length && told[nextTold] !== undefined) {
       const r = told[nextTold];
-      if (r) deps.onEvent?.({ type: 'test', result: r, index: nextTold });
+      if (r) {
+        tellServer(pairKey(r.server, r.protocol));
+        deps.onEvent?.({ type: 'test', result: r, index: nextTold });
+      }
       nextTold += 1;
     }
   };
@@ -179,7 +198,9 @@ export async function runSuite(
     while (next < runs.length && !bailed && !deps.signal?.aborted) {
       const index = next++;
       const run = runs[index];
-      const leave = await gate.enter(run.test.serial === true);
+      // A load test runs alone unless it says serial: false: its figures are its own, and the
+      // other tests' times are not its load's.
+      const leave = await gate.enter(run.test.serial ?? run.test.load !== undefined);
       try {
         if (bailed || deps.signal?.aborted) {
           tell(index, null);
@@ -215,6 +236,8 @@ export async function runSuite(
     }
   } finally {
     await pool.closeAll();
+    // Connections no told test used (skipped tests, coverage), in the suite's server order.
+    for (const { server, protocol } of pairs) tellServer(pairKey(server, protocol));
   }
 
   const tests: TestResult[] = runs.map(

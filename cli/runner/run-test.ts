@@ -129,6 +129,8 @@ interface Acted {
   warnings?: AssertionFailure[];
   /** What the test did besides checking (a snapshot written). */
   notes?: string[];
+  /** A load test's figures. */
+  load?: TestResult['load'];
 }
 
 /** A request of the test, with its raw final result when the connection's wire is tapped. */
@@ -257,6 +259,7 @@ export async function runTest(run: PlannedRun, ctx: TestContext): Promise<TestRe
       ...(asks?.length ? { asks } : {}),
       ...(acted?.warnings?.length ? { warnings: acted.warnings } : {}),
       ...(acted?.notes?.length ? { notes: acted.notes } : {}),
+      ...(acted?.load ? { load: acted.load } : {}),
     };
   };
   /** The wire legs of the test's requests, with their raw answers. */

@@ -430,7 +430,9 @@ export const TestSpec = z
     serial: z
       .boolean()
       .optional()
-      .describe('Run this test alone: no other test runs while it does (whatever --jobs says).'),
+      .describe(
+        'Run this test alone: no other test runs while it does (whatever --jobs says). A load test runs alone unless serial: false.',
+      ),
   })
   .refine((t) => t.snapshot === undefined || [t.tool, t.prompt, t.resource].every((k) => k === undefined), {
     message:

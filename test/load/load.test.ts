@@ -10,6 +10,7 @@ import { type McpExampleServer, startMcpServer } from '../../examples/oauth-serv
 import { runCli } from '../helpers/cli.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { eraStdioFlags } from '../helpers/era-servers.js';
+import { startLaxHttpServer } from '../helpers/lax-server.js';
 import { refreshRequests, seedLogin } from '../helpers/seed.js';
 
 let idp: Idp;
@@ -79,6 +80,97 @@ test('300 calls at 20 workers right after expiry: every call served, one refresh
   for (const s of secrets) assert.ok(!run.stdout.includes(s) && !run.stderr.includes(s), 'no token printed');
 });
 
+test('tokens of 3 s that expire during a 5 s run: every call served, one refresh per expiry for all workers', async () => {
+  // The IdP's tokens really expire (the server checks the JWT's exp): the run outlives several.
+  const shortIdp = await startIdp({ accessTokenTtl: 3 });
+  const shortMcp = await startMcpServer({ issuer: shortIdp.issuer });
+  try {
+    const set = await seedLogin(shortIdp, d.client, shortMcp.url);
+    assert.equal(set.expires_in, 3);
+    const run = await runCli(
+      [
+        'load',
+        '--url',
+        shortMcp.url,
+        '--call',
+        'echo',
+        '--args',
+        '{"text":"t"}',
+        '--concurrency',
+        '10',
+        '--rate',
+        '20/s',
+        '--duration',
+        '5s',
+        '--json',
+      ],
+      { env: d.env, timeoutMs: 120_000 },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const r = JSON.parse(run.stdout);
+    assert.ok(r.completed > 0);
+    assert.equal(r.ok, r.completed, JSON.stringify(r.error_samples));
+    // The server refuses a token past its exp: calls served over more than 3 s used several.
+    const served = shortMcp.requests.filter((q) => q.tool === 'echo' && q.status === 200);
+    const span = served[served.length - 1].at - served[0].at;
+    assert.ok(span > 3_000, `calls were served for ${span} ms, longer than one token lives`);
+    const refreshes = shortIdp.requests.filter((q) => q.path === '/token' && q.grantType === 'refresh_token');
+    assert.ok(refreshes.length >= 1);
+    // The daemon refreshes ahead of each expiry, once for every worker: never two at a time.
+    for (let i = 1; i < refreshes.length; i++) {
+      const gap = refreshes[i].at - refreshes[i - 1].at;
+      assert.ok(gap >= 900, `refreshes ${gap} ms apart: one per token, not one per worker`);
+    }
+    for (const s of [set.access_token, set.refresh_token as string])
+      assert.ok(!run.stdout.includes(s) && !run.stderr.includes(s), 'no token printed');
+  } finally {
+    await shortMcp.close();
+    await shortIdp.close();
+  }
+});
+
+test('a login removed during the run: the calls after it are counted as auth errors', async () => {
+  const other = await startMcpServer({ issuer: idp.issuer });
+  try {
+    await seedLogin(idp, d.client, other.url);
+    const running = runCli(
+      [
+        'load',
+        '--url',
+        other.url,
+        '--call',
+        'echo',
+        '--args',
+        '{"text":"a"}',
+        '--concurrency',
+        '4',
+        '--rate',
+        '20/s',
+        '--duration',
+        '4s',
+        '--json',
+      ],
+      { env: d.env, timeoutMs: 120_000 },
+    );
+    // Once calls are being served, the login goes away (logout also revokes it at the IdP).
+    const deadline = Date.now() + 60_000;
+    while (other.requests.filter((q) => q.tool === 'echo' && q.status === 200).length < 5) {
+      assert.ok(Date.now() < deadline, 'no call was served');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const out = await runCli(['logout', other.url], { env: d.env });
+    assert.equal(out.code, 0, out.stderr);
+    const run = await running;
+    const r = JSON.parse(run.stdout);
+    assert.ok(r.ok >= 5, `calls before the logout were served: ${JSON.stringify(r.errors)}`);
+    assert.ok(r.errors.auth > 0, `calls after it failed as auth: ${JSON.stringify(r.error_samples)}`);
+    assert.equal(r.errors.transport + r.errors.jsonrpc + r.errors.tool, 0, JSON.stringify(r.error_samples));
+    assert.match(r.error_samples.auth[0], new RegExp(`mcptest login ${other.url.replace(/[.]/g, '\\.')}`));
+  } finally {
+    await other.close();
+  }
+});
+
 test('tool errors are counted by kind and a --max-error-rate threshold fails the run', async () => {
   const run = await load([
     '--call',
@@ -106,6 +198,22 @@ test('tool errors are counted by kind and a --max-error-rate threshold fails the
   assert.match(run.stdout, /ok\s+p99 .* <= 60000 ms/);
 });
 
+test('JSON-RPC error answers are counted as jsonrpc, with the error in the sample', async () => {
+  const lax = await startLaxHttpServer();
+  try {
+    const run = await runCli(
+      ['load', '--url', lax.url, '--call', 'add', '--args', '{"a":"x"}', '--requests', '6', '--json'],
+      { env: d.env, timeoutMs: 120_000 },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const r = JSON.parse(run.stdout);
+    assert.deepEqual(r.errors, { transport: 0, jsonrpc: 6, tool: 0, auth: 0 });
+    assert.match(r.error_samples.jsonrpc[0], /-32602: a and b must be numbers/);
+  } finally {
+    await lax.close();
+  }
+});
+
 test('--rate bounds the offered load: never more calls than rate x duration', async () => {
   const run = await load([
     '--call',
@@ -124,6 +232,28 @@ test('--rate bounds the offered load: never more calls than rate x duration', as
   assert.ok(r.sent <= 50, `sent ${r.sent} at 25/s for 2 s`);
   assert.ok(r.sent > 0);
   assert.equal(r.completed, r.sent);
+});
+
+test('--call-timeout: a bare number is seconds, a late call is a transport error, the tool list keeps --timeout', async () => {
+  const run = await load([
+    '--call',
+    'slow',
+    '--args',
+    '{"ms":2500}',
+    '--call-timeout',
+    '1',
+    '--concurrency',
+    '2',
+    '--requests',
+    '2',
+    '--json',
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  const r = JSON.parse(run.stdout);
+  assert.equal(r.completed, 2);
+  assert.deepEqual(r.errors, { transport: 2, jsonrpc: 0, tool: 0, auth: 0 });
+  assert.match(r.error_samples.transport[0], /did not answer within 1 s/);
+  assert.ok(r.latency_ms.min >= 900, `a call gave up at ${r.latency_ms.min} ms, its limit is 1 s`);
 });
 
 test('a stdio server: one connection, a 2025 pin honoured', async () => {
@@ -161,6 +291,9 @@ test('bad input: an unknown tool names the tools; a bad --rate and a missing --c
   assert.equal(rate.code, 2, rate.stderr);
   assert.match(rate.stderr, /--rate fast is not a rate/);
   assert.match(rate.stderr, /hint: --rate 50\/s/);
+  const many = await load(['--call', 'echo', '--concurrency', '100000']);
+  assert.equal(many.code, 2, many.stderr);
+  assert.match(many.stderr, /--concurrency takes 1 to 1000, not 100000/);
   const none = await load(['--requests', '5']);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /needs the tool to call/);

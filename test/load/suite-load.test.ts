@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Idp, startIdp } from '../../examples/oauth-server/idp.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
+import { openInChromium } from '../helpers/chromium.js';
 import { runCli } from '../helpers/cli.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { refreshRequests, seedLogin } from '../helpers/seed.js';
@@ -37,6 +38,15 @@ function suite(name: string, tests: string): string {
     `servers:\n  app:\n    url: ${mcp.url}\n    protocols: [2026-07-28, 2025-11-25]\ntests:\n${tests}`,
   );
   return file;
+}
+
+interface JsonLoad {
+  concurrency: number;
+  completed: number;
+  ok: number;
+  errors: Record<string, number>;
+  latency_ms: { p50: number; p99: number; max: number } | null;
+  timeline: Array<{ requests: number }>;
 }
 
 interface JsonTest {
@@ -73,6 +83,51 @@ test('a load test passes in both eras with its figures as a note, one refresh fo
   const human = await runCli(['run', file], { env: d.env, timeoutMs: 180_000 });
   assert.equal(human.code, 0, human.stdout);
   assert.match(human.stdout, /note: load: 200 calls/);
+});
+
+test("a load test's figures in the JSON report and its charts in the HTML report, shown in Chromium", async () => {
+  await seedLogin(idp, d.client, mcp.url);
+  const file = suite(
+    'charted.yaml',
+    `  - name: echo under load
+    load: { tool: echo, arguments: { text: hi }, concurrency: 5, requests: 60 }
+  - { name: plain echo, tool: echo, arguments: { text: hi } }
+`,
+  );
+  const json = await runCli(['run', file, '--json'], { env: d.env, timeoutMs: 180_000 });
+  assert.equal(json.code, 0, json.stdout + json.stderr);
+  const tests = (JSON.parse(json.stdout) as { tests: Array<JsonTest & { load?: JsonLoad }> }).tests;
+  for (const t of tests.filter((x) => x.kind === 'load')) {
+    const l = t.load as JsonLoad;
+    assert.equal(l.completed, 60, t.label);
+    assert.equal(l.ok, 60);
+    assert.equal(l.concurrency, 5);
+    assert.deepEqual(l.errors, { transport: 0, jsonrpc: 0, tool: 0, auth: 0 });
+    assert.ok(l.latency_ms && l.latency_ms.p50 <= l.latency_ms.p99 && l.latency_ms.p99 <= l.latency_ms.max);
+    assert.equal(
+      l.timeline.reduce((n, s) => n + s.requests, 0),
+      60,
+      'the timeline holds every call',
+    );
+  }
+  assert.equal(tests.filter((t) => t.load !== undefined).length, 2, 'only the load test, once per revision');
+
+  const html = await runCli(['run', file, '--reporter', 'html', '-o', 'charted.html'], {
+    env: d.env,
+    cwd: dir,
+    timeoutMs: 180_000,
+  });
+  assert.equal(html.code, 0, html.stderr);
+  const page = path.join(dir, 'charted.html');
+  const view = await openInChromium(page);
+  assert.deepEqual(view.console, [], view.stderr);
+  for (const label of ['latency over time, p50 and p99 per second', 'latency percentile curve'])
+    assert.equal(
+      view.dom.split(`aria-label="${label}"`).length - 1,
+      2,
+      `${label}: one chart per revision of the load test, none for the plain test`,
+    );
+  assert.match(view.dom, /percentile of 60 calls/);
 });
 
 test('a load test fails on the thresholds it misses and on failed calls, naming them', async () => {

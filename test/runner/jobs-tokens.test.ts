@@ -56,6 +56,10 @@ describe('one token request for a whole run at --jobs 10', () => {
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.deepEqual(JSON.parse(run.stdout).summary, { total: TESTS, passed: TESTS, failed: 0, skipped: 0 });
     assert.equal(refreshRequests(example.idp) - before, 1, 'exactly one refresh at the IdP');
+    // The tests share the server's one connection: it was opened (era probe) once.
+    const rpc = example.mcp.requests.map((q) => q.rpcMethod);
+    assert.equal(rpc.filter((m) => m === 'server/discover').length, 1, JSON.stringify(rpc.slice(0, 8)));
+    assert.equal(rpc.filter((m) => m === 'tools/call').length, TESTS);
     for (const s of [set.access_token, set.refresh_token as string, secret]) {
       assert.ok(!run.stdout.includes(s) && !run.stderr.includes(s), 'a secret reached the output');
     }

@@ -82,6 +82,40 @@ describe('mcptest run --jobs', () => {
     assert.deepEqual(names, ['long', 'short-a', 'short-b', 'short-c']);
   });
 
+  it("a matrix's server lines come before their revision's first test, as at --jobs 1", async () => {
+    // At --jobs 4 the 2025 connection opens while `long [2026-07-28]` still runs.
+    const file = write(
+      'matrix.yaml',
+      `servers:
+  local:
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(STDIO_SERVER)}]
+    protocols: [2026-07-28, 2025-11-25]
+tests:
+  - { name: long, tool: slow, arguments: { ms: 1200 } }
+  - { name: short, tool: slow, arguments: { ms: 20 } }
+`,
+    );
+    const lines = (stdout: string) =>
+      stdout
+        .split('\n')
+        .filter((l) => l.startsWith('  server') || l.startsWith('  ✓'))
+        .map((l) => l.replace(/ \(\d+ ms\)$/, ''));
+    const parallel = await run([file, '--jobs', '4']);
+    assert.equal(parallel.code, 0, parallel.stderr);
+    assert.deepEqual(lines(parallel.stdout), [
+      '  server "local" at 2026-07-28: 2026-07-28 (modern era)',
+      '  ✓ long [2026-07-28]',
+      '  ✓ short [2026-07-28]',
+      '  server "local" at 2025-11-25: 2025-11-25 (legacy era)',
+      '  ✓ long [2025-11-25]',
+      '  ✓ short [2025-11-25]',
+    ]);
+    const serial = await run([file, '--jobs', '1']);
+    assert.equal(serial.code, 0, serial.stderr);
+    assert.deepEqual(lines(serial.stdout), lines(parallel.stdout));
+  });
+
   it('a serial: true test runs alone, the others side by side', async () => {
     const file = write(
       'serial-test.yaml',
@@ -104,6 +138,30 @@ describe('mcptest run --jobs', () => {
     assert.ok(alone.startMs + alone.durationMs <= tests[3].startMs + 1);
     assert.ok(overlap(tests[0], tests[1]), 'p1 and p2 ran side by side');
     assert.ok(overlap(tests[3], tests[4]), 'p3 and p4 ran side by side');
+  });
+
+  it('a load test runs alone unless it says serial: false', async () => {
+    const load = (extra: string) =>
+      `  - { name: load, load: { tool: slow, arguments: { ms: 100 }, concurrency: 3, requests: 9 }${extra} }`;
+    const file = (name: string, extra: string) =>
+      write(
+        name,
+        `servers:
+  local: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(STDIO_SERVER)}] }
+tests:
+  - { name: before, tool: slow, arguments: { ms: 300 } }
+${load(extra)}
+  - { name: after, tool: slow, arguments: { ms: 300 } }
+`,
+      );
+    const alone = await run([file('load-alone.yaml', ''), '--jobs', '4', '--json']);
+    assert.equal(alone.code, 0, alone.stderr);
+    const ts: T[] = JSON.parse(alone.stdout).tests;
+    assert.ok(!overlap(ts[0], ts[1]) && !overlap(ts[1], ts[2]), 'nothing ran beside the load test');
+    const beside = await run([file('load-beside.yaml', ', serial: false'), '--jobs', '4', '--json']);
+    assert.equal(beside.code, 0, beside.stderr);
+    const bs: T[] = JSON.parse(beside.stdout).tests;
+    assert.ok(overlap(bs[0], bs[1]), 'with serial: false it runs beside the others');
   });
 
   it('serial: true on the suite, and --jobs 1, run every test one after another', async () => {

@@ -5,16 +5,15 @@
  * (no carriage returns, no escape codes from the line).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { progressText } from '../../cli/runner/reporters/progress.js';
 import { isolatedEnv, runCli } from '../helpers/cli.js';
+import { inTerminal, LINE } from '../helpers/terminal.js';
 
 const STDIO_SERVER = fileURLToPath(new URL('../../examples/oauth-server/stdio-server.js', import.meta.url));
-const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 
 const SUITE = `servers:
   local: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(STDIO_SERVER)}] }
@@ -23,38 +22,6 @@ tests:
   - { name: fails, tool: echo, arguments: { text: x }, expect: { text_contains: nope } }
   - { name: short one, tool: slow, arguments: { ms: 200 } }
 `;
-
-const LINE = '\r\x1b[2K';
-
-/** Runs `mcptest ARGS` in a pseudo-terminal: what the terminal got (stdout and stderr both). */
-function inTerminal(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  cwd: string,
-): Promise<{ code: number; out: string }> {
-  const { cleanup: _c, ...plain } = env as NodeJS.ProcessEnv & { cleanup?: unknown };
-  const command = [process.execPath, CLI, ...args].map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qfec', command, '/dev/null'], {
-      env: plain,
-      cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => {
-      out += b.toString('utf8');
-    });
-    child.stderr.on('data', (b: Buffer) => {
-      out += b.toString('utf8');
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, out });
-    });
-  });
-}
 
 describe('mcptest run: the live progress line', () => {
   let env: NodeJS.ProcessEnv;

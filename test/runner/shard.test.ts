@@ -361,6 +361,28 @@ tests:
     assert.match(unsharded.stderr, /unsharded run of suite\.yaml/);
     assert.match(unsharded.stderr, /hint: mcptest run SUITE\.yaml --shard 1\/3/);
 
+    const damaged = read(shardFiles[2]);
+    (damaged.tests[0] as unknown as { load: unknown }).load = { timeline: 'every second' };
+    write('damaged/3.json', JSON.stringify(damaged));
+    const badLoad = await cli([
+      'merge-reports',
+      shardFiles[0],
+      shardFiles[1],
+      'damaged/3.json',
+      '--reporter',
+      'html',
+    ]);
+    assert.equal(badLoad.code, 2, badLoad.stderr);
+    assert.match(badLoad.stderr, /damaged\/3\.json: the load figures of .* are damaged/);
+
+    const glob = await cli(['merge-reports', 'reports/*.json']);
+    assert.equal(glob.code, 2);
+    assert.match(glob.stderr, /cannot read reports\/\*\.json: no file matches it/);
+    assert.match(glob.stderr, /hint: mcptest run SUITE\.yaml --shard 1\/3 --reporter json/);
+    const absent = await cli(['merge-reports', 'results/shard-9.json']);
+    assert.equal(absent.code, 2);
+    assert.match(absent.stderr, /cannot read results\/shard-9\.json: no such file/);
+
     write('junk.json', '{ not json');
     const junk = await cli(['merge-reports', 'junk.json']);
     assert.equal(junk.code, 2);

@@ -3,8 +3,10 @@
  * as one self-contained page. The summary, the servers with the era and version each spoke, and
  * every test with its status, label, duration, failed assertions (unified diffs of result
  * snapshots coloured), errors, warnings, notes and asks; a latency chart per test, one bar per
- * revision when a protocol matrix ran it. Every text is escaped (html-page.ts).
+ * revision when a protocol matrix ran it, and for a `load:` test its latency over time and its
+ * percentile curve (the charts of `mcptest load`). Every text is escaped (html-page.ts).
  */
+import { percentileChart, timelineChart } from '../../load/html.js';
 import type { SuiteReport, TestResult } from '../report.js';
 import { combinedExitCode, combinedSummary } from '../run-suite.js';
 import { card, duration, esc, niceMax, niceStep, page, tick } from './html-page.js';
@@ -168,6 +170,10 @@ function testDetails(t: TestResult): string {
     );
   if (t.notes?.length)
     body.push(`<h4>Notes</h4><ul>${t.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`);
+  if (t.load)
+    body.push(
+      `<h4>Latency over time</h4>${timelineChart(t.load)}<h4>Percentile curve</h4>${percentileChart(t.load)}`,
+    );
   if (t.asks?.length)
     body.push(
       `<h4>Asked by the server</h4><ul>${t.asks
