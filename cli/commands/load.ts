@@ -32,7 +32,10 @@ export function registerLoad(program: Command, io: CliIo, result: CommandResult)
     .option('--max-p50 <time>', 'fail when the median latency is above this: 50ms')
     .option('--max-p95 <time>', 'fail when the 95th percentile latency is above this')
     .option('--max-p99 <time>', 'fail when the 99th percentile latency is above this: 200ms')
-    .option('--max-error-rate <pct>', 'fail when more than this share of calls failed: 1%')
+    .option(
+      '--max-error-rate <pct>',
+      'fail when more than this share of calls failed: 1% (without it, a run fails only when no call succeeded)',
+    )
     .option('--json', 'print the report as JSON (with a per-second timeline): --reporter json')
     .option(
       '--reporter <name>',

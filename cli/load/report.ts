@@ -58,8 +58,13 @@ function checkThresholds(
   t: Thresholds,
   latency: LatencySummary | null,
   errorRate: number,
+  counts: { completed: number; ok: number },
 ): ThresholdResult[] {
   const out: ThresholdResult[] = [];
+  // With no error-rate limit of its own, a run in which every call failed (a wrong tool
+  // argument, a server that refuses them all) is not a pass: it measured no server work.
+  if (t.maxErrorRate === undefined && counts.completed > 0 && counts.ok === 0)
+    out.push({ name: 'some_call_ok', limit: 1, value: 0, passed: false });
   const latencyCheck = (name: string, limit: number | undefined, value: number | undefined) => {
     if (limit === undefined) return;
     const v = value ?? null;
@@ -87,7 +92,10 @@ export function buildReport(
   const { stats } = run;
   const latency = stats.summary();
   const errorRate = stats.count ? stats.errorCount / stats.count : 0;
-  const checks = checkThresholds(thresholds, latency, errorRate);
+  const checks = checkThresholds(thresholds, latency, errorRate, {
+    completed: stats.count,
+    ok: stats.count - stats.errorCount,
+  });
   return {
     target,
     tool: plan.tool,
@@ -116,6 +124,8 @@ export function buildReport(
 }
 
 function limitText(c: ThresholdResult): string {
+  if (c.name === 'some_call_ok')
+    return 'no call succeeded (see the errors above; --max-error-rate 100% accepts such a run)';
   if (c.name === 'max_error_rate')
     return `error rate ${((c.value ?? 0) * 100).toFixed(2)} % ${c.passed ? '<=' : '>'} ${(c.limit * 100).toFixed(2)} %`;
   const which = c.name.replace(/^max_|_ms$/g, '');

@@ -198,6 +198,20 @@ test('tool errors are counted by kind and a --max-error-rate threshold fails the
   assert.match(run.stdout, /ok\s+p99 .* <= 60000 ms/);
 });
 
+test('a run in which every call failed fails without a threshold; --max-error-rate 100% accepts it', async () => {
+  const failing = ['--call', 'fail', '--args', '{"message":"boom"}', '--concurrency', '2', '--requests', '6'];
+  const run = await load(failing);
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stdout, /errors\s+6 \(100\.00 %\): tool 6/);
+  assert.match(
+    run.stdout,
+    /FAIL\s+no call succeeded \(see the errors above; --max-error-rate 100% accepts such a run\)/,
+  );
+  const accepted = await load([...failing, '--max-error-rate', '100%']);
+  assert.equal(accepted.code, 0, accepted.stderr);
+  assert.doesNotMatch(accepted.stdout, /no call succeeded/);
+});
+
 test('JSON-RPC error answers are counted as jsonrpc, with the error in the sample', async () => {
   const lax = await startLaxHttpServer();
   try {
@@ -205,9 +219,12 @@ test('JSON-RPC error answers are counted as jsonrpc, with the error in the sampl
       ['load', '--url', lax.url, '--call', 'add', '--args', '{"a":"x"}', '--requests', '6', '--json'],
       { env: d.env, timeoutMs: 120_000 },
     );
-    assert.equal(run.code, 0, run.stderr);
+    // Every call failed and no --max-error-rate was given: the run fails, saying so.
+    assert.equal(run.code, 1, run.stderr);
     const r = JSON.parse(run.stdout);
     assert.deepEqual(r.errors, { transport: 0, jsonrpc: 6, tool: 0, auth: 0 });
+    assert.deepEqual(r.thresholds, [{ name: 'some_call_ok', limit: 1, value: 0, passed: false }]);
+    assert.equal(r.passed, false);
     assert.match(r.error_samples.jsonrpc[0], /-32602: a and b must be numbers/);
   } finally {
     await lax.close();
@@ -248,7 +265,7 @@ test('--call-timeout: a bare number is seconds, a late call is a transport error
     '2',
     '--json',
   ]);
-  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.code, 1, run.stderr);
   const r = JSON.parse(run.stdout);
   assert.equal(r.completed, 2);
   assert.deepEqual(r.errors, { transport: 2, jsonrpc: 0, tool: 0, auth: 0 });
