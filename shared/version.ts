@@ -1,7 +1,9 @@
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 
-const require = createRequire(import.meta.url);
-const pkg = require('../../package.json') as { version: string };
+// Read as a file, not through require(): every CLI process loads this, `auth token` included.
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 /** The package version, shown by `--version` and the daemon's health route. */
 export const VERSION: string = pkg.version;
