@@ -55,6 +55,8 @@ export async function fastPath(argv: readonly string[]): Promise<number | null> 
 async function runDaemon(args: readonly string[]): Promise<number | null> {
   if (args.length > 1 || (args.length === 1 && args[0] !== '--json-errors')) return null;
   const { runDaemonCommand } = await import('./commands/daemon-run.js');
+  // A daemon outlives whoever read its stderr: a closed pipe there must not stop it.
+  process.stderr.on('error', () => undefined);
   const stderr = (text: string) => process.stderr.write(text);
   try {
     await runDaemonCommand({ env: process.env, stderr }, { jsonErrors: args.length === 1 });
