@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { parse as parseYaml } from 'yaml';
 import { DaemonClient } from '../../client/daemon-client.js';
@@ -299,6 +300,49 @@ test('a 403 insufficient_scope names the scope to ask for; client credentials ar
   assert.equal(refused.code, 'invalid_scope');
   assert.match(refused.message, /requires scope `mcp:read mcp:admin` \(HTTP 403 insufficient_scope\)/);
   assert.match(refused.ask_human, /allow the OAuth client to request the scope mcp:read mcp:admin/);
+});
+
+test('run_suite takes schema_checks, coverage and min_coverage as mcptest run does', async () => {
+  const checkServer = fileURLToPath(new URL('../helpers/result-check-server.js', import.meta.url));
+  fs.writeFileSync(
+    path.join(home, 'checks.yaml'),
+    [
+      'servers:',
+      `  s: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(checkServer)}] }`,
+      'tests:',
+      '  - name: wrong type',
+      '    tool: wrong_type',
+      '  - name: good',
+      '    tool: good',
+      '',
+    ].join('\n'),
+  );
+  const strict = ok(await call('run_suite', { path: 'checks.yaml' }));
+  assert.equal(strict.exit_code, 1);
+  assert.match(strict.tests.find((t: { name: string }) => t.name === 'wrong type').failure, /output_schema/);
+  assert.equal(strict.coverage, undefined, 'no coverage unless asked');
+
+  const lenient = ok(await call('run_suite', { path: 'checks.yaml', schema_checks: 'warn', coverage: true }));
+  assert.equal(lenient.exit_code, 0);
+  const warned = lenient.tests.find((t: { name: string }) => t.name === 'wrong type');
+  assert.equal(warned.status, 'passed');
+  assert.match(warned.warnings[0], /^output_schema: .*must be number/);
+  const tools = lenient.coverage.servers[0].kinds.tools;
+  assert.equal(tools.tested, 2);
+  assert.ok(tools.untested.includes('missing'), JSON.stringify(tools));
+  assert.equal(lenient.coverage.passed, true);
+
+  const short = ok(
+    await call('run_suite', { path: 'checks.yaml', schema_checks: 'off', min_coverage: 'tools=100' }),
+  );
+  assert.equal(short.exit_code, 1);
+  assert.equal(short.summary.failed, 0);
+  assert.equal(short.coverage.passed, false);
+  assert.match(short.coverage.shortfalls[0], /tools 2\/\d+ .* is below 100%/);
+
+  const bad = await call('run_suite', { path: 'checks.yaml', min_coverage: 'tools=lots' });
+  assert.equal(bad.isError, true);
+  assert.match(bad.content.map((c) => c.text).join('\n'), /--min-coverage tools=lots/);
 });
 
 test('run_suite returns per-test results and a summary', async () => {

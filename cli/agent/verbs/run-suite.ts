@@ -27,6 +27,35 @@ export const runSuiteVerb = defineVerb({
     protocol: ProtocolInput.describe(
       "Every server at this MCP revision instead of the suite's `protocol:` or `protocols:` matrix (`mcptest run --protocol`).",
     ),
+    bail: z
+      .boolean()
+      .optional()
+      .describe('Stop starting tests after the first failure (`mcptest run --bail`).'),
+    schema_checks: z
+      .enum(['error', 'warn', 'off'])
+      .optional()
+      .describe(
+        "How a tool result breaking its tool's outputSchema counts, over the suite's `schema_checks:`: error fails the test (default), warn reports it in `tests[].warnings`, off.",
+      ),
+    coverage: z
+      .boolean()
+      .optional()
+      .describe(
+        "Also report which of each server's tools, prompts, resources and templates the suite exercised.",
+      ),
+    min_coverage: z
+      .string()
+      .max(200)
+      .optional()
+      .describe(
+        'Fail (exit_code 1) below this coverage: `80` for every kind, or `tools=80,prompts=50`. Implies coverage.',
+      ),
+    update_snapshots: z
+      .boolean()
+      .optional()
+      .describe(
+        'Write the snapshot files that are missing or differ instead of failing (`--update-snapshots`).',
+      ),
   },
   output: {
     suite: z.object({ name: z.string(), file: z.string() }),
@@ -61,16 +90,50 @@ export const runSuiteVerb = defineVerb({
         duration_ms: z.number(),
         failure: z.string().nullable().describe('Why it failed: the failed assertions or the error.'),
         error_code: z.string().optional(),
+        warnings: z
+          .array(z.string())
+          .optional()
+          .describe('Findings that did not fail the test (schema checks in warn mode).'),
+        notes: z
+          .array(z.string())
+          .optional()
+          .describe('What the test wrote: snapshots under update_snapshots.'),
       }),
     ),
+    coverage: z
+      .object({
+        servers: z.array(
+          z.object({
+            server: z.string(),
+            listed_at: z.string().nullable(),
+            kinds: z.record(
+              z.string(),
+              z.object({
+                offered: z.number(),
+                tested: z.number(),
+                percent: z.number().nullable(),
+                untested: z.array(z.string()),
+              }),
+            ),
+            error: z.string().nullable(),
+          }),
+        ),
+        passed: z.boolean(),
+        shortfalls: z.array(z.string()),
+      })
+      .optional()
+      .describe('With coverage or min_coverage: what of each live server the suite exercised.'),
   },
   annotations: { openWorldHint: true },
   async run(args, ctx) {
-    const [{ loadSuite }, { runSuite }, { connectToServer }] = await Promise.all([
+    const [{ loadSuite }, { runSuite }, { connectToServer }, { parseThresholds }] = await Promise.all([
       import('../../runner/load-suite.js'),
       import('../../runner/run-suite.js'),
       import('../../mcp/connect.js'),
+      import('../../runner/coverage.js'),
     ]);
+    const minCoverage =
+      args.min_coverage === undefined ? undefined : parseThresholds(args.min_coverage, args.path);
     const loaded = loadSuite(args.path, { env: ctx.env, vars: ctx.vars, cwd: ctx.cwd });
     const report = await runSuite(
       loaded,
@@ -79,6 +142,11 @@ export const runSuiteVerb = defineVerb({
         concurrency: args.concurrency ?? 4,
         timeoutMs: args.timeout_ms ?? 30_000,
         ...(args.protocol ? { protocol: args.protocol } : {}),
+        ...(args.bail ? { bail: true } : {}),
+        ...(args.schema_checks ? { schemaChecks: args.schema_checks } : {}),
+        ...(args.coverage || minCoverage ? { coverage: true } : {}),
+        ...(minCoverage ? { minCoverage } : {}),
+        ...(args.update_snapshots ? { updateSnapshots: true } : {}),
       },
       {
         // Never a browser from the agent server: step-up needs come back as data.
@@ -117,13 +185,36 @@ export const runSuiteVerb = defineVerb({
             ? t.failures.map((f) => `${f.assertion}: ${f.message}`).join('; ')
             : null,
         ...(t.error ? { error_code: t.error.code } : {}),
+        ...(t.warnings?.length ? { warnings: t.warnings.map((w) => `${w.assertion}: ${w.message}`) } : {}),
+        ...(t.notes?.length ? { notes: t.notes } : {}),
       })),
+      ...(report.coverage
+        ? {
+            coverage: {
+              servers: report.coverage.servers.map((c) => ({
+                server: c.server,
+                listed_at: c.listedAt,
+                kinds: Object.fromEntries(
+                  Object.entries(c.kinds).map(([kind, k]) => [
+                    kind,
+                    { offered: k.offered, tested: k.tested, percent: k.percent, untested: k.untested },
+                  ]),
+                ),
+                error: c.error,
+              })),
+              passed: report.coverage.passed,
+              shortfalls: report.coverage.shortfalls,
+            },
+          }
+        : {}),
     };
     const s = report.summary;
     const lines = [
       `${report.suite.name}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped of ${s.total}`,
     ];
     for (const t of data.tests) if (t.status === 'failed') lines.push(`FAILED ${t.label}: ${t.failure}`);
+    for (const t of data.tests) for (const w of t.warnings ?? []) lines.push(`WARNING ${t.label}: ${w}`);
+    for (const short of data.coverage?.shortfalls ?? []) lines.push(`COVERAGE ${short}`);
     for (const sv of data.servers)
       if (sv.error?.ask_human) lines.push(`Ask the human: ${sv.error.ask_human}`);
     return { data, text: `${lines.join('\n')}\n\n${JSON.stringify({ ok: true, ...data }, null, 2)}` };
