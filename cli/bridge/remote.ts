@@ -7,7 +7,7 @@
  *   request; the GET stream carries what the server sends unasked; `stop()` DELETEs the session.
  * - 2026-07-28 era: each request carries its version in `_meta`; the transport derives
  *   `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` from it, and the bridge adds the
- *   `Mcp-Param-*` headers of the tool called (param-headers.ts). Each request has a stream of its
+ *   `Mcp-Param-*` headers of the tool called (cli/mcp/param-headers.ts). Each request has a stream of its
  *   own (`input_required` results, `subscriptions/listen` notifications); a host's
  *   `notifications/cancelled` for such a request closes its stream, which is how this era cancels
  *   over HTTP, instead of being posted.
@@ -22,7 +22,7 @@ import type { FetchLike } from '../mcp/auth-fetch.js';
 import { isLegacyHint } from '../mcp/explain-error.js';
 import type { StepUpRunner } from '../mcp/step-up.js';
 import { describeMessage, errorResponse, requestId } from './messages.js';
-import { ParamHeaderBook } from './param-headers.js';
+import { ParamHeaderBook } from '../mcp/param-headers.js';
 
 /** How long the session's DELETE may hold the exit after the host left. */
 const TERMINATE_LIMIT_MS = 5_000;

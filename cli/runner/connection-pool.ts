@@ -34,6 +34,7 @@ export interface RunnerClient {
 
 export interface ToolInfo {
   name: string;
+  inputSchema?: Record<string, unknown>;
   outputSchema?: Record<string, unknown>;
 }
 
@@ -46,6 +47,8 @@ export interface RunnerConnection {
   /** The era and version the connection negotiated. */
   era?: ProtocolEra;
   protocolVersion?: string;
+  /** How it travels (a 2026-07-28 HTTP call carries its `Mcp-Param-*` headers). */
+  transport?: 'streamable-http' | 'sse' | 'stdio';
   /** What the server asked for on this connection so far, in order. */
   asks?: Ask[];
   /** What the server said of itself, for `snapshot:` tests (an `McpConnection` has them all). */

@@ -10,7 +10,9 @@
  */
 import { McptestError } from '../../shared/errors.js';
 import { callOptions } from '../mcp/call-progress.js';
+import type { McpConnection } from '../mcp/connect.js';
 import { MAX_TOOL_PAGES, pagedTools } from '../mcp/list-tools.js';
+import { buildParamHeaders, paramHeaders } from '../mcp/param-headers.js';
 import type { Ask } from '../mcp/target.js';
 import { ANSWER_EXAMPLES, effectiveAnswers } from './answers.js';
 import { type AssertionFailure, checkExpectations, resultText, type ToolResult } from './assertions.js';
@@ -440,8 +442,9 @@ async function act(
           unlisted = errorInfo(pc.conn.explain ? pc.conn.explain(err) : err).message.split('\n')[0];
           return undefined;
         });
-  const start = performance.now();
   const params = { name: tool, arguments: test.arguments ?? {} };
+  const paramHeaders = await mcpParamHeaders(pc.conn, async () => tools ?? listing(), params);
+  const start = performance.now();
   // A raw request, not client.callTool(): the SDK would throw on an outputSchema mismatch
   // before the suite's own `output_schema` assertion could report it.
   const call = () =>
@@ -450,11 +453,10 @@ async function act(
       'tools/call',
       params,
       () =>
-        client.request(
-          { method: 'tools/call', params },
-          schemas.CallToolResultSchema,
-          callOptions(timeout, signal),
-        ),
+        client.request({ method: 'tools/call', params }, schemas.CallToolResultSchema, {
+          ...callOptions(timeout, signal),
+          ...(paramHeaders ? { headers: paramHeaders } : {}),
+        }),
       legs,
     );
   if (test.expect?.rejects_input === true) return rejectsInput(pc, test, call, start, server);
@@ -517,4 +519,22 @@ async function rejectsInput(
     return { failures: [{ assertion: 'rejects_input', message }], raw: answer.raw };
   }
   return { failures: checkExpectations(expect, { result, latencyMs, toolListed: true }), raw: answer.raw };
+}
+
+/**
+ * The `Mcp-Param-*` headers of a 2026-07-28 `tools/call` over HTTP (SEP-2243), built from the
+ * tool's listed `x-mcp-header` declarations (the connection's one listing); none in the 2025
+ * era, on stdio, or when the list could not be had (the server then says what it misses).
+ */
+async function mcpParamHeaders(
+  conn: Partial<Pick<McpConnection, 'era' | 'transport'>>,
+  list: () => Promise<ToolInfo[] | undefined>,
+  params: { name: string; arguments: unknown },
+): Promise<Record<string, string> | undefined> {
+  if (conn.era !== 'modern' || conn.transport !== 'streamable-http') return undefined;
+  const tools = await list().catch(() => undefined);
+  const declared = paramHeaders(tools?.find((t) => t.name === params.name)?.inputSchema);
+  if (declared.length === 0) return undefined;
+  const headers = buildParamHeaders(declared, params.arguments);
+  return Object.keys(headers).length > 0 ? headers : undefined;
 }

@@ -172,6 +172,36 @@ ${KINDS.map((k) => `  - { name: echo ${k}, server: ${k}, tool: echo, arguments: 
     );
   });
 
+  it('a 2026-07-28 call of a tool with an x-mcp-header parameter carries its Mcp-Param header, with schema checks on or off', async () => {
+    const server = await startEraServer('dual', { paramHeaderTool: true });
+    try {
+      const tests = `tests:
+  - { name: regional, tool: regional_echo, arguments: { region: eu-west, text: hi }, expect: { text_contains: "eu-west: hi" } }
+  - { name: wide, tool: regional_echo, arguments: { region: Zürich, text: grüezi }, expect: { text_contains: "Zürich: grüezi" } }
+`;
+      for (const checks of ['error', 'off']) {
+        const suite = write(
+          `regional-${checks}.yaml`,
+          `schema_checks: ${checks}\nservers:\n  api: { url: "${server.url}", protocols: [2026-07-28, 2025-11-25] }\n${tests}`,
+        );
+        const before = server.requests.length;
+        const run = await runCli(['run', suite, '--json'], { env });
+        assert.equal(run.code, 0, run.stdout + run.stderr);
+        const report = JSON.parse(run.stdout) as { summary: { passed: number } };
+        assert.equal(report.summary.passed, 4);
+        const modernCalls = server.requests.slice(before).filter((r) => r.mcpMethodHeader === 'tools/call');
+        assert.equal(modernCalls.length, 2, 'the 2025-11-25 calls carry no standard headers');
+        assert.equal(modernCalls[0].paramHeaders['mcp-param-region'], 'eu-west');
+        assert.equal(
+          modernCalls[1].paramHeaders['mcp-param-region'],
+          `=?base64?${Buffer.from('Zürich').toString('base64')}?=`,
+        );
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a refusal of our credentials in a matrix is reported once per revision, exit 3', async () => {
     const guarded = await startEraServer('dual', { bearer: (token) => token === 'good-token' });
     try {

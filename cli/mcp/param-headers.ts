@@ -2,9 +2,10 @@
  * The `Mcp-Param-*` headers of a 2026-07-28 `tools/call` over HTTP (SEP-2243): a tool may mark
  * primitive parameters of its `inputSchema` with `x-mcp-header: Name`, and a client calling it
  * must repeat their values in `Mcp-Param-Name` headers, which the server checks against the body.
- * A host on stdio sends no headers, so the bridge adds them: it learns each tool's declarations
- * from the `tools/list` answers it forwards (or from a listing of its own) and builds the headers
- * from the call's arguments.
+ * The SDK adds them to its own `callTool()`; the suite runner, which sends `tools/call` as a raw
+ * request, builds them here from the tool's listed definition, and so does the bridge, whose host
+ * on stdio sends no headers: it learns each tool's declarations from the `tools/list` answers it
+ * forwards (or from a listing of its own) and builds the headers from the call's arguments.
  *
  * Only declarations on a chain of `properties` count (as the spec says); a value that is null,
  * absent or not a string, integer-safe number or boolean gets no header. Values that are not
