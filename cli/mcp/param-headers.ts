@@ -76,6 +76,20 @@ export function buildParamHeaders(declarations: ParamHeader[], args: unknown): R
   return headers;
 }
 
+/**
+ * The `Mcp-Param-*` headers of a call of `params.name` with `params.arguments`, from a listing of
+ * the tools; undefined when the tool declares none (or is not listed).
+ */
+export function headersFromListing(
+  tools: ReadonlyArray<{ name: string; inputSchema?: unknown }> | undefined,
+  params: { name: string; arguments?: unknown },
+): Record<string, string> | undefined {
+  const declared = paramHeaders(tools?.find((t) => t.name === params.name)?.inputSchema);
+  if (declared.length === 0) return undefined;
+  const headers = buildParamHeaders(declared, params.arguments);
+  return Object.keys(headers).length > 0 ? headers : undefined;
+}
+
 /** What the bridge knows of the tools' declarations: learnt from every `tools/list` page it sees. */
 export class ParamHeaderBook {
   private readonly tools = new Map<string, ParamHeader[]>();

@@ -12,7 +12,7 @@ import { McptestError } from '../../shared/errors.js';
 import { callOptions } from '../mcp/call-progress.js';
 import type { McpConnection } from '../mcp/connect.js';
 import { MAX_TOOL_PAGES, pagedTools } from '../mcp/list-tools.js';
-import { buildParamHeaders, paramHeaders } from '../mcp/param-headers.js';
+import { headersFromListing } from '../mcp/param-headers.js';
 import type { Ask } from '../mcp/target.js';
 import { ANSWER_EXAMPLES, effectiveAnswers } from './answers.js';
 import { type AssertionFailure, checkExpectations, resultText, type ToolResult } from './assertions.js';
@@ -532,9 +532,5 @@ async function mcpParamHeaders(
   params: { name: string; arguments: unknown },
 ): Promise<Record<string, string> | undefined> {
   if (conn.era !== 'modern' || conn.transport !== 'streamable-http') return undefined;
-  const tools = await list().catch(() => undefined);
-  const declared = paramHeaders(tools?.find((t) => t.name === params.name)?.inputSchema);
-  if (declared.length === 0) return undefined;
-  const headers = buildParamHeaders(declared, params.arguments);
-  return Object.keys(headers).length > 0 ? headers : undefined;
+  return headersFromListing(await list().catch(() => undefined), params);
 }

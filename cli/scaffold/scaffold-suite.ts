@@ -13,7 +13,8 @@ import { Document, isMap, isScalar } from 'yaml';
 import { McptestError } from '../../shared/errors.js';
 import { callOptions } from '../mcp/call-progress.js';
 import type { McpConnection } from '../mcp/connect.js';
-import { listAllPrompts, listAllResources, listAllTools } from '../mcp/list-tools.js';
+import { listAllPrompts, listAllResources, listAllTools, pagedTools } from '../mcp/list-tools.js';
+import { headersFromListing } from '../mcp/param-headers.js';
 import type { ServerTarget } from '../mcp/target.js';
 import { resultText, type ToolResult } from '../runner/assertions.js';
 import { Suite, type ServerSpec, type TestSpec } from '../runner/suite-schema.js';
@@ -79,6 +80,26 @@ export function surfaceFileFor(suiteFile: string): string {
  * Calls a tool with a raw `tools/call` (the SDK's callTool would throw on an outputSchema
  * mismatch before we could look at the result) and times it. Errors come back explained.
  */
+/** Each connection's one listing of its tools, for the `Mcp-Param-*` headers of its calls. */
+const listings = new WeakMap<McpConnection, Promise<Array<{ name: string; inputSchema?: unknown }>>>();
+
+/**
+ * The `Mcp-Param-*` headers of a 2026-07-28 call over HTTP (SEP-2243), from the tool's listed
+ * `x-mcp-header` declarations; none in the 2025 era or on stdio.
+ */
+async function callHeaders(
+  conn: McpConnection,
+  params: { name: string; arguments: unknown },
+): Promise<Record<string, string> | undefined> {
+  if (conn.era !== 'modern' || conn.transport !== 'streamable-http') return undefined;
+  let listing = listings.get(conn);
+  if (!listing) {
+    listing = pagedTools(conn.client, { timeoutMs: conn.target.timeoutMs });
+    listings.set(conn, listing);
+  }
+  return headersFromListing(await listing.catch(() => undefined), params);
+}
+
 export async function timedCall(
   conn: McpConnection,
   tool: string,
@@ -86,13 +107,14 @@ export async function timedCall(
   options: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<{ result: ToolResult & Record<string, unknown>; latencyMs: number }> {
   const { CallToolResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
+  const params = { name: tool, arguments: args };
+  const headers = await callHeaders(conn, params);
   const t0 = performance.now();
   try {
-    const result = await conn.client.request(
-      { method: 'tools/call', params: { name: tool, arguments: args } },
-      CallToolResultSchema,
-      callOptions(options.timeoutMs ?? conn.target.timeoutMs, options.signal),
-    );
+    const result = await conn.client.request({ method: 'tools/call', params }, CallToolResultSchema, {
+      ...callOptions(options.timeoutMs ?? conn.target.timeoutMs, options.signal),
+      ...(headers ? { headers } : {}),
+    });
     return { result: result as ToolResult & Record<string, unknown>, latencyMs: performance.now() - t0 };
   } catch (err) {
     throw conn.explain(err);

@@ -14,6 +14,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { type McpExampleServer, startMcpServer } from '../../examples/oauth-server/mcp-server.js';
 import { type ModernClient, startAgent, startModernAgent } from '../helpers/agent.js';
 import { CLI, isolatedEnv } from '../helpers/cli.js';
+import { startEraServer } from '../helpers/era-servers.js';
 
 let mcp: McpExampleServer;
 let env: ReturnType<typeof isolatedEnv>;
@@ -81,6 +82,26 @@ test('list_tools and call_tool answer the same in both eras', async () => {
   for (const out of [mc, lc]) {
     assert.notEqual(out.isError, true, JSON.stringify(out.content));
     assert.deepEqual(out.structuredContent.structuredContent, { sum: 42 });
+  }
+});
+
+test('call_tool of a tool with an x-mcp-header parameter sends its Mcp-Param header to a 2026-07-28 server', async () => {
+  const server = await startEraServer('modern', { paramHeaderTool: true });
+  try {
+    const [m, l] = await both('call_tool', {
+      url: server.url,
+      tool: 'regional_echo',
+      arguments: { region: 'eu-west', text: 'hi' },
+    });
+    for (const out of [m, l]) {
+      assert.notEqual(out.isError, true, JSON.stringify(out.content));
+      assert.equal(out.structuredContent.content[0].text, 'eu-west: hi');
+    }
+    const calls = server.requests.filter((r) => r.mcpMethodHeader === 'tools/call');
+    assert.equal(calls.length, 2);
+    for (const c of calls) assert.equal(c.paramHeaders['mcp-param-region'], 'eu-west');
+  } finally {
+    await server.close();
   }
 });
 
