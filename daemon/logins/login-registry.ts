@@ -24,11 +24,18 @@
 import { randomUUID } from 'node:crypto';
 import { McptestError, toMcptestError } from '../../shared/errors.js';
 import type { LoginInfo, LoginStartRequest } from '../../shared/ipc-schemas.js';
-import type { DaemonContext } from '../context.js';
-import type { PendingLoginRow } from '../store/token-store.js';
+import type { Clock } from '../../shared/clock.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { PendingLoginRow, TokenStore } from '../store/token-store.js';
 
-/** What the registry uses of the daemon. */
-export type LoginRegistryDeps = Pick<DaemonContext, 'store' | 'clock' | 'logger' | 'metrics'>;
+/** What the registry uses of the daemon (the daemon's context holds the registry, not the reverse). */
+export interface LoginRegistryDeps {
+  store: TokenStore;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+}
 
 export type LoginKind = 'device' | 'browser';
 export type LoginState = LoginInfo['status'];
