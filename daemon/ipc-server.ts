@@ -254,7 +254,11 @@ export class IpcServer {
       if (contentType !== null) {
         return { status: 200, headers: { ...extra, 'content-type': contentType }, body: String(value) };
       }
-      return { status: 200, headers: { ...extra, 'content-type': JSON_TYPE }, body: JSON.stringify(value) };
+      return {
+        status: 200,
+        headers: { ...extra, 'content-type': JSON_TYPE },
+        body: JSON.stringify(value ?? null),
+      };
     } catch (err) {
       if (err instanceof McptestError) {
         const answer = errorAnswer(err, err instanceof HttpRefusal ? err.httpStatus : undefined);
