@@ -16,9 +16,22 @@ import { startMcpServer } from '../examples/oauth-server/mcp-server.js';
 import { canonicalServerUrl } from '../shared/server-url.js';
 
 const quick = process.argv.includes('--quick');
+/**
+ * `--only socket,burst,...`: run these parts alone (socket, idle, burst, startup, load, jobs,
+ * daemon-start); all of them without it.
+ */
+const SECTIONS = ['socket', 'idle', 'burst', 'startup', 'load', 'jobs', 'daemon-start'];
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt > 0 ? (process.argv[onlyAt + 1] ?? '').split(',').filter(Boolean) : SECTIONS;
+const unknown = only.filter((o) => !SECTIONS.includes(o));
+if (unknown.length > 0 || only.length === 0) {
+  process.stderr.write(`bench: --only takes a comma-separated list of ${SECTIONS.join(', ')}\n`);
+  process.exit(2);
+}
+const want = (section: string) => only.includes(section);
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const LOCKFILE_CLIENT = fileURLToPath(new URL('./lockfile-client.js', import.meta.url));
-const LOAD_WORKER = fileURLToPath(new URL('./load-worker.js', import.meta.url));
+const LOAD_WORKER = fileURLToPath(new URL('./raw-load-worker.js', import.meta.url));
 const SDK_LOAD_CLIENT = fileURLToPath(new URL('./sdk-load-client.js', import.meta.url));
 const SDK_TOOLS_CLIENT = fileURLToPath(new URL('./sdk-tools-client.js', import.meta.url));
 const DAEMON_START = fileURLToPath(new URL('./daemon-start.js', import.meta.url));
@@ -142,281 +155,306 @@ try {
   const rssIdle = procStat(pid).rssKiB / 1024;
   report('daemon RSS at start (idle)', `${rssIdle.toFixed(1)} MiB${target(rssIdle <= 60, '<= 60 MiB')}`);
 
-  // 1. Token fetch over the socket, from separate load processes (LOAD_PROCESSES of them), so the
-  // clients' own event loops are not counted as daemon latency.
-  const loadProcesses = 2;
-  const load = async (concurrency: number, perClient: number, periodMs: number) => {
-    const per = Array.from(
-      { length: loadProcesses },
-      (_, i) => Math.floor(concurrency / loadProcesses) + (i < concurrency % loadProcesses ? 1 : 0),
-    ).filter((n) => n > 0);
-    const outs = await Promise.all(
-      per.map((n) =>
-        run(
-          process.execPath,
-          [
-            LOAD_WORKER,
-            env.MCPTEST_SOCKET as string,
-            mcp.url,
-            String(n),
-            String(perClient),
-            String(periodMs),
-          ],
-          env,
+  if (want('socket')) {
+    // 1. Token fetch over the socket, from separate load processes (LOAD_PROCESSES of them), so the
+    // clients' own event loops are not counted as daemon latency.
+    const loadProcesses = Number(process.env.BENCH_LOAD_PROCESSES ?? 1);
+    const load = async (concurrency: number, perClient: number, periodMs: number) => {
+      const per = Array.from(
+        { length: loadProcesses },
+        (_, i) => Math.floor(concurrency / loadProcesses) + (i < concurrency % loadProcesses ? 1 : 0),
+      ).filter((n) => n > 0);
+      const outs = await Promise.all(
+        per.map((n) =>
+          run(
+            process.execPath,
+            [
+              LOAD_WORKER,
+              env.MCPTEST_SOCKET as string,
+              mcp.url,
+              String(n),
+              String(perClient),
+              String(periodMs),
+            ],
+            env,
+          ),
         ),
-      ),
+      );
+      if (outs.some((o) => o.code !== 0)) throw new Error('a load worker failed (BENCH_VERBOSE=1 shows why)');
+      const parsed = outs.map(
+        (o) => JSON.parse(o.stdout) as { latencies: number[]; seconds: number; failed: number },
+      );
+      const failed = parsed.reduce((n, p) => n + p.failed, 0);
+      if (failed > 0) report('token requests answered with an error', String(failed));
+      const latencies = parsed.flatMap((p) => p.latencies).sort((a, b) => a - b);
+      return { latencies, seconds: Math.max(...parsed.map((p) => p.seconds)) };
+    };
+    process.stdout.write(
+      '\nToken fetch over the Unix socket (POST /v1/token, cached token), closed loops:\n',
     );
-    const parsed = outs.map((o) => JSON.parse(o.stdout) as { latencies: number[]; seconds: number });
-    const latencies = parsed.flatMap((p) => p.latencies).sort((a, b) => a - b);
-    return { latencies, seconds: Math.max(...parsed.map((p) => p.seconds)) };
-  };
-  process.stdout.write('\nToken fetch over the Unix socket (POST /v1/token, cached token), closed loops:\n');
-  for (const concurrency of [1, 16, 64]) {
-    const perClient = Math.max(100, Math.floor((quick ? 6000 : 24000) / concurrency));
-    const { latencies, seconds } = await load(concurrency, perClient, 0);
-    const label = `${concurrency} concurrent client${concurrency > 1 ? 's' : ''}`;
+    for (const concurrency of [1, 16, 64]) {
+      const perClient = Math.max(100, Math.floor((quick ? 6000 : 24000) / concurrency));
+      const { latencies, seconds } = await load(concurrency, perClient, 0);
+      const label = `${concurrency} concurrent client${concurrency > 1 ? 's' : ''}`;
+      report(
+        `${label}: p50 / p99 latency`,
+        `${percentile(latencies, 50).toFixed(3)} ms / ${percentile(latencies, 99).toFixed(3)} ms`,
+      );
+      const rate = Math.round(latencies.length / seconds);
+      report(
+        `${label}: throughput`,
+        `${rate} tokens/s${concurrency === 64 ? target(rate >= 20_000, '>= 20,000/s') : ''}`,
+      );
+    }
+
+    // Closed loops measure saturation: with 64 requests always queued, latency is queue depth
+    // over throughput. Real clients ask for a token per MCP request; so also offer a fixed rate.
+    process.stdout.write('\nToken fetch at a fixed offered load (64 clients, each at a fixed period):\n');
+    for (const rate of [1280, 5000]) {
+      const period = (64 * 1000) / rate;
+      const perClient = Math.round(((quick ? 3 : 10) * 1000) / period);
+      const { latencies, seconds } = await load(64, perClient, period);
+      const p99 = percentile(latencies, 99);
+      report(
+        `64 clients at ${rate} requests/s: p50 / p99 latency`,
+        `${percentile(latencies, 50).toFixed(3)} ms / ${p99.toFixed(3)} ms${rate === 5000 ? target(p99 <= 1, 'p99 <= 1 ms') : ''}`,
+      );
+      report(
+        `64 clients at ${rate} requests/s: achieved rate`,
+        `${Math.round(latencies.length / seconds)}/s`,
+      );
+    }
+    const rssAfterLoad = procStat(pid).rssKiB / 1024;
     report(
-      `${label}: p50 / p99 latency`,
-      `${percentile(latencies, 50).toFixed(3)} ms / ${percentile(latencies, 99).toFixed(3)} ms`,
-    );
-    const rate = Math.round(latencies.length / seconds);
-    report(
-      `${label}: throughput`,
-      `${rate} tokens/s${concurrency === 64 ? target(rate >= 20_000, '>= 20,000/s') : ''}`,
+      'daemon RSS after load',
+      `${rssAfterLoad.toFixed(1)} MiB${target(rssAfterLoad <= 60, '<= 60 MiB')}`,
     );
   }
-
-  // Closed loops measure saturation: with 64 requests always queued, latency is queue depth
-  // over throughput. Real clients ask for a token per MCP request; so also offer a fixed rate.
-  process.stdout.write('\nToken fetch at a fixed offered load (64 clients, each at a fixed period):\n');
-  for (const rate of [1280, 5000]) {
-    const period = (64 * 1000) / rate;
-    const perClient = Math.round(((quick ? 3 : 10) * 1000) / period);
-    const { latencies, seconds } = await load(64, perClient, period);
-    const p99 = percentile(latencies, 99);
+  if (want('idle')) {
+    // 2. Idle cost.
+    const idleSeconds = quick ? 10 : 60;
+    const ticksPerSecond = 100; // CLK_TCK on Linux
+    const before = procStat(pid);
+    await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+    const afterIdle = procStat(pid);
     report(
-      `64 clients at ${rate} requests/s: p50 / p99 latency`,
-      `${percentile(latencies, 50).toFixed(3)} ms / ${p99.toFixed(3)} ms${rate === 5000 ? target(p99 <= 1, 'p99 <= 1 ms') : ''}`,
+      `daemon CPU time over ${idleSeconds} idle seconds`,
+      `${(((afterIdle.cpuTicks - before.cpuTicks) / ticksPerSecond) * 1000).toFixed(0)} ms`,
     );
-    report(`64 clients at ${rate} requests/s: achieved rate`, `${Math.round(latencies.length / seconds)}/s`);
+    report(
+      'daemon RSS idle after load',
+      `${(afterIdle.rssKiB / 1024).toFixed(1)} MiB${target(afterIdle.rssKiB / 1024 <= 60, '<= 60 MiB')}`,
+    );
+    // An import (or a login) loads the IPC schemas the token path does without.
+    await seed(client);
+    report(
+      'daemon RSS after a credential import (schemas loaded)',
+      `${(procStat(pid).rssKiB / 1024).toFixed(1)} MiB`,
+    );
   }
-  const rssAfterLoad = procStat(pid).rssKiB / 1024;
-  report('daemon RSS after load', `${rssAfterLoad.toFixed(1)} MiB${target(rssAfterLoad <= 60, '<= 60 MiB')}`);
+  if (want('burst')) {
+    // 3. 64 CLI processes right after the access token expired: mcptest vs a locked JSON file.
+    process.stdout.write('\n64 parallel CLI processes right after the access token expired:\n');
+    const processes = 64;
+    const expireInStore = () => {
+      const db = new Database(path.join(home, 'auth', 'tokens.db'));
+      db.prepare('UPDATE credentials SET expires_at = ?').run(Date.now() - 1000);
+      db.close();
+    };
+    const burst = async (label: string) => {
+      const before = idp.requests.filter((r) => r.grantType === 'refresh_token').length;
+      const t0 = performance.now();
+      const runs = await Promise.all(
+        Array.from({ length: processes }, () =>
+          run(process.execPath, [CLI, 'auth', 'token', '--url', mcp.url, '--min-ttl', '0'], env),
+        ),
+      );
+      const ms = performance.now() - t0;
+      const refreshes = idp.requests.filter((r) => r.grantType === 'refresh_token').length - before;
+      const ok = runs.filter((r) => r.code === 0).length;
+      report(`mcptest (${label}): IdP refresh requests`, String(refreshes));
+      report(`mcptest (${label}): wall time / processes ok`, `${ms.toFixed(0)} ms / ${ok} of ${processes}`);
+      return ms;
+    };
+    // The daemon reads the store on every request, so expiring the row takes effect at once.
+    expireInStore();
+    const oursRunningMs = await burst('daemon running');
+    await client.shutdown();
+    await client.close();
+    await new Promise((r) => setTimeout(r, 300));
+    expireInStore();
+    const oursColdMs = await burst('daemon started on demand');
 
-  // 2. Idle cost.
-  const idleSeconds = quick ? 10 : 60;
-  const ticksPerSecond = 100; // CLK_TCK on Linux
-  const before = procStat(pid);
-  await new Promise((r) => setTimeout(r, idleSeconds * 1000));
-  const afterIdle = procStat(pid);
-  report(
-    `daemon CPU time over ${idleSeconds} idle seconds`,
-    `${(((afterIdle.cpuTicks - before.cpuTicks) / ticksPerSecond) * 1000).toFixed(0)} ms`,
-  );
-  report(
-    'daemon RSS idle after load',
-    `${(afterIdle.rssKiB / 1024).toFixed(1)} MiB${target(afterIdle.rssKiB / 1024 <= 60, '<= 60 MiB')}`,
-  );
-  // An import (or a login) loads the IPC schemas the token path does without.
-  await seed(client);
-  report(
-    'daemon RSS after a credential import (schemas loaded)',
-    `${(procStat(pid).rssKiB / 1024).toFixed(1)} MiB`,
-  );
-
-  // 3. 64 CLI processes right after the access token expired: mcptest vs a locked JSON file.
-  process.stdout.write('\n64 parallel CLI processes right after the access token expired:\n');
-  const processes = 64;
-  const expireInStore = () => {
-    const db = new Database(path.join(home, 'auth', 'tokens.db'));
-    db.prepare('UPDATE credentials SET expires_at = ?').run(Date.now() - 1000);
-    db.close();
-  };
-  const burst = async (label: string) => {
-    const before = idp.requests.filter((r) => r.grantType === 'refresh_token').length;
-    const t0 = performance.now();
-    const runs = await Promise.all(
-      Array.from({ length: processes }, () =>
-        run(process.execPath, [CLI, 'auth', 'token', '--url', mcp.url, '--min-ttl', '0'], env),
-      ),
+    const set = await idp.obtainTokenSet({ resource: mcp.url, scope: 'mcp:read' });
+    const tokenFile = path.join(home, 'tokens.json');
+    fs.writeFileSync(
+      tokenFile,
+      JSON.stringify({
+        access_token: set.access_token,
+        refresh_token: set.refresh_token,
+        expires_at: Date.now() - 1000,
+        token_endpoint: set.token_endpoint,
+        client_id: set.client_id,
+        resource: mcp.url,
+      }),
+      { mode: 0o600 },
     );
-    const ms = performance.now() - t0;
-    const refreshes = idp.requests.filter((r) => r.grantType === 'refresh_token').length - before;
-    const ok = runs.filter((r) => r.code === 0).length;
-    report(`mcptest (${label}): IdP refresh requests`, String(refreshes));
-    report(`mcptest (${label}): wall time / processes ok`, `${ms.toFixed(0)} ms / ${ok} of ${processes}`);
-    return ms;
-  };
-  // The daemon reads the store on every request, so expiring the row takes effect at once.
-  expireInStore();
-  const oursRunningMs = await burst('daemon running');
-  await client.shutdown();
+    const refreshesBefore = idp.requests.filter((r) => r.grantType === 'refresh_token').length;
+    const start = performance.now();
+    const theirs = await Promise.all(
+      Array.from({ length: processes }, () => run(process.execPath, [LOCKFILE_CLIENT, tokenFile], env)),
+    );
+    const theirsMs = performance.now() - start;
+    const theirsRefreshes =
+      idp.requests.filter((r) => r.grantType === 'refresh_token').length - refreshesBefore;
+    report('locked JSON file (proper-lockfile): IdP refresh requests', String(theirsRefreshes));
+    report(
+      'locked JSON file: wall time / processes ok',
+      `${theirsMs.toFixed(0)} ms / ${theirs.filter((r) => r.code === 0).length} of ${processes}`,
+    );
+    for (const [label, ms] of [
+      ['daemon running', oursRunningMs],
+      ['started on demand', oursColdMs],
+    ] as const) {
+      report(
+        `wall time ratio, mcptest / locked file (${label})`,
+        `${(ms / theirsMs).toFixed(2)}x${target(ms / theirsMs <= 0.65, '<= 0.65x')}`,
+      );
+    }
+  }
+  // The daemon again (the burst stopped it and started another), and a token for bearer-env runs.
   await client.close();
-  await new Promise((r) => setTimeout(r, 300));
-  expireInStore();
-  const oursColdMs = await burst('daemon started on demand');
-
-  const set = await idp.obtainTokenSet({ resource: mcp.url, scope: 'mcp:read' });
-  const tokenFile = path.join(home, 'tokens.json');
-  fs.writeFileSync(
-    tokenFile,
-    JSON.stringify({
-      access_token: set.access_token,
-      refresh_token: set.refresh_token,
-      expires_at: Date.now() - 1000,
-      token_endpoint: set.token_endpoint,
-      client_id: set.client_id,
-      resource: mcp.url,
-    }),
-    { mode: 0o600 },
-  );
-  const refreshesBefore = idp.requests.filter((r) => r.grantType === 'refresh_token').length;
-  const start = performance.now();
-  const theirs = await Promise.all(
-    Array.from({ length: processes }, () => run(process.execPath, [LOCKFILE_CLIENT, tokenFile], env)),
-  );
-  const theirsMs = performance.now() - start;
-  const theirsRefreshes =
-    idp.requests.filter((r) => r.grantType === 'refresh_token').length - refreshesBefore;
-  report('locked JSON file (proper-lockfile): IdP refresh requests', String(theirsRefreshes));
-  report(
-    'locked JSON file: wall time / processes ok',
-    `${theirsMs.toFixed(0)} ms / ${theirs.filter((r) => r.code === 0).length} of ${processes}`,
-  );
-  for (const [label, ms] of [
-    ['daemon running', oursRunningMs],
-    ['started on demand', oursColdMs],
-  ] as const) {
-    report(
-      `wall time ratio, mcptest / locked file (${label})`,
-      `${(ms / theirsMs).toFixed(2)}x${target(ms / theirsMs <= 0.65, '<= 0.65x')}`,
-    );
-  }
-
-  // 4. CLI start-up.
-  process.stdout.write('\nCLI start-up (median of runs):\n');
   ({ pid, client } = await startDaemon());
   const bearerEnv = { ...env, BENCH_TOKEN: (await client.getToken({ serverUrl: mcp.url })).accessToken };
-  const median = async (args: string[], runEnv = env, n = quick ? 5 : 11) => {
-    const times: number[] = [];
-    for (let i = 0; i < n; i++) times.push((await run(process.execPath, args, runEnv)).ms);
-    times.sort((a, b) => a - b);
-    return times[Math.floor(n / 2)];
-  };
-  const nodeMs = await median(['-e', '0']);
-  const versionMs = await median([CLI, '--version']);
-  const headersMs = await median([CLI, 'auth', 'headers', mcp.url]);
-  const tokenMs = await median([CLI, 'auth', 'token', mcp.url]);
-  const toolsMs = await median(
-    [CLI, 'tools', '--url', mcp.url, '--bearer-token-env', 'BENCH_TOKEN'],
-    bearerEnv,
-  );
-  const sdkToolsMs = await median([SDK_TOOLS_CLIENT, mcp.url], bearerEnv);
-  const toolsLoginMs = await median([CLI, 'tools', '--url', mcp.url]);
-  const overNode = (ms: number, limit: number) =>
-    `${ms.toFixed(0)} ms, ${(ms / nodeMs).toFixed(2)}x node${target(ms / nodeMs <= limit, `<= ${limit}x`)}`;
-  report('node -e 0', `${nodeMs.toFixed(0)} ms`);
-  report('mcptest --version', overNode(versionMs, 1.2));
-  report('mcptest auth headers (cached login via the daemon)', overNode(headersMs, 1.3));
-  report('mcptest auth token (cached login via the daemon)', overNode(tokenMs, 1.3));
-  report('plain SDK script: connect, tools/list (bearer token)', `${sdkToolsMs.toFixed(0)} ms`);
-  report(
-    'mcptest tools --url (bearer_token_env)',
-    `${toolsMs.toFixed(0)} ms, ${(toolsMs / sdkToolsMs).toFixed(2)}x the SDK script${target(toolsMs / sdkToolsMs <= 0.8, '<= 0.8x')}`,
-  );
-  report('mcptest tools --url (cached login via the daemon)', `${toolsLoginMs.toFixed(0)} ms`);
-
-  // 5. Load mode against a plain SDK client doing the same calls.
-  const calls = quick ? 2_000 : 10_000;
-  process.stdout.write(`\nLoad: ${calls} echo calls, 50 concurrent callers on 16 connections:\n`);
-  const echoArgs = JSON.stringify({ text: 'bench' });
-  const ours = await run(
-    process.execPath,
-    [
-      CLI,
-      'load',
-      '--url',
-      mcp.url,
-      '--call',
-      'echo',
-      '--args',
-      echoArgs,
-      '--concurrency',
-      '50',
-      '--requests',
-      `${calls}`,
-      '--json',
-    ],
-    env,
-  );
-  const oursLoad = JSON.parse(ours.stdout) as {
-    ok: number;
-    elapsed_ms: number;
-    throughput_per_s: number;
-    latency_ms: { p50: number; p99: number };
-  };
-  const sdk = await run(
-    process.execPath,
-    [SDK_LOAD_CLIENT, mcp.url, 'echo', echoArgs, `${calls}`, '50', '16'],
-    bearerEnv,
-  );
-  const sdkLoad = JSON.parse(sdk.stdout) as { elapsedMs: number; p50: number; p99: number; calls: number };
-  const sdkRate = (sdkLoad.calls * 1000) / sdkLoad.elapsedMs;
-  report(
-    'mcptest load (cached login via the daemon): throughput, p50 / p99',
-    `${oursLoad.throughput_per_s.toFixed(0)} calls/s, ${oursLoad.latency_ms.p50.toFixed(1)} / ${oursLoad.latency_ms.p99.toFixed(1)} ms (${oursLoad.ok} ok)`,
-  );
-  report(
-    'plain SDK client script (fixed bearer token): throughput, p50 / p99',
-    `${sdkRate.toFixed(0)} calls/s, ${sdkLoad.p50.toFixed(1)} / ${sdkLoad.p99.toFixed(1)} ms`,
-  );
-  report(
-    'throughput ratio, mcptest load / SDK script',
-    `${(oursLoad.throughput_per_s / sdkRate).toFixed(2)}x`,
-  );
-  // 6. A suite of 40 tests whose tool sleeps 200 ms: one at a time (--jobs 1) vs --jobs 10, each
-  // run right after the cached login expired, counting the run's token requests at the IdP.
-  const suiteFile = path.join(home, 'jobs-bench.yaml');
-  fs.writeFileSync(
-    suiteFile,
-    `servers:\n  api: { url: ${mcp.url} }\ntests:\n${Array.from(
-      { length: 40 },
-      (_, i) => `  - { name: slow ${i}, tool: slow, arguments: { ms: 200 } }\n`,
-    ).join('')}`,
-  );
-  process.stdout.write('\nmcptest run: 40 tests of a 200 ms tool, --jobs 1 vs --jobs 10:\n');
-  const suiteRun = async (jobs: number) => {
-    await seed(client, 0);
-    const before = idp.requests.filter((r) => r.path === '/token').length;
-    const res = await run(process.execPath, [CLI, 'run', suiteFile, '--jobs', `${jobs}`, '--json'], env);
-    const r = JSON.parse(res.stdout) as { durationMs: number; summary: { passed: number } };
-    const tokens = idp.requests.filter((q) => q.path === '/token').length - before;
-    // `ms`: the process, start-up and connection included; `suiteMs`: the report's own run time.
-    return { ms: res.ms, suiteMs: r.durationMs, passed: r.summary.passed, tokens };
-  };
-  const one = await suiteRun(1);
-  const ten = await suiteRun(10);
-  report(
-    'mcptest run --jobs 1: wall time (suite time), token requests',
-    `${(one.ms / 1000).toFixed(2)} s (${(one.suiteMs / 1000).toFixed(2)} s), ${one.tokens} (${one.passed}/40 passed)`,
-  );
-  report(
-    'mcptest run --jobs 10: wall time (suite time), token requests',
-    `${(ten.ms / 1000).toFixed(2)} s (${(ten.suiteMs / 1000).toFixed(2)} s), ${ten.tokens} (${ten.passed}/40 passed)`,
-  );
-  report(
-    'ratio --jobs 10 / --jobs 1: wall time (suite time)',
-    `${(ten.ms / one.ms).toFixed(2)} (${(ten.suiteMs / one.suiteMs).toFixed(2)})`,
-  );
+  if (want('startup')) {
+    // 4. CLI start-up.
+    process.stdout.write('\nCLI start-up (median of runs):\n');
+    const median = async (args: string[], runEnv = env, n = quick ? 5 : 11) => {
+      const times: number[] = [];
+      for (let i = 0; i < n; i++) times.push((await run(process.execPath, args, runEnv)).ms);
+      times.sort((a, b) => a - b);
+      return times[Math.floor(n / 2)];
+    };
+    const nodeMs = await median(['-e', '0']);
+    const versionMs = await median([CLI, '--version']);
+    const headersMs = await median([CLI, 'auth', 'headers', mcp.url]);
+    const tokenMs = await median([CLI, 'auth', 'token', mcp.url]);
+    const toolsMs = await median(
+      [CLI, 'tools', '--url', mcp.url, '--bearer-token-env', 'BENCH_TOKEN'],
+      bearerEnv,
+    );
+    const sdkToolsMs = await median([SDK_TOOLS_CLIENT, mcp.url], bearerEnv);
+    const toolsLoginMs = await median([CLI, 'tools', '--url', mcp.url]);
+    const overNode = (ms: number, limit: number) =>
+      `${ms.toFixed(0)} ms, ${(ms / nodeMs).toFixed(2)}x node${target(ms / nodeMs <= limit, `<= ${limit}x`)}`;
+    report('node -e 0', `${nodeMs.toFixed(0)} ms`);
+    report('mcptest --version', overNode(versionMs, 1.2));
+    report('mcptest auth headers (cached login via the daemon)', overNode(headersMs, 1.3));
+    report('mcptest auth token (cached login via the daemon)', overNode(tokenMs, 1.3));
+    report('plain SDK script: connect, tools/list (bearer token)', `${sdkToolsMs.toFixed(0)} ms`);
+    report(
+      'mcptest tools --url (bearer_token_env)',
+      `${toolsMs.toFixed(0)} ms, ${(toolsMs / sdkToolsMs).toFixed(2)}x the SDK script${target(toolsMs / sdkToolsMs <= 0.8, '<= 0.8x')}`,
+    );
+    report('mcptest tools --url (cached login via the daemon)', `${toolsLoginMs.toFixed(0)} ms`);
+  }
+  if (want('load')) {
+    // 5. Load mode against a plain SDK client doing the same calls.
+    const calls = quick ? 2_000 : 10_000;
+    process.stdout.write(`\nLoad: ${calls} echo calls, 50 concurrent callers on 16 connections:\n`);
+    const echoArgs = JSON.stringify({ text: 'bench' });
+    const ours = await run(
+      process.execPath,
+      [
+        CLI,
+        'load',
+        '--url',
+        mcp.url,
+        '--call',
+        'echo',
+        '--args',
+        echoArgs,
+        '--concurrency',
+        '50',
+        '--requests',
+        `${calls}`,
+        '--json',
+      ],
+      env,
+    );
+    const oursLoad = JSON.parse(ours.stdout) as {
+      ok: number;
+      elapsed_ms: number;
+      throughput_per_s: number;
+      latency_ms: { p50: number; p99: number };
+    };
+    const sdk = await run(
+      process.execPath,
+      [SDK_LOAD_CLIENT, mcp.url, 'echo', echoArgs, `${calls}`, '50', '16'],
+      bearerEnv,
+    );
+    const sdkLoad = JSON.parse(sdk.stdout) as { elapsedMs: number; p50: number; p99: number; calls: number };
+    const sdkRate = (sdkLoad.calls * 1000) / sdkLoad.elapsedMs;
+    report(
+      'mcptest load (cached login via the daemon): throughput, p50 / p99',
+      `${oursLoad.throughput_per_s.toFixed(0)} calls/s, ${oursLoad.latency_ms.p50.toFixed(1)} / ${oursLoad.latency_ms.p99.toFixed(1)} ms (${oursLoad.ok} ok)`,
+    );
+    report(
+      'plain SDK client script (fixed bearer token): throughput, p50 / p99',
+      `${sdkRate.toFixed(0)} calls/s, ${sdkLoad.p50.toFixed(1)} / ${sdkLoad.p99.toFixed(1)} ms`,
+    );
+    report(
+      'throughput ratio, mcptest load / SDK script',
+      `${(oursLoad.throughput_per_s / sdkRate).toFixed(2)}x`,
+    );
+  }
+  if (want('jobs')) {
+    // 6. A suite of 40 tests whose tool sleeps 200 ms: one at a time (--jobs 1) vs --jobs 10, each
+    // run right after the cached login expired, counting the run's token requests at the IdP.
+    const suiteFile = path.join(home, 'jobs-bench.yaml');
+    fs.writeFileSync(
+      suiteFile,
+      `servers:\n  api: { url: ${mcp.url} }\ntests:\n${Array.from(
+        { length: 40 },
+        (_, i) => `  - { name: slow ${i}, tool: slow, arguments: { ms: 200 } }\n`,
+      ).join('')}`,
+    );
+    process.stdout.write('\nmcptest run: 40 tests of a 200 ms tool, --jobs 1 vs --jobs 10:\n');
+    const suiteRun = async (jobs: number) => {
+      await seed(client, 0);
+      const before = idp.requests.filter((r) => r.path === '/token').length;
+      const res = await run(process.execPath, [CLI, 'run', suiteFile, '--jobs', `${jobs}`, '--json'], env);
+      const r = JSON.parse(res.stdout) as { durationMs: number; summary: { passed: number } };
+      const tokens = idp.requests.filter((q) => q.path === '/token').length - before;
+      // `ms`: the process, start-up and connection included; `suiteMs`: the report's own run time.
+      return { ms: res.ms, suiteMs: r.durationMs, passed: r.summary.passed, tokens };
+    };
+    const one = await suiteRun(1);
+    const ten = await suiteRun(10);
+    report(
+      'mcptest run --jobs 1: wall time (suite time), token requests',
+      `${(one.ms / 1000).toFixed(2)} s (${(one.suiteMs / 1000).toFixed(2)} s), ${one.tokens} (${one.passed}/40 passed)`,
+    );
+    report(
+      'mcptest run --jobs 10: wall time (suite time), token requests',
+      `${(ten.ms / 1000).toFixed(2)} s (${(ten.suiteMs / 1000).toFixed(2)} s), ${ten.tokens} (${ten.passed}/40 passed)`,
+    );
+    report(
+      'ratio --jobs 10 / --jobs 1: wall time (suite time)',
+      `${(ten.ms / one.ms).toFixed(2)} (${(ten.suiteMs / one.suiteMs).toFixed(2)})`,
+    );
+  }
   await client.shutdown();
   await client.close();
 
-  // 7. The daemon's own start: modules before it listens, spawn to its first answers.
-  process.stdout.write('\nThe daemon starting (bench/daemon-start.ts):\n');
-  const started = await run(process.execPath, [DAEMON_START, '--runs', quick ? '3' : '10'], env);
-  for (const line of started.stdout.split('\n').filter((l) => l && !l.startsWith('  daemon modules'))) {
-    const m = /^(.*?):\s+(.*)$/.exec(line.trim());
-    if (m) report(m[1], m[2]);
+  if (want('daemon-start')) {
+    // 7. The daemon's own start: modules before it listens, spawn to its first answers.
+    process.stdout.write('\nThe daemon starting (bench/daemon-start.ts):\n');
+    const started = await run(process.execPath, [DAEMON_START, '--runs', quick ? '3' : '10'], env);
+    for (const line of started.stdout.split('\n').filter((l) => l && !l.startsWith('  daemon modules'))) {
+      const m = /^(.*?):\s+(.*)$/.exec(line.trim());
+      if (m) report(m[1], m[2]);
+    }
   }
 } finally {
   await mcp.close();

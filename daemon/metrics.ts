@@ -13,6 +13,10 @@ interface Series {
 const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 function labelKey(labels: Labels): string {
+  const keys = Object.keys(labels);
+  if (keys.length === 0) return '';
+  // The common case (one label, a plain value) without sorting and escaping.
+  if (keys.length === 1 && !/[\\"\n]/.test(labels[keys[0]])) return `{${keys[0]}="${labels[keys[0]]}"}`;
   const parts = Object.keys(labels)
     .sort()
     .map((k) => `${k}="${labels[k].replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);

@@ -6,6 +6,20 @@ import { McptestError } from './errors.js';
  * @see RFC 8707 §2 (resource indicators), MCP authorization spec §"Canonical Server URI"
  */
 export function canonicalServerUrl(input: string): string {
+  const known = canonical.get(input);
+  if (known !== undefined) return known;
+  const out = canonicalize(input);
+  // The daemon canonicalizes the URL of every token request: parse each (short) URL once.
+  if (input.length <= 2048) {
+    if (canonical.size >= 512) canonical.clear();
+    canonical.set(input, out);
+  }
+  return out;
+}
+
+const canonical = new Map<string, string>();
+
+function canonicalize(input: string): string {
   assertHasScheme(input, 'server URL');
   let url: URL;
   try {

@@ -190,6 +190,19 @@ export class TokenStore {
   private walInode: number | null;
   private watcher: fs.FSWatcher | null = null;
   private notice: StoreNotice = () => {};
+  /**
+   * Credential rows read since the database last changed. The token route reads one on every
+   * request; whether another connection committed since (`PRAGMA data_version`) is asked once
+   * per turn of the event loop, and a row is read again only when it did. So a commit of another
+   * process is seen by every request that arrives after it, as before, and the requests of one
+   * turn share one question instead of each reading the row. This connection's own writes empty
+   * the cache, and no read inside a write takes from it or fills it.
+   */
+  private readonly rows = new Map<string, CredentialRow>();
+  private rowsVersion: unknown = null;
+  private dataVersion: Database.Statement | null = null;
+  private versionAsked = false;
+  private writing = 0;
 
   private constructor(db: Database.Database, dbPath: string, journal: PendingJournal) {
     this.db = db;
@@ -299,6 +312,7 @@ export class TokenStore {
     try {
       this.db.close();
       this.statements.clear();
+      this.forgetRows();
       this.db = configure(new Database(this.dbPath, { timeout: 5000 }));
       this.walInode = inode(this.walPath);
     } catch (err) {
@@ -343,13 +357,26 @@ export class TokenStore {
   /** A write: the WAL it goes to must still be the one at the path. */
   private write<T>(fn: () => T): T {
     this.checkWal();
-    return this.run(fn);
+    this.writing++;
+    try {
+      return this.run(fn);
+    } finally {
+      this.writing--;
+      this.rows.clear();
+    }
+  }
+
+  private forgetRows(): void {
+    this.rows.clear();
+    this.rowsVersion = null;
+    this.dataVersion = null;
   }
 
   close(): void {
     this.watcher?.close();
     this.watcher = null;
     if (this.db.open) this.db.close();
+    this.forgetRows();
   }
 
   integrityCheck(): string {
@@ -359,7 +386,27 @@ export class TokenStore {
   // ---- credentials ----
 
   getCredential(key: string): CredentialRow | undefined {
-    return this.run(() => this.stmt(SELECT_CREDENTIAL_BY_KEY).get(key) as CredentialRow | undefined);
+    return this.run(() => {
+      const read = () => this.stmt(SELECT_CREDENTIAL_BY_KEY).get(key) as CredentialRow | undefined;
+      if (this.writing > 0) return read();
+      if (!this.versionAsked) {
+        this.dataVersion ??= this.db.prepare('PRAGMA data_version').pluck();
+        const version = this.dataVersion.get();
+        if (version !== this.rowsVersion) {
+          this.rows.clear();
+          this.rowsVersion = version;
+        }
+        this.versionAsked = true;
+        setImmediate(() => {
+          this.versionAsked = false;
+        });
+      }
+      const known = this.rows.get(key);
+      if (known) return { ...known };
+      const row = read();
+      if (row) this.rows.set(key, { ...row });
+      return row;
+    });
   }
 
   listCredentials(): CredentialRow[] {

@@ -216,3 +216,36 @@ test('a schema-2 database opens: its client registrations are kept under their i
   db.close();
   fs.rmSync(dir, { recursive: true });
 });
+
+test('credential reads come from memory until the database changes: own writes, a failed write and another process commit are all seen', async () => {
+  const { dir, dbPath } = tempDb();
+  const store = TokenStore.open(dbPath);
+  store.putCredential(row, 1);
+  assert.equal(store.getCredential(row.key)?.accessToken, 'at-1');
+  // A caller that changes the row it got does not change what the next caller gets.
+  const got = store.getCredential(row.key);
+  assert.ok(got);
+  got.accessToken = 'changed by a caller';
+  assert.equal(store.getCredential(row.key)?.accessToken, 'at-1');
+  // Own writes, in the same turn of the event loop.
+  store.saveRefreshed(row.key, 1, { accessToken: 'at-2', refreshToken: 'rt-2', expiresAt: 2000 }, 2);
+  assert.equal(store.getCredential(row.key)?.accessToken, 'at-2');
+  store.markNeedsLogin(row.key, 'refused', 3);
+  assert.equal(store.getCredential(row.key)?.state, 'needs_login');
+  // A write that fails (stale generation) leaves the committed row, not what it read inside.
+  assert.throws(() =>
+    store.saveRefreshed(row.key, 1, { accessToken: 'at-x', refreshToken: null, expiresAt: 9 }, 4),
+  );
+  assert.equal(store.getCredential(row.key)?.accessToken, 'at-2');
+  // Another connection's commit: seen by the first read of the next turn.
+  const other = new Database(dbPath);
+  other.prepare('UPDATE credentials SET access_token = ? WHERE key = ?').run('at-external', row.key);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(store.getCredential(row.key)?.accessToken, 'at-external');
+  other.prepare('DELETE FROM credentials WHERE key = ?').run(row.key);
+  other.close();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(store.getCredential(row.key), undefined);
+  store.close();
+  fs.rmSync(dir, { recursive: true });
+});
