@@ -35,6 +35,7 @@ const LOAD_WORKER = fileURLToPath(new URL('./raw-load-worker.js', import.meta.ur
 const SDK_LOAD_CLIENT = fileURLToPath(new URL('./sdk-load-client.js', import.meta.url));
 const SDK_TOOLS_CLIENT = fileURLToPath(new URL('./sdk-tools-client.js', import.meta.url));
 const DAEMON_START = fileURLToPath(new URL('./daemon-start.js', import.meta.url));
+const REFERENCE_SERVER = fileURLToPath(new URL('./reference-server.js', import.meta.url));
 const rows: Array<[string, string]> = [];
 
 function report(name: string, value: string) {
@@ -159,7 +160,12 @@ try {
     // 1. Token fetch over the socket, from separate load processes (LOAD_PROCESSES of them), so the
     // clients' own event loops are not counted as daemon latency.
     const loadProcesses = Number(process.env.BENCH_LOAD_PROCESSES ?? 1);
-    const load = async (concurrency: number, perClient: number, periodMs: number) => {
+    const load = async (
+      concurrency: number,
+      perClient: number,
+      periodMs: number,
+      socket = env.MCPTEST_SOCKET as string,
+    ) => {
       const per = Array.from(
         { length: loadProcesses },
         (_, i) => Math.floor(concurrency / loadProcesses) + (i < concurrency % loadProcesses ? 1 : 0),
@@ -168,14 +174,7 @@ try {
         per.map((n) =>
           run(
             process.execPath,
-            [
-              LOAD_WORKER,
-              env.MCPTEST_SOCKET as string,
-              mcp.url,
-              String(n),
-              String(perClient),
-              String(periodMs),
-            ],
+            [LOAD_WORKER, socket, mcp.url, String(n), String(perClient), String(periodMs)],
             env,
           ),
         ),
@@ -229,6 +228,30 @@ try {
       'daemon RSS after load',
       `${rssAfterLoad.toFixed(1)} MiB${target(rssAfterLoad <= 60, '<= 60 MiB')}`,
     );
+
+    // The floor on this machine: a bare node:http server that answers a fixed body, driven by the
+    // same generator in the same run (bench/reference-server.ts).
+    process.stdout.write('\nThe same load against a bare node:http server answering a fixed body:\n');
+    const refSocket = path.join(home, 'run', 'reference.sock');
+    const ref = spawn(process.execPath, [REFERENCE_SERVER, refSocket], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise((resolve) => ref.stdout.once('data', resolve));
+    try {
+      const closed = await load(64, Math.floor((quick ? 6000 : 24000) / 64), 0, refSocket);
+      report(
+        'reference server, 64 concurrent clients: throughput',
+        `${Math.round(closed.latencies.length / closed.seconds)}/s`,
+      );
+      const period = (64 * 1000) / 5000;
+      const fixed = await load(64, Math.round(((quick ? 3 : 10) * 1000) / period), period, refSocket);
+      report(
+        'reference server, 64 clients at 5000 requests/s: p50 / p99',
+        `${percentile(fixed.latencies, 50).toFixed(3)} ms / ${percentile(fixed.latencies, 99).toFixed(3)} ms`,
+      );
+    } finally {
+      ref.kill('SIGTERM');
+    }
   }
   if (want('idle')) {
     // 2. Idle cost.

@@ -1,7 +1,8 @@
 /**
  * The verbs that other programs run many times a minute, served without building the command
  * tree: `mcptest --version`, `mcptest auth token` and `mcptest auth headers` (a host runs the
- * headers helper on every connection), and `mcptest daemon run` as a client spawns it. A token comes in one round trip
+ * headers helper on every connection), `mcptest daemon run` as a client spawns it, and the plain
+ * `mcptest tools --url URL --bearer-token-env VAR` against a modern server (fast-tools.ts). A token comes in one round trip
  * (`client/one-shot-token.ts`); when no daemon answers, the usual start (`ensureDaemon`) runs and
  * the request is made again.
  *
@@ -12,7 +13,7 @@
 import { ExitCode } from '../shared/errors.js';
 import type { TokenResponse } from '../shared/ipc-schemas.js';
 import { VERSION } from '../shared/version.js';
-import type { TokenFormat } from './commands/auth/token.js';
+import type { TokenFormat } from './commands/auth/token-output.js';
 
 // The full commands' constants, repeated so that loading this file loads nothing of theirs
 // (a test holds them equal).
@@ -37,6 +38,10 @@ export async function fastPath(argv: readonly string[]): Promise<number | null> 
     return ExitCode.ok;
   }
   if (argv[2] === 'daemon' && argv[3] === 'run') return runDaemon(argv.slice(4));
+  if (argv[2] === 'tools') {
+    const { fastTools } = await import('./fast-tools.js');
+    return fastTools(argv.slice(3));
+  }
   if (argv[2] !== 'auth' || (argv[3] !== 'token' && argv[3] !== 'headers')) return null;
   const { assertSecureUrl, canonicalServerUrl } = await import('../shared/server-url.js');
   // A URL that may not carry a token (plain http off loopback) goes to the full CLI, which refuses it.
@@ -156,7 +161,7 @@ async function print(opts: TokenVerb, token: TokenResponse): Promise<void> {
     const { printHeaders } = await import('./commands/auth/headers.js');
     printHeaders(token, io);
   } else {
-    const { printToken } = await import('./commands/auth/token.js');
+    const { printToken } = await import('./commands/auth/token-output.js');
     printToken(token, opts, io);
   }
 }

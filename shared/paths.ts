@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import envPaths from 'env-paths';
 import { McptestError } from './errors.js';
 
 /** Every file location mcptest uses, resolved once from the environment. */
@@ -44,8 +43,7 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): McptestPaths
   else if (env.XDG_RUNTIME_DIR) socketPath = path.join(env.XDG_RUNTIME_DIR, 'mcptest', 'authd.sock');
   else socketPath = path.join(home, 'run', 'authd.sock');
   const logDir = path.resolve(
-    env.MCPTEST_LOG_DIR ||
-      (env.MCPTEST_HOME ? path.join(home, 'log') : envPaths('mcptest', { suffix: '' }).log),
+    env.MCPTEST_LOG_DIR || (env.MCPTEST_HOME ? path.join(home, 'log') : defaultLogDir(env)),
   );
   return {
     home,
@@ -60,6 +58,21 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): McptestPaths
     logDir,
     logFile: path.join(logDir, 'authd.log'),
   };
+}
+
+/**
+ * Where a platform keeps an application's logs: `$XDG_STATE_HOME/mcptest` (default
+ * `~/.local/state/mcptest`) on Linux and other Unixes, `~/Library/Logs/mcptest` on macOS,
+ * `%LOCALAPPDATA%\\mcptest\\Log` on Windows.
+ * @see XDG Base Directory Specification ($XDG_STATE_HOME)
+ */
+function defaultLogDir(env: NodeJS.ProcessEnv): string {
+  const homedir = os.homedir();
+  if (process.platform === 'darwin') return path.join(homedir, 'Library', 'Logs', 'mcptest');
+  if (process.platform === 'win32') {
+    return path.join(env.LOCALAPPDATA || path.join(homedir, 'AppData', 'Local'), 'mcptest', 'Log');
+  }
+  return path.join(env.XDG_STATE_HOME || path.join(homedir, '.local', 'state'), 'mcptest');
 }
 
 export function checkSocketPathLength(socketPath: string): void {

@@ -1,20 +1,12 @@
 import type { Command } from 'commander';
 import { McptestError } from '../../../shared/errors.js';
-import type { TokenResponse } from '../../../shared/ipc-schemas.js';
 import { assertSecureUrl, canonicalServerUrl } from '../../../shared/server-url.js';
-import { duration } from '../../format.js';
 import type { CliIo } from '../../io.js';
 import { serverUrlArgument } from './server-url-argument.js';
 
-export const TOKEN_FORMATS = ['raw', 'json', 'env', 'exec-credential'] as const;
-export type TokenFormat = (typeof TOKEN_FORMATS)[number];
+import { type AuthTokenOptions, printToken, TOKEN_FORMATS, type TokenFormat } from './token-output.js';
 
-export interface AuthTokenOptions {
-  serverUrl: string;
-  minTtlSeconds: number;
-  format: TokenFormat;
-  envVar: string;
-}
+export { type AuthTokenOptions, TOKEN_FORMATS, type TokenFormat } from './token-output.js';
 
 /** `mcptest auth token`: parses and checks flags, then hands them to `run`. */
 export function registerAuthToken(
@@ -97,59 +89,4 @@ export async function authTokenRun(opts: AuthTokenOptions, io: CliIo): Promise<v
     .getToken({ serverUrl: opts.serverUrl, minTtlSeconds: opts.minTtlSeconds }, { signal: io.signal })
     .finally(() => client.close());
   printToken(token, opts, io);
-}
-
-/** Prints `token` as `auth token` does: the asked format, and a note when it lives too short. */
-export function printToken(
-  token: TokenResponse,
-  opts: Pick<AuthTokenOptions, 'format' | 'envVar' | 'serverUrl' | 'minTtlSeconds'>,
-  io: Pick<CliIo, 'stdout' | 'stderr'>,
-): void {
-  io.stdout(formatToken(token, opts));
-  const left = token.expiresAt === null ? null : token.expiresAt - Date.now();
-  if (left !== null && left < opts.minTtlSeconds * 1000) {
-    // The daemon refreshes only while that can help: the IdP's tokens live shorter than asked.
-    io.stderr(
-      `note: this token is valid for ${duration(Math.max(0, left))}, less than --min-ttl ${opts.minTtlSeconds}s; the authorization server issues shorter-lived tokens\n`,
-    );
-  }
-}
-
-/** The text `auth token` prints for `token` in `format`, newline included. */
-export function formatToken(
-  token: TokenResponse,
-  opts: Pick<AuthTokenOptions, 'format' | 'envVar' | 'serverUrl'>,
-): string {
-  const expiresAt = token.expiresAt === null ? null : new Date(token.expiresAt).toISOString();
-  switch (opts.format) {
-    case 'raw':
-      return `${token.accessToken}\n`;
-    case 'json':
-      return `${JSON.stringify({
-        token: token.accessToken,
-        tokenType: token.tokenType,
-        expiresAt,
-        expiresAtEpoch: token.expiresAt === null ? null : Math.floor(token.expiresAt / 1000),
-        scope: token.scope,
-        fingerprint: token.fingerprint,
-        serverUrl: opts.serverUrl,
-      })}\n`;
-    case 'env':
-      return `export ${opts.envVar}=${shellQuote(token.accessToken)}\n`;
-    case 'exec-credential':
-      // kubectl's ExecCredential: expirationTimestamp is optional (absent: no expiry known).
-      return `${JSON.stringify({
-        apiVersion: 'client.authentication.k8s.io/v1',
-        kind: 'ExecCredential',
-        status: {
-          token: token.accessToken,
-          ...(expiresAt === null ? {} : { expirationTimestamp: expiresAt }),
-        },
-      })}\n`;
-  }
-}
-
-/** One POSIX shell word: single quotes, each quote inside closed, escaped and reopened. */
-export function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`;
 }
