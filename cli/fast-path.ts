@@ -43,7 +43,7 @@ export async function fastPath(argv: readonly string[]): Promise<number | null> 
     return fastTools(argv.slice(3));
   }
   if (argv[2] !== 'auth' || (argv[3] !== 'token' && argv[3] !== 'headers')) return null;
-  const { assertSecureUrl, canonicalServerUrl } = await import('../shared/server-url.js');
+  const { assertSecureUrl, canonicalServerUrl } = await import('./token-path.js');
   // A URL that may not carry a token (plain http off loopback) goes to the full CLI, which refuses it.
   const secureCanonical = (url: string) => {
     assertSecureUrl(url, 'server URL');
@@ -122,10 +122,7 @@ async function serveToken(opts: TokenVerb): Promise<number | null> {
       throw err;
     });
   }
-  const [{ oneShotToken }, { resolvePaths }] = await Promise.all([
-    import('../client/one-shot-token.js'),
-    import('../shared/paths.js'),
-  ]);
+  const { oneShotToken, resolvePaths } = await import('./token-path.js');
   const env = process.env;
   const paths = resolvePaths(env);
   const request = { serverUrl: opts.serverUrl, minTtlSeconds: opts.minTtlSeconds };
@@ -157,13 +154,9 @@ async function print(opts: TokenVerb, token: TokenResponse): Promise<void> {
     stdout: (t: string) => process.stdout.write(t),
     stderr: (t: string) => process.stderr.write(t),
   };
-  if (opts.verb === 'headers') {
-    const { printHeaders } = await import('./commands/auth/headers.js');
-    printHeaders(token, io);
-  } else {
-    const { printToken } = await import('./commands/auth/token-output.js');
-    printToken(token, opts, io);
-  }
+  const { printHeaders, printToken } = await import('./token-path.js');
+  if (opts.verb === 'headers') printHeaders(token, io);
+  else printToken(token, opts, io);
 }
 
 /** Reports `err` as the full command does: one line for a host, or the usual message and hint. */

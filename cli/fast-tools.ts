@@ -105,11 +105,7 @@ export async function fastTools(args: readonly string[]): Promise<number | null>
  */
 async function loginToken(url: URL): Promise<string | null> {
   try {
-    const [{ resolvePaths }, { canonicalServerUrl }, { oneShotToken }] = await Promise.all([
-      import('../shared/paths.js'),
-      import('../shared/server-url.js'),
-      import('../client/one-shot-token.js'),
-    ]);
+    const { canonicalServerUrl, oneShotToken, resolvePaths } = await import('./token-path.js');
     const paths = resolvePaths(process.env);
     if (!fs.existsSync(paths.dbPath)) return null;
     const request = { serverUrl: canonicalServerUrl(url.href), minTtlSeconds: 10 };

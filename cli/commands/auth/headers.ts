@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { ExitCode, toMcptestError } from '../../../shared/errors.js';
-import type { TokenResponse } from '../../../shared/ipc-schemas.js';
 import { assertSecureUrl, canonicalServerUrl } from '../../../shared/server-url.js';
 import { printable } from '../../format.js';
 import type { CliIo, CommandResult } from '../../io.js';
 import { serverUrlArgument } from './server-url-argument.js';
+import { printHeaders } from './token-output.js';
 
 /** Claude Code names the server a `headersHelper` runs for in this variable. */
 export const HOST_SERVER_URL_VAR = 'CLAUDE_CODE_MCP_SERVER_URL';
@@ -67,11 +67,6 @@ export async function authHeadersRun(opts: AuthHeadersOptions, io: CliIo): Promi
     .getToken({ serverUrl: opts.serverUrl, minTtlSeconds: MIN_TTL_SECONDS }, { signal })
     .finally(() => client.close());
   printHeaders(token, io);
-}
-
-/** The headers-helper answer: one JSON object of string headers. */
-export function printHeaders(token: Pick<TokenResponse, 'accessToken'>, io: Pick<CliIo, 'stdout'>): void {
-  io.stdout(`${JSON.stringify({ Authorization: `Bearer ${token.accessToken}` })}\n`);
 }
 
 /**

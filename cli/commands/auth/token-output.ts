@@ -1,6 +1,7 @@
 /**
- * What `mcptest auth token` prints, in each `--format`: apart from the command's flags, so the
- * fast path (cli/fast-path.ts) prints with it without loading the command.
+ * What `mcptest auth token` prints, in each `--format`, and what `mcptest auth headers` prints:
+ * apart from the commands' flags, so the fast path (cli/fast-path.ts) prints with them without
+ * loading the commands.
  */
 import type { TokenResponse } from '../../../shared/ipc-schemas.js';
 import { duration } from '../../format.js';
@@ -69,4 +70,9 @@ export function formatToken(
 /** One POSIX shell word: single quotes, each quote inside closed, escaped and reopened. */
 export function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The headers-helper answer: one JSON object of string headers. */
+export function printHeaders(token: Pick<TokenResponse, 'accessToken'>, io: Pick<CliIo, 'stdout'>): void {
+  io.stdout(`${JSON.stringify({ Authorization: `Bearer ${token.accessToken}` })}\n`);
 }
