@@ -370,7 +370,12 @@ try {
     const toolsLoginMs = await median([CLI, 'tools', '--url', mcp.url]);
     const overNode = (ms: number, limit: number) =>
       `${ms.toFixed(0)} ms, ${(ms / nodeMs).toFixed(2)}x node${target(ms / nodeMs <= limit, `<= ${limit}x`)}`;
-    report('node -e 0', `${nodeMs.toFixed(0)} ms`);
+    // Every Node process parses the certificates NODE_EXTRA_CA_CERTS names before it runs any
+    // JavaScript: a cost of the machine, paid by node -e 0 and every command alike.
+    const extraCa = env.NODE_EXTRA_CA_CERTS
+      ? `, NODE_EXTRA_CA_CERTS set (without it: ${(await median(['-e', '0'], { ...env, NODE_EXTRA_CA_CERTS: '' })).toFixed(0)} ms)`
+      : '';
+    report('node -e 0', `${nodeMs.toFixed(0)} ms${extraCa}`);
     report('mcptest --version', overNode(versionMs, 1.2));
     report('mcptest auth headers (cached login via the daemon)', overNode(headersMs, 1.3));
     report('mcptest auth token (cached login via the daemon)', overNode(tokenMs, 1.3));

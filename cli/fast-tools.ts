@@ -24,8 +24,11 @@ const MODERN = '2026-07-28';
 const MAX_PAGES = 100;
 /** Bigger answers go to the full CLI. */
 const MAX_BODY = 8 * 1024 * 1024;
-/** A slow server goes to the full CLI, which waits with its own timeout and explains. */
-const FAST_TIMEOUT_MS = 10_000;
+/**
+ * A server this slow to answer goes to the full CLI, which waits with its own timeout (30 s by
+ * default) and explains: kept short, since a server that never answers costs this much more.
+ */
+const FAST_TIMEOUT_MS = 5_000;
 
 /** Thrown for anything the fast listing does not vouch for: the full CLI takes over. */
 class HandOver extends Error {}
@@ -286,7 +289,20 @@ function fromEventStream(text: string, id: number): unknown {
  */
 function post(url: URL, token: string, id: number, method: string, body: string): Promise<Reply> {
   const lib = url.protocol === 'https:' ? https : http;
-  return new Promise((resolve, reject) => {
+  return new Promise((resolveReply, rejectReply) => {
+    // A whole-request deadline: a server that trickles its answer is as slow as one that is silent.
+    const deadline = setTimeout(() => {
+      req.destroy();
+      rejectReply(new HandOver());
+    }, FAST_TIMEOUT_MS);
+    const resolve = (reply: Reply) => {
+      clearTimeout(deadline);
+      resolveReply(reply);
+    };
+    const reject = (err: unknown) => {
+      clearTimeout(deadline);
+      rejectReply(err);
+    };
     const req = lib.request(
       url,
       {
@@ -299,7 +315,6 @@ function post(url: URL, token: string, id: number, method: string, body: string)
           'mcp-protocol-version': MODERN,
           'mcp-method': method,
         },
-        timeout: FAST_TIMEOUT_MS,
       },
       (res) => {
         const type = String(res.headers['content-type'] ?? '')
@@ -359,7 +374,6 @@ function post(url: URL, token: string, id: number, method: string, body: string)
         res.on('error', () => reject(new HandOver()));
       },
     );
-    req.on('timeout', () => req.destroy());
     req.on('error', () => reject(new HandOver()));
     req.end(body);
   });

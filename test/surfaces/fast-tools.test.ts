@@ -158,6 +158,7 @@ async function craftedServer(
           : msg.method === 'tools/list'
             ? page(msg.params?.cursor)
             : undefined;
+      if (result === HANG) return; // never answered
       const answer =
         result === undefined
           ? { jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: 'Method not found' } }
@@ -187,6 +188,9 @@ async function craftedServer(
       }),
   };
 }
+
+/** What `page` returns for a `tools/list` that is never answered. */
+const HANG = Symbol('hang');
 
 const tool = (name: string, extra: Record<string, unknown> = {}) => ({
   name,
@@ -256,6 +260,18 @@ test('results the spec refuses are handed to the full command, which reports the
     assert.equal(run.stdout, '');
   } finally {
     await bad.close();
+  }
+});
+
+test('a server that never answers the listing is handed over in seconds, not waited out', async () => {
+  const silent = await craftedServer(() => HANG);
+  try {
+    const started = Date.now();
+    assert.equal(await listToolsFast(new URL(silent.url), GOOD), null);
+    const waited = Date.now() - started;
+    assert.ok(waited >= 4_000 && waited < 9_000, `handed over after ${waited} ms`);
+  } finally {
+    await silent.close();
   }
 });
 
