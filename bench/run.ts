@@ -256,6 +256,7 @@ try {
   if (want('idle')) {
     // 2. Idle cost.
     const idleSeconds = quick ? 10 : 60;
+    process.stdout.write(`\nThe daemon idle for ${idleSeconds} s:\n`);
     const ticksPerSecond = 100; // CLK_TCK on Linux
     const before = procStat(pid);
     await new Promise((r) => setTimeout(r, idleSeconds * 1000));
