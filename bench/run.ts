@@ -29,7 +29,7 @@ if (unknown.length > 0 || only.length === 0) {
   process.exit(2);
 }
 const want = (section: string) => only.includes(section);
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../cli/bin.cjs', import.meta.url));
 const LOCKFILE_CLIENT = fileURLToPath(new URL('./lockfile-client.js', import.meta.url));
 const LOAD_WORKER = fileURLToPath(new URL('./raw-load-worker.js', import.meta.url));
 const SDK_LOAD_CLIENT = fileURLToPath(new URL('./sdk-load-client.js', import.meta.url));

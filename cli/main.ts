@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /**
- * The CLI entry point: the fast path first (`--version`, `auth token`, `auth headers`; see
- * fast-path.ts), then the full CLI: reads .env (into a map of its own, see env-file.ts), builds
- * the command tree, runs it, maps the outcome to an exit code. The only place in mcptest that
- * calls process.exit (besides a closed stdout, which ends a process quietly).
+ * The CLI's ESM entry point (the `mcptest` command enters through bin.cts, which runs the fast
+ * path itself and comes here for the rest): the fast path first (`--version`, `auth token`,
+ * `auth headers`, the plain `tools`; see fast-path.ts), then the full CLI: reads .env (into a
+ * map of its own, see env-file.ts), builds the command tree, runs it, maps the outcome to an
+ * exit code. With bin.cts, the only places in mcptest that call process.exit (besides a closed
+ * stdout, which ends a process quietly).
  */
 import { setMaxListeners } from 'node:events';
 import { fastPath } from './fast-path.js';
@@ -56,6 +58,8 @@ async function main(): Promise<number> {
   return controller.signal.aborted && result.exitCode === ExitCode.ok ? ExitCode.ok : result.exitCode;
 }
 
-const code = (await fastPath(process.argv)) ?? (await main());
+// The `mcptest` command (bin.cts) has run the fast path already when it hands over to this file.
+const ranAlready = (globalThis as { mcptestFastPathRan?: boolean }).mcptestFastPathRan === true;
+const code = (ranAlready ? null : await fastPath(process.argv)) ?? (await main());
 await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
 process.exit(code);

@@ -21,7 +21,7 @@ const ERA_NOTE: Record<ExampleEra, string> = {
   legacy: '2025 clients only',
 };
 
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../cli/bin.cjs', import.meta.url));
 /** The suite is YAML, not compiled: read it from the source tree beside dist/. */
 const SUITE = fileURLToPath(new URL('../../examples/suites/example.yaml', import.meta.url));
 

@@ -1,18 +1,23 @@
 /**
- * The second step of `npm run build`: folds the files of the CLI's hot verbs into two, in place
+ * The second step of `npm run build`: folds the files of the CLI's hot verbs together, in place
  * of tsc's own (Node's ESM loader pays for every file it resolves, reads and links):
  *
- * - dist/cli/main.js: the entry with the fast path's parser (cli/fast-path.ts), what
- *   `--version` loads;
- * - dist/cli/token-path.js: everything `auth token` / `auth headers` need to get a token in one
- *   round trip and print it (cli/token-path.ts names it), loaded by the fast path on demand.
+ * - dist/cli/bin.cjs, the `mcptest` command: CommonJS, with the fast path (cli/fast-path.ts) and
+ *   everything `--version`, `auth token` and `auth headers` need folded in, so those verbs never
+ *   start the ESM loader; the rest goes to dist/cli/main.js;
+ * - dist/cli/main.js: the ESM entry with the fast path's parser (what `node dist/cli/main.js`
+ *   and the daemon's spawn run);
+ * - dist/cli/token-path.js: what the ESM entry's `auth token` / `auth headers` need to get a
+ *   token in one round trip and print it (cli/token-path.ts names it), loaded on demand.
  *
  * Only the modules listed go in; every other import (the full CLI, the daemon, the packages, the
  * built-in modules) stays an import of the file beside it, so nothing the full CLI loads is in
- * two copies that disagree. `shared/errors.js` stays out on purpose (its `McptestError` is
- * checked with `instanceof` on both sides), and so does `shared/version.js`, which finds
- * package.json from its own place. A listed module must not import a built-in the entry does
- * not need at once: a folded module's static imports are loaded with its file.
+ * two copies that disagree. In the ESM files `shared/errors.js` stays out (its `McptestError`
+ * is the one class both sides check), and so does `shared/version.js`, which finds package.json
+ * from its own place; bin.cjs carries its own copies of both (an `McptestError` of either copy
+ * passes `instanceof`; `import.meta.url` is the bundle's own, one folder under dist/ as
+ * shared/ is). A listed module must not import a built-in the entry does not need at once: a
+ * folded module's static imports are loaded with its file.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,21 +26,24 @@ import { build } from 'esbuild';
 const dist = path.resolve(fileURLToPath(new URL('..', import.meta.url)), 'dist');
 const cli = path.join(dist, 'cli');
 const at = (files) => new Set(files.map((f) => path.join(dist, f)));
+const TOKEN_PATH = [
+  'cli/token-path.js',
+  'cli/format.js',
+  'cli/commands/auth/token-output.js',
+  'client/one-shot-token.js',
+  'shared/daemon-identity.js',
+  'shared/ipc-guards.js',
+  'shared/paths.js',
+  'shared/server-url.js',
+];
 const ENTRIES = [
-  { entry: 'cli/main.js', folded: at(['cli/main.js', 'cli/fast-path.js']) },
   {
-    entry: 'cli/token-path.js',
-    folded: at([
-      'cli/token-path.js',
-      'cli/format.js',
-      'cli/commands/auth/token-output.js',
-      'client/one-shot-token.js',
-      'shared/daemon-identity.js',
-      'shared/ipc-guards.js',
-      'shared/paths.js',
-      'shared/server-url.js',
-    ]),
+    entry: 'cli/bin.cjs',
+    format: 'cjs',
+    folded: at(['cli/bin.cjs', 'cli/fast-path.js', ...TOKEN_PATH, 'shared/errors.js', 'shared/version.js']),
   },
+  { entry: 'cli/main.js', format: 'esm', folded: at(['cli/main.js', 'cli/fast-path.js']) },
+  { entry: 'cli/token-path.js', format: 'esm', folded: at(TOKEN_PATH) },
 ];
 
 /** Folds the listed modules; any other import stays, pointed at its file from dist/cli/. */
@@ -54,14 +62,23 @@ const foldListedOnly = (folded) => ({
   },
 });
 
-for (const { entry, folded } of ENTRIES) {
+for (const { entry, format, folded } of ENTRIES) {
   const file = path.join(dist, entry);
+  const cjs = format === 'cjs';
   await build({
     entryPoints: [file],
     outfile: file,
     allowOverwrite: true,
     bundle: true,
-    format: 'esm',
+    format,
+    ...(cjs
+      ? {
+          banner: {
+            js: "'use strict';\nconst __import_meta_url = require('node:url').pathToFileURL(__filename).href;",
+          },
+          define: { 'import.meta.url': '__import_meta_url' },
+        }
+      : {}),
     platform: 'node',
     target: 'node20',
     plugins: [foldListedOnly(folded)],

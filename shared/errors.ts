@@ -173,7 +173,26 @@ export interface McptestErrorOptions {
   cause?: unknown;
 }
 
+/** Marks an McptestError of any copy of this module (see `Symbol.hasInstance` below). */
+const MCPTEST_ERROR = Symbol.for('mcptest.McptestError');
+
 export class McptestError extends Error {
+  /**
+   * `instanceof McptestError` holds for an error of any copy of this module: the `mcptest`
+   * command's CommonJS entry (cli/bin.cts) carries its own copy, and an error it raises can
+   * reach the full CLI's reporting. Subclasses keep the usual prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class asked (a subclass, or this one)
+    if (this !== McptestError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[MCPTEST_ERROR] === true
+    );
+  }
+
+  readonly [MCPTEST_ERROR] = true;
   readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly details: Record<string, unknown> | undefined;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI entry, as a user runs it. */
-export const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../cli/bin.cjs', import.meta.url));
 
 export interface CliRun {
   code: number;

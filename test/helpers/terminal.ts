@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../cli/bin.cjs', import.meta.url));
 
 /** What a live line starts with: back to the line's start, the line cleared. */
 export const LINE = '\r\x1b[2K';

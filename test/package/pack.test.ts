@@ -22,6 +22,9 @@ test('the package ships no .map without its source, and ships the MIT LICENSE', 
     files.some((f) => f === 'dist/cli/main.js'),
     'the build is in the package (run npm run build first)',
   );
+  const pkgJson = JSON.parse(fs.readFileSync(`${ROOT}package.json`, 'utf8'));
+  assert.ok(files.includes(pkgJson.bin.mcptest), `the command ${pkgJson.bin.mcptest} is in the package`);
+  assert.match(fs.readFileSync(`${ROOT}${pkgJson.bin.mcptest}`, 'utf8'), /^#!\/usr\/bin\/env node\n/);
   const shipped = new Set(files);
   const orphans = files.filter((f) => f.endsWith('.map') && !shipped.has(f.replace(/\.js\.map$/, '.ts')));
   assert.deepEqual(orphans, [], 'source maps whose sources are not shipped');
