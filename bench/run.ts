@@ -352,29 +352,33 @@ try {
   const bearerEnv = { ...env, BENCH_TOKEN: (await client.getToken({ serverUrl: mcp.url })).accessToken };
   if (want('startup')) {
     // 4. CLI start-up.
-    process.stdout.write('\nCLI start-up (median of runs):\n');
-    const median = async (args: string[], runEnv = env, n = quick ? 5 : 11) => {
-      const times: number[] = [];
-      for (let i = 0; i < n; i++) times.push((await run(process.execPath, args, runEnv)).ms);
-      times.sort((a, b) => a - b);
-      return times[Math.floor(n / 2)];
-    };
-    const nodeMs = await median(['-e', '0']);
-    const versionMs = await median([CLI, '--version']);
-    const headersMs = await median([CLI, 'auth', 'headers', mcp.url]);
-    const tokenMs = await median([CLI, 'auth', 'token', mcp.url]);
-    const toolsMs = await median(
-      [CLI, 'tools', '--url', mcp.url, '--bearer-token-env', 'BENCH_TOKEN'],
-      bearerEnv,
+    process.stdout.write(`\nCLI start-up (median of ${quick ? 5 : 15} runs each, taken round robin):\n`);
+    // Round robin: run i of every command before run i + 1 of any, so that a slower minute of
+    // the machine weighs on every command alike and the ratios compare like with like.
+    const commands: Array<{ args: string[]; env: NodeJS.ProcessEnv }> = [
+      { args: ['-e', '0'], env },
+      { args: [CLI, '--version'], env },
+      { args: [CLI, 'auth', 'headers', mcp.url], env },
+      { args: [CLI, 'auth', 'token', mcp.url], env },
+      { args: [CLI, 'tools', '--url', mcp.url, '--bearer-token-env', 'BENCH_TOKEN'], env: bearerEnv },
+      { args: [SDK_TOOLS_CLIENT, mcp.url], env: bearerEnv },
+      { args: [CLI, 'tools', '--url', mcp.url], env },
+      { args: ['-e', '0'], env: { ...env, NODE_EXTRA_CA_CERTS: '' } },
+    ];
+    const rounds = quick ? 5 : 15;
+    const times = commands.map(() => [] as number[]);
+    for (let i = 0; i < rounds; i++) {
+      for (const [k, c] of commands.entries()) times[k].push((await run(process.execPath, c.args, c.env)).ms);
+    }
+    const [nodeMs, versionMs, headersMs, tokenMs, toolsMs, sdkToolsMs, toolsLoginMs, nodeNoCaMs] = times.map(
+      (t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)],
     );
-    const sdkToolsMs = await median([SDK_TOOLS_CLIENT, mcp.url], bearerEnv);
-    const toolsLoginMs = await median([CLI, 'tools', '--url', mcp.url]);
     const overNode = (ms: number, limit: number) =>
       `${ms.toFixed(0)} ms, ${(ms / nodeMs).toFixed(2)}x node${target(ms / nodeMs <= limit, `<= ${limit}x`)}`;
     // Every Node process parses the certificates NODE_EXTRA_CA_CERTS names before it runs any
     // JavaScript: a cost of the machine, paid by node -e 0 and every command alike.
     const extraCa = env.NODE_EXTRA_CA_CERTS
-      ? `, NODE_EXTRA_CA_CERTS set (without it: ${(await median(['-e', '0'], { ...env, NODE_EXTRA_CA_CERTS: '' })).toFixed(0)} ms)`
+      ? `, NODE_EXTRA_CA_CERTS set (without it: ${nodeNoCaMs.toFixed(0)} ms)`
       : '';
     report('node -e 0', `${nodeMs.toFixed(0)} ms${extraCa}`);
     report('mcptest --version', overNode(versionMs, 1.2));

@@ -14,7 +14,7 @@ async function start(): Promise<void> {
     await import('./main.js');
     return;
   }
-  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  // Nothing to flush: the fast path writes its output at once, or waits until it is written.
   process.exit(code);
 }
 

@@ -10,6 +10,7 @@
  * a bad value, a second URL) returns null and the full CLI handles it, with its messages. Output
  * and errors are those of the full commands (the same printers, the same exit codes).
  */
+import fs from 'node:fs';
 import { ExitCode } from '../shared/errors.js';
 import type { TokenResponse } from '../shared/ipc-schemas.js';
 import { VERSION } from '../shared/version.js';
@@ -34,7 +35,7 @@ interface TokenVerb {
 /** What the fast path does for `argv`, or null to leave it to the full CLI. */
 export async function fastPath(argv: readonly string[]): Promise<number | null> {
   if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
-    await write(process.stdout, `${VERSION}\n`);
+    writeOut(1, `${VERSION}\n`);
     return ExitCode.ok;
   }
   if (argv[2] === 'daemon' && argv[3] === 'run') return runDaemon(argv.slice(4));
@@ -115,13 +116,6 @@ export function parseTokenVerb(
 
 /** The token answer, or the error the full command would report; null to hand over. */
 async function serveToken(opts: TokenVerb): Promise<number | null> {
-  // `mcptest auth token | head -c 10` closes stdout early: stop quietly, as the full CLI does.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(ExitCode.ok);
-      throw err;
-    });
-  }
   const { oneShotToken, resolvePaths } = await import('./token-path.js');
   const env = process.env;
   const paths = resolvePaths(env);
@@ -150,10 +144,7 @@ async function serveToken(opts: TokenVerb): Promise<number | null> {
 }
 
 async function print(opts: TokenVerb, token: TokenResponse): Promise<void> {
-  const io = {
-    stdout: (t: string) => process.stdout.write(t),
-    stderr: (t: string) => process.stderr.write(t),
-  };
+  const io = { stdout: (t: string) => writeOut(1, t), stderr: (t: string) => writeOut(2, t) };
   const { printHeaders, printToken } = await import('./token-path.js');
   if (opts.verb === 'headers') printHeaders(token, io);
   else printToken(token, opts, io);
@@ -171,6 +162,24 @@ async function report(opts: TokenVerb, err: unknown): Promise<number> {
   return reportError(io, err, false);
 }
 
-function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
-  return new Promise((resolve) => stream.write(text, () => resolve()));
+/**
+ * Writes `text` to file descriptor 1 or 2 at once, without the process.stdout / process.stderr
+ * streams, whose set-up on a pipe (a socket object) costs a process more than what it prints
+ * here; nothing is left to flush at exit. A closed reader (`mcptest auth token | head -c 10`)
+ * ends the process quietly, as in the full CLI; a non-blocking pipe that is full is waited on,
+ * as a blocking one would be.
+ */
+function writeOut(fd: 1 | 2, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  let done = 0;
+  while (done < bytes.length) {
+    try {
+      done += fs.writeSync(fd, bytes, done);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') process.exit(ExitCode.ok);
+      if (code !== 'EAGAIN') throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
 }
