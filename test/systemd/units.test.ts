@@ -7,7 +7,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { CLI, isolatedEnv, runCli } from '../helpers/cli.js';
+import { fileURLToPath } from 'node:url';
+import { isolatedEnv, runCli } from '../helpers/cli.js';
+
+/** The ESM entry the unit starts the daemon with (the `mcptest` command is bin.cjs). */
+const DAEMON_ENTRY = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 
 type Env = ReturnType<typeof isolatedEnv>;
 let env: Env;
@@ -60,7 +64,7 @@ test('install --print renders both units for this installation without writing t
 
   const service = section(servicePart, 'Service');
   assert.ok(
-    service.includes(`ExecStart=${process.execPath} --max-semi-space-size=1 ${CLI} daemon run`),
+    service.includes(`ExecStart=${process.execPath} --max-semi-space-size=1 ${DAEMON_ENTRY} daemon run`),
     service.join('\n'),
   );
   assert.ok(service.includes('Environment=MCPTEST_MANAGED_BY=systemd'));
