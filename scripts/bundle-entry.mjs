@@ -23,6 +23,21 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
+/**
+ * bin.cjs starts as a shell script (`#!/bin/sh`, from cli/bin.cts) whose second line is also
+ * JavaScript: to sh, `":"` is a no-op and the rest runs; to Node, a string and a comment. For
+ * `auth token`, `auth headers` and `--version`, which make no TLS connection in their own
+ * process, it sets NODE_EXTRA_CA_CERTS aside before Node starts (Node reads and parses that
+ * file before any JavaScript runs: 50-60 ms with the system bundle named), as
+ * MCPTEST_HELD_NODE_EXTRA_CA_CERTS; bin.cts puts it back for every process it starts, the
+ * daemon included. Then it runs the same file with node, found on PATH as `#!/usr/bin/env node`
+ * would find it.
+ */
+const SH_LINE =
+  '":" //; case "$1 $2" in "auth token"|"auth headers"|"--version "|"-V ") ' +
+  'if [ -n "$NODE_EXTRA_CA_CERTS" ]; then MCPTEST_HELD_NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; ' +
+  'export MCPTEST_HELD_NODE_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; fi;; esac; exec node "$0" "$@"';
+
 const dist = path.resolve(fileURLToPath(new URL('..', import.meta.url)), 'dist');
 const cli = path.join(dist, 'cli');
 const at = (files) => new Set(files.map((f) => path.join(dist, f)));
@@ -74,7 +89,7 @@ for (const { entry, format, folded } of ENTRIES) {
     ...(cjs
       ? {
           banner: {
-            js: "'use strict';\nconst __import_meta_url = require('node:url').pathToFileURL(__filename).href;",
+            js: `${SH_LINE}\n'use strict';\nconst __import_meta_url = require('node:url').pathToFileURL(__filename).href;`,
           },
           define: { 'import.meta.url': '__import_meta_url' },
         }

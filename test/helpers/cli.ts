@@ -46,14 +46,50 @@ export function runCli(
   return runNode(CLI, args, { ...options, env, cwd: options.cwd ?? (env.MCPTEST_HOME as string) });
 }
 
+/**
+ * Runs `mcptest ARGS` as a shell runs the installed command: the file itself is executed (its
+ * start line decides how node starts), with node found on the env's PATH.
+ */
+export function runCommand(
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number },
+): Promise<CliRun> {
+  const { cleanup: _c, ...given } = options.env as NodeJS.ProcessEnv & { cleanup?: unknown };
+  // The node running the tests comes first on PATH, as an installed command finds its own.
+  const env: NodeJS.ProcessEnv = {
+    ...given,
+    PATH: [path.dirname(process.execPath), given.PATH].filter(Boolean).join(':'),
+  };
+  return runProcess(
+    CLI,
+    args,
+    { ...options, env, cwd: options.cwd ?? (env.MCPTEST_HOME as string) },
+    `mcptest ${args.join(' ')}`,
+  );
+}
+
 /** Runs a Node.js script as a child process with the given environment and collects its output. */
 export function runNode(
   script: string,
   args: string[],
   options: { env: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number },
 ): Promise<CliRun> {
+  return runProcess(
+    process.execPath,
+    [script, ...args],
+    options,
+    `${path.basename(script)} ${args.join(' ')}`,
+  );
+}
+
+function runProcess(
+  file: string,
+  argv: string[],
+  options: { env: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number },
+  what: string,
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], {
+    const child = spawn(file, argv, {
       env: options.env,
       cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -68,14 +104,14 @@ export function runNode(
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${path.basename(script)} ${args.join(' ')} timed out; stderr: ${stderr}`));
+      reject(new Error(`${what} timed out; stderr: ${stderr}`));
     }, options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
       // A listener leak warning is a defect a user would see; no test run may print one.
       if (/MaxListenersExceededWarning/.test(stderr)) {
-        reject(new Error(`${path.basename(script)} ${args.join(' ')} warned of a listener leak: ${stderr}`));
+        reject(new Error(`${what} warned of a listener leak: ${stderr}`));
         return;
       }
       resolve({ code: code ?? -1, stdout, stderr });
